@@ -1,0 +1,17 @@
+// Latency summaries, by the nearest-rank method.
+
+export interface Percentiles {
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+  readonly mean: number;
+}
+
+export function percentiles(samples: Float64Array): Percentiles {
+  if (samples.length === 0) return { p50: 0, p99: 0, max: 0, mean: 0 };
+  const sorted = Float64Array.from(samples).sort();
+  const rank = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
+  let sum = 0;
+  for (const s of sorted) sum += s;
+  return { p50: rank(0.5), p99: rank(0.99), max: sorted[sorted.length - 1], mean: sum / sorted.length };
+}

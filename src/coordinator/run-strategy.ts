@@ -1,0 +1,117 @@
+// One strategy, one run: map the THP memory, let the walkers loose, munmap it all from CPU 0,
+// stop, then check every invariant. The same code path serves every strategy and every script.
+
+import type { CpuRunPlan, CpuRunReport } from '../cpu-worker/run.ts';
+import type { UseAfterFree } from '../cpu-worker/lockless-walk.ts';
+import { CpuPhase, CpuStats, cpuStat, cpuWord } from '../shared-memory/cpu-block.ts';
+import { RunPhase, cpumask_clear, cpumask_set_cpu, mmWord } from '../shared-memory/mm.ts';
+import { strategyByName } from '../strategies/index.ts';
+import type { CpuPool } from './cpu-pool.ts';
+import { map_thp_range } from './map-thp.ts';
+import type { MunmapConfig } from './options.ts';
+import { percentiles, type Percentiles } from './percentiles.ts';
+
+/** One row of the report; the JSON `runs[]` entry. */
+export interface StrategyRun {
+  readonly strategy: string;
+  readonly safe: boolean;
+  readonly models: string;
+  readonly pmds: number;
+  readonly pmdsUnmapped: number;
+  readonly munmapMs: number;
+  readonly estimated: false;
+  readonly ipis: { readonly sent: number; readonly skipped: number; readonly acked: number };
+  readonly serializeUs: Percentiles;
+  readonly walks: { readonly completed: number; readonly leaf: number; readonly perSecond: number };
+  readonly violations: { readonly useAfterFree: number; readonly first: readonly UseAfterFree[] };
+  /** Invariants that did not hold, in words; empty when all held. */
+  readonly brokenInvariants: readonly string[];
+}
+
+const UNMAPPER_CPU = 0;
+
+export async function runStrategy(pool: CpuPool, config: MunmapConfig, strategyName: string, runIndex: number): Promise<StrategyRun> {
+  const strategy = strategyByName(strategyName);
+  const machine = pool.machine;
+  resetMachine(pool);
+  map_thp_range(machine, 0, config.hugePages);
+
+  const plans: CpuRunPlan[] = [];
+  for (let cpu = 0; cpu < machine.cpus; cpu++) {
+    plans.push({
+      strategy: strategyName,
+      role: cpu === UNMAPPER_CPU ? 'unmapper' : 'walker',
+      seed: config.seed,
+      run: runIndex,
+      firstHpn: 0,
+      hugePages: config.hugePages,
+      workload: config.workload,
+      warmupMs: config.warmupMs,
+    });
+  }
+  const reports = await pool.run(plans, config.timeoutS * 1000, () => pool.stop());
+  const munmap = reports[UNMAPPER_CPU].munmap;
+  if (!munmap) throw new Error('the unmapper CPU returned no munmap result');
+
+  const total = (field: keyof typeof CpuStats.offset) => {
+    let sum = 0;
+    for (let cpu = 0; cpu < machine.cpus; cpu++) sum += machine.cpuStats[cpuStat(cpu, field)];
+    return sum;
+  };
+  const useAfterFree = total('useAfterFree');
+  const run: StrategyRun = {
+    strategy: strategy.name,
+    safe: strategy.safe,
+    models: strategy.models,
+    pmds: munmap.pmds,
+    pmdsUnmapped: munmap.pmdsUnmapped,
+    munmapMs: munmap.munmapMs,
+    estimated: false,
+    ipis: { sent: total('ipisSent'), skipped: munmap.serializeSkipped, acked: total('ipisHandled') },
+    serializeUs: percentiles(munmap.serializeUs),
+    walks: {
+      completed: total('walks'),
+      leaf: total('leafWalks'),
+      perSecond: munmap.munmapMs > 0 ? ((reports[UNMAPPER_CPU].walksDuringMunmap ?? 0) * 1000) / munmap.munmapMs : 0,
+    },
+    violations: { useAfterFree, first: reports.flatMap((r: CpuRunReport) => r.violations).slice(0, 8) },
+    brokenInvariants: [],
+  };
+  return { ...run, brokenInvariants: checkInvariants(pool, run, total('framesFreed'), total('doubleFrees')) };
+}
+
+/** Everything a correct run must leave true, whatever the strategy. */
+function checkInvariants(pool: CpuPool, run: StrategyRun, framesFreed: number, doubleFrees: number): string[] {
+  const machine = pool.machine;
+  const broken: string[] = [];
+  const expect = (holds: boolean, what: string) => holds || broken.push(what);
+  expect(run.ipis.sent === run.ipis.acked, `IPIs sent (${run.ipis.sent}) != IPIs acknowledged (${run.ipis.acked})`);
+  expect(run.pmdsUnmapped === run.pmds, `PMDs unmapped (${run.pmdsUnmapped}) != PMDs mapped (${run.pmds})`);
+  expect(framesFreed === run.pmdsUnmapped, `frames freed (${framesFreed}) != PMDs unmapped (${run.pmdsUnmapped})`);
+  expect(doubleFrees === 0, `${doubleFrees} frame(s) freed twice`);
+  const leaked = machine.frames.mappedCount();
+  expect(leaked === 0, `${leaked} frame(s) still mapped after munmap`);
+  const walking = Atomics.load(machine.mm, mmWord.locklessPgtblWalkCount);
+  expect(walking === 0, `lockless-walk count is ${walking} after every walker stopped`);
+  for (let cpu = 0; cpu < machine.cpus; cpu++) {
+    const pending = (Atomics.load(machine.cpuWords, cpuWord(cpu, 'ipiRequest')) - Atomics.load(machine.cpuWords, cpuWord(cpu, 'ipiAck'))) | 0;
+    expect(pending === 0, `CPU ${cpu} has ${pending} IPI(s) never acknowledged`);
+  }
+  if (run.safe) expect(run.violations.useAfterFree === 0, `${run.violations.useAfterFree} use-after-free under a safe strategy`);
+  return broken;
+}
+
+/** Between runs, with every CPU idle: fresh run words, statistics and mm_cpumask. */
+function resetMachine(pool: CpuPool): void {
+  const { mm, cpuStats, cpuWords, cpus } = pool.machine;
+  Atomics.store(mm, mmWord.runPhase, RunPhase.SETUP);
+  Atomics.store(mm, mmWord.abort, 0);
+  Atomics.store(mm, mmWord.cpusRunning, 0);
+  Atomics.store(mm, mmWord.unmapCursor, 0);
+  cpuStats.fill(0);
+  cpumask_clear(mm);
+  for (let cpu = 0; cpu < cpus; cpu++) {
+    cpumask_set_cpu(mm, cpu);
+    Atomics.store(cpuWords, cpuWord(cpu, 'phase'), CpuPhase.IDLE);
+  }
+}

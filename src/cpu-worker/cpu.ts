@@ -1,0 +1,155 @@
+// One emulated CPU: its interrupt flag, its interrupt points, its idle halt, and the receiving
+// half of the IPI protocol. Models arch/powerpc/include/asm/hw_irq.h (local_irq_save/restore),
+// kernel/smp.c (generic_smp_call_function_single_interrupt) and the idle loop's halt.
+//
+// A CPU takes interrupts only at interrupt points, and only while its IRQ flag is on. This is
+// what makes an IPI a barrier against lockless walkers: a walker disables its IRQs around the
+// walk, so an IPI sent meanwhile completes only after the walk is over.
+
+import { CpuPhase, CpuStats, cpuStat, cpuWord } from '../shared-memory/cpu-block.ts';
+import { RunPhase, mmWord, mm_cpumask } from '../shared-memory/mm.ts';
+import type { SharedMachine } from '../shared-memory/shared-machine.ts';
+
+/** Thrown out of a wait when the coordinator aborts the run (another CPU crashed, or Ctrl-C). */
+export class RunAborted extends Error {
+  constructor() {
+    super('run aborted by the coordinator');
+  }
+}
+
+export class EmulatedCpu {
+  readonly words: Int32Array;
+  readonly stats: Float64Array;
+  readonly mm: Int32Array;
+  /** This CPU's stats record starts here in `stats`. */
+  readonly statBase: number;
+  /** Scratch for smp_call_function_many(): the ticket each target must acknowledge. */
+  readonly ipiTickets: Int32Array;
+  /** mm_cpumask(mm) as a list, read once per run: the mask does not change while it runs. */
+  mmCpus: readonly number[] = [];
+
+  /** The last ipiRequest value handled: the value this CPU has published as its ipiAck. */
+  private handledRequests = 0;
+  /** Mirrors the shared irqEnabled word, which only this CPU writes. */
+  private irqsOn = true;
+
+  private readonly requestWord: number;
+  private readonly ackWord: number;
+  private readonly ackWaitersWord: number;
+  private readonly haltedWord: number;
+  private readonly irqWord: number;
+  private readonly fenceWord: number;
+
+  constructor(
+    readonly machine: SharedMachine,
+    readonly id: number,
+  ) {
+    this.words = machine.cpuWords;
+    this.stats = machine.cpuStats;
+    this.mm = machine.mm;
+    this.statBase = cpuStat(id, 'walks') - CpuStats.offset.walks;
+    this.ipiTickets = new Int32Array(machine.cpus);
+    this.requestWord = cpuWord(id, 'ipiRequest');
+    this.ackWord = cpuWord(id, 'ipiAck');
+    this.ackWaitersWord = cpuWord(id, 'ackWaiters');
+    this.haltedWord = cpuWord(id, 'halted');
+    this.irqWord = cpuWord(id, 'irqEnabled');
+    this.fenceWord = cpuWord(id, 'fence');
+    this.handledRequests = Atomics.load(this.words, this.ackWord);
+    this.words[this.irqWord] = 1;
+  }
+
+  /** Add to one of this CPU's statistics (only this CPU writes them). */
+  count(field: keyof typeof CpuStats.offset, by = 1): void {
+    this.stats[this.statBase + CpuStats.offset[field]] += by;
+  }
+
+  /** Called at the start of every run, once the coordinator has set mm_cpumask. */
+  beginRun(): void {
+    this.mmCpus = mm_cpumask(this.mm, this.machine.cpus);
+    this.setPhase(CpuPhase.RUNNING);
+  }
+
+  setPhase(phase: (typeof CpuPhase)[keyof typeof CpuPhase]): void {
+    Atomics.store(this.words, cpuWord(this.id, 'phase'), phase);
+  }
+
+  // ---- interrupts -------------------------------------------------------------------------
+
+  /** local_irq_save(): interrupts off, returning whether they were on. */
+  local_irq_save(): boolean {
+    const flags = this.irqsOn;
+    this.irqsOn = false;
+    // Plain store: disabling interrupts is not a memory barrier (the reviewers' point).
+    this.words[this.irqWord] = 0;
+    return flags;
+  }
+
+  /** local_irq_restore(): back to the saved state; IPIs that arrived meanwhile are taken now. */
+  local_irq_restore(flags: boolean): void {
+    this.irqsOn = flags;
+    this.words[this.irqWord] = flags ? 1 : 0;
+    if (flags) this.interruptPoint();
+  }
+
+  /** A point where a real CPU could take an interrupt: take pending IPIs if IRQs are on. */
+  interruptPoint(): void {
+    if (this.irqsOn && Atomics.load(this.words, this.requestWord) !== this.handledRequests) {
+      this.generic_smp_call_function_interrupt();
+    }
+  }
+
+  /**
+   * The IPI handler: run the requested function (do_nothing) for every request up to now, then
+   * acknowledge them all at once. Several senders may each be waiting for their own request.
+   */
+  private generic_smp_call_function_interrupt(): void {
+    const requests = Atomics.load(this.words, this.requestWord);
+    this.count('ipisHandled', (requests - this.handledRequests) | 0);
+    this.handledRequests = requests;
+    // Sequentially consistent: everything this CPU did before (the walk it has just finished)
+    // happens-before the sender's Atomics.load of this ack in csd_lock_wait().
+    Atomics.store(this.words, this.ackWord, requests);
+    // Pairs with the sender's Atomics.add on ackWaiters before its Atomics.wait on ipiAck:
+    // either we see the waiter and wake it, or its wait sees the new ack and does not sleep.
+    if (Atomics.load(this.words, this.ackWaitersWord) !== 0) Atomics.notify(this.words, this.ackWord);
+  }
+
+  // ---- barriers ---------------------------------------------------------------------------
+
+  /**
+   * smp_mb(): a full barrier. JavaScript has no fence, but an Atomics read-modify-write is
+   * sequentially consistent and V8 emits a locked instruction for it on x86-64, which orders
+   * the plain accesses around it too. The word is this CPU's own, so the line stays local.
+   */
+  smp_mb(): void {
+    Atomics.add(this.words, this.fenceWord, 0);
+  }
+
+  // ---- run control ------------------------------------------------------------------------
+
+  get stopping(): boolean {
+    return Atomics.load(this.mm, mmWord.runPhase) === RunPhase.STOP;
+  }
+
+  get aborted(): boolean {
+    return Atomics.load(this.mm, mmWord.abort) !== 0;
+  }
+
+  /**
+   * The idle loop: halt with IRQs on until `untilMs` (performance.now() time) or the run
+   * stops, taking every IPI that wakes us. Sleeps in Atomics.wait on our request word.
+   */
+  cpu_idle(untilMs: number): void {
+    // Pairs with the sender's Atomics.load of `halted` after its Atomics.add on ipiRequest:
+    // either the sender sees us halted and notifies, or our wait sees its request.
+    Atomics.store(this.words, this.haltedWord, 1);
+    for (;;) {
+      this.interruptPoint();
+      const left = untilMs - performance.now();
+      if (left <= 0 || this.stopping) break;
+      Atomics.wait(this.words, this.requestWord, this.handledRequests, left);
+    }
+    Atomics.store(this.words, this.haltedWord, 0);
+  }
+}

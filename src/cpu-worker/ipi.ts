@@ -1,0 +1,73 @@
+// Sending IPIs and waiting for them. Models kernel/smp.c: smp_call_function_many() and
+// csd_lock_wait(); the receiving half is EmulatedCpu.interruptPoint() in cpu.ts.
+//
+// Protocol, per target CPU: a sender bumps the target's ipiRequest word (its ticket is the new
+// value) and wakes the target if it is halted; the target, at its next interrupt point with IRQs
+// on, stores the request count it has handled into its ipiAck word. A sender is done with a
+// target once ipiAck has reached its ticket. Counters only grow, so any number of senders can
+// be in flight at once and one acknowledgement answers them all.
+
+import { cpuWord } from '../shared-memory/cpu-block.ts';
+import { RunAborted, type EmulatedCpu } from './cpu.ts';
+
+/** Polls of a target's ack before a waiting sender sleeps: a few microseconds of spinning. */
+export const IPI_SPIN_POLLS = 256;
+/** The longest one sleep of a waiting sender, after which it re-checks for an abort. */
+const IPI_SLEEP_MS = 1;
+
+/**
+ * smp_call_function_many(mask, do_nothing, NULL, wait): interrupt every CPU in `mask` but the
+ * caller and, with `wait`, return only when each has taken the interrupt. The function run on
+ * the targets is always do_nothing(): the point is the interrupt, not the call.
+ * Returns how many IPIs were sent.
+ */
+export function smp_call_function_many(cpu: EmulatedCpu, mask: readonly number[], wait: boolean): number {
+  const tickets = cpu.ipiTickets;
+  let sent = 0;
+  for (const target of mask) {
+    if (target === cpu.id) continue;
+    tickets[target] = raiseIpi(cpu, target);
+    sent++;
+  }
+  if (wait) {
+    for (const target of mask) if (target !== cpu.id) csd_lock_wait(cpu, target, tickets[target]);
+  }
+  return sent;
+}
+
+/** arch_send_call_function_ipi_mask() for one target: returns the ticket to wait for. */
+function raiseIpi(cpu: EmulatedCpu, target: number): number {
+  const words = cpu.words;
+  const ticket = (Atomics.add(words, cpuWord(target, 'ipiRequest'), 1) + 1) | 0;
+  // Pairs with the target's Atomics.store of `halted` before it waits on ipiRequest: either we
+  // see it halted and wake it, or its Atomics.wait sees our request and does not sleep. Never
+  // read notify()'s return value as delivery: the target loops on ipiRequest instead.
+  if (Atomics.load(words, cpuWord(target, 'halted')) !== 0) Atomics.notify(words, cpuWord(target, 'ipiRequest'));
+  cpu.count('ipisSent');
+  return ticket;
+}
+
+/**
+ * csd_lock_wait(): wait until `target` has acknowledged `ticket`. The sender's IRQs stay on
+ * meanwhile, so IPIs sent to it are handled and two CPUs sending to each other cannot
+ * deadlock. Spins first (a running target answers within microseconds), then sleeps, which
+ * gives an oversubscribed host core to the targets.
+ */
+function csd_lock_wait(cpu: EmulatedCpu, target: number, ticket: number): void {
+  const words = cpu.words;
+  const ackWord = cpuWord(target, 'ipiAck');
+  let spins = 0;
+  for (;;) {
+    const acked = Atomics.load(words, ackWord);
+    if (((acked - ticket) | 0) >= 0) return;
+    cpu.interruptPoint();
+    if (++spins < IPI_SPIN_POLLS) continue;
+    if (cpu.aborted) throw new RunAborted();
+    const waitersWord = cpuWord(target, 'ackWaiters');
+    // Pairs with the target's Atomics.load of ackWaiters after its Atomics.store of ipiAck:
+    // either it sees us and notifies, or our wait sees its new ack and returns at once.
+    Atomics.add(words, waitersWord, 1);
+    Atomics.wait(words, ackWord, acked, IPI_SLEEP_MS);
+    Atomics.sub(words, waitersWord, 1);
+  }
+}

@@ -1,0 +1,95 @@
+// A lockless page-table walk and the use of the THP it finds, as the callers of
+// find_current_mm_pte() do it (arch/powerpc/include/asm/pte-walk.h, arch/powerpc/mm/pgtable.c):
+// IRQs off, walk PGD -> PUD -> PMD with one plain load per level, treat a THP leaf as the pte,
+// use the page, then IRQs back on.
+//
+// The walker checks its own safety: it notes the frame's generation when it reaches the page
+// and checks it again while and after using it. A frame freed in between is a use-after-free,
+// which is exactly what serialize_against_pte_lookup() exists to prevent.
+
+import { FrameState, FrameTable } from '../shared-memory/frame-table.ts';
+import { cpuWord } from '../shared-memory/cpu-block.ts';
+import { entry_pfn, pmd_is_leaf, pte_present } from '../shared-memory/pgtable-entry.ts';
+import type { PgtblSyncStrategy } from '../strategies/strategy.ts';
+import type { EmulatedCpu } from './cpu.ts';
+
+/** What a walker saw when the page it was using turned out to be freed. */
+export interface UseAfterFree {
+  readonly cpu: number;
+  readonly strategy: string;
+  readonly hpn: number;
+  readonly frame: number;
+  /** The PMD entry the walker loaded. */
+  readonly pmd: number;
+  /** The frame's generation when the walker reached it, and when it noticed. */
+  readonly generationSeen: number;
+  readonly generationNow: number;
+  /** True when the frame was already free as the walker reached it through the PMD. */
+  readonly freeOnArrival: boolean;
+}
+
+export class LocklessWalker {
+  /** The first few use-after-frees in detail; the total is in the CPU's statistics. */
+  readonly violations: UseAfterFree[] = [];
+  private readonly lastHpnWord: number;
+
+  constructor(
+    private readonly cpu: EmulatedCpu,
+    private readonly strategy: PgtblSyncStrategy,
+    /** How long the walker uses the page with IRQs off, in milliseconds. */
+    private readonly holdMs: number,
+  ) {
+    this.lastHpnWord = cpuWord(cpu.id, 'lastWalkedHpn');
+  }
+
+  /** One walk of huge page `hpn`: local_irq_save(); find_current_mm_pte(); use; restore. */
+  walk(hpn: number): void {
+    const cpu = this.cpu;
+    const flags = cpu.local_irq_save();
+    this.strategy.start_lockless_pgtbl_walk(cpu);
+    cpu.words[this.lastHpnWord] = hpn;
+
+    const slot = cpu.machine.arena.pmdSlot(hpn);
+    // READ_ONCE(*pmdp): one plain load, never reloaded. Nothing orders it against the
+    // unmapper's clear except what the strategy did above.
+    const pmd = slot < 0 ? 0 : cpu.machine.arena.entries[slot];
+    if (pte_present(pmd) && pmd_is_leaf(pmd)) this.useHugePage(hpn, pmd);
+    cpu.count('walks');
+
+    this.strategy.end_lockless_pgtbl_walk(cpu);
+    cpu.local_irq_restore(flags);
+  }
+
+  /** Use the THP for the hold time, checking on every pass that it has not been freed. */
+  private useHugePage(hpn: number, pmd: number): void {
+    const words = this.cpu.machine.frames.words;
+    const frame = entry_pfn(pmd);
+    const stateWord = FrameTable.stateWord(frame);
+    const generationWord = FrameTable.generationWord(frame);
+    // These Atomics loads are the detector, not part of the walk: they pair with the
+    // Atomics.compareExchange and Atomics.add in FrameTable.free().
+    const generation = Atomics.load(words, generationWord);
+    if (Atomics.load(words, stateWord) !== FrameState.MAPPED) {
+      this.report(hpn, frame, pmd, generation, generation, true);
+      return;
+    }
+    this.cpu.count('leafWalks');
+    const until = this.holdMs > 0 ? performance.now() + this.holdMs : 0;
+    do {
+      const now = Atomics.load(words, generationWord);
+      if (now !== generation || Atomics.load(words, stateWord) !== FrameState.MAPPED) {
+        this.report(hpn, frame, pmd, generation, now, false);
+        return;
+      }
+    } while (until !== 0 && performance.now() < until);
+  }
+
+  private report(hpn: number, frame: number, pmd: number, generationSeen: number, generationNow: number, freeOnArrival: boolean): void {
+    this.cpu.count('useAfterFree');
+    if (this.violations.length < MAX_VIOLATIONS_KEPT) {
+      this.violations.push({ cpu: this.cpu.id, strategy: this.strategy.name, hpn, frame, pmd, generationSeen, generationNow, freeOnArrival });
+    }
+  }
+}
+
+const MAX_VIOLATIONS_KEPT = 16;

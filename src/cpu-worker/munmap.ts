@@ -1,0 +1,84 @@
+// munmap() of a THP-mapped range, PMD by PMD, on the emulated CPU of the unmapping thread.
+// Models mm/huge_memory.c: zap_huge_pmd(), and arch/powerpc/mm/book3s64/radix_pgtable.c:
+// radix__pmdp_huge_get_and_clear(), which calls serialize_against_pte_lookup().
+//
+// The mmu_gather batch is one page: a frame is freed as soon as its PMD is serialised, the
+// strictest timing for a walker that still uses it.
+
+import { mmWord } from '../shared-memory/mm.ts';
+import { entry_pfn, pmd_is_leaf } from '../shared-memory/pgtable-entry.ts';
+import type { PgtblSyncStrategy } from '../strategies/strategy.ts';
+import type { EmulatedCpu } from './cpu.ts';
+import { RunAborted } from './cpu.ts';
+
+export interface MunmapResult {
+  readonly pmds: number;
+  readonly pmdsUnmapped: number;
+  readonly munmapMs: number;
+  /** serialize_against_pte_lookup() calls that sent no IPI. */
+  readonly serializeSkipped: number;
+  /** Microseconds in each serialize_against_pte_lookup() call, in unmap order. */
+  readonly serializeUs: Float64Array;
+  /** True when the coordinator aborted the run part way. */
+  readonly aborted: boolean;
+}
+
+/** munmap(addr, len) over huge pages [firstHpn, firstHpn + count), each mapped by a PMD leaf. */
+export function munmap_thp_range(cpu: EmulatedCpu, strategy: PgtblSyncStrategy, firstHpn: number, count: number): MunmapResult {
+  const serialize: SerializeLog = { us: new Float64Array(count), calls: 0, skipped: 0 };
+  let aborted = false;
+  const start = performance.now();
+  try {
+    for (let i = 0; i < count; i++) {
+      const hpn = firstHpn + i;
+      // A hint for walkers that aim at the PMDs about to be cleared; plain, it orders nothing.
+      cpu.mm[mmWord.unmapCursor] = hpn;
+      // IRQs are on between PMDs: the page-table lock is a spinlock, not spin_lock_irqsave.
+      cpu.interruptPoint();
+      if (cpu.aborted) throw new RunAborted();
+      zap_huge_pmd(cpu, strategy, hpn, serialize);
+    }
+  } catch (error) {
+    if (!(error instanceof RunAborted)) throw error;
+    aborted = true;
+  }
+  return {
+    pmds: count,
+    pmdsUnmapped: serialize.calls,
+    munmapMs: performance.now() - start,
+    serializeSkipped: serialize.skipped,
+    serializeUs: serialize.us.subarray(0, serialize.calls),
+    aborted,
+  };
+}
+
+/** How long each serialize_against_pte_lookup() took, and how many sent no IPI. */
+interface SerializeLog {
+  readonly us: Float64Array;
+  calls: number;
+  skipped: number;
+}
+
+/** zap_huge_pmd(): clear the PMD leaf, serialise against lockless walkers, free the page. */
+function zap_huge_pmd(cpu: EmulatedCpu, strategy: PgtblSyncStrategy, hpn: number, log: SerializeLog): void {
+  const slot = cpu.machine.arena.pmdSlot(hpn);
+  if (slot < 0) return;
+  const entries = cpu.machine.arena.entries;
+  const orig = entries[slot];
+  if (!pmd_is_leaf(orig)) return;
+  pmdp_huge_get_and_clear(cpu, strategy, entries, slot, log);
+  cpu.count('pmdsUnmapped');
+  // tlb_remove_page_size(): with a batch of one, the page is freed here.
+  cpu.count(cpu.machine.frames.free(entry_pfn(orig)) ? 'framesFreed' : 'doubleFrees');
+}
+
+/** radix__pmdp_huge_get_and_clear(): clear the entry, then serialize_against_pte_lookup(). */
+function pmdp_huge_get_and_clear(cpu: EmulatedCpu, strategy: PgtblSyncStrategy, entries: Int32Array, slot: number, log: SerializeLog): void {
+  // A plain store: the page-table lock serialises writers, and the ordering against walkers
+  // is the strategy's business, not the store's.
+  entries[slot] = 0;
+  const start = performance.now();
+  const sent = strategy.serialize_against_pte_lookup(cpu);
+  log.us[log.calls++] = (performance.now() - start) * 1000;
+  if (sent === 0) log.skipped++;
+}

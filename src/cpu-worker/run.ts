@@ -1,0 +1,102 @@
+// What an emulated CPU does during one run: the unmapper CPU (the qemu thread calling munmap)
+// or a walker CPU (a vCPU whose guest keeps faulting, pinning, sampling: lockless walks).
+
+import { CpuPhase, cpuStat } from '../shared-memory/cpu-block.ts';
+import { mmWord } from '../shared-memory/mm.ts';
+import { strategyByName } from '../strategies/index.ts';
+import type { EmulatedCpu } from './cpu.ts';
+import { LocklessWalker, type UseAfterFree } from './lockless-walk.ts';
+import { munmap_thp_range, type MunmapResult } from './munmap.ts';
+import { cpuSeed, mulberry32 } from './prng.ts';
+
+export interface Workload {
+  /** Microseconds a walker uses the page it found, with IRQs off. */
+  readonly holdUs: number;
+  /** Walks per second on a busy CPU; 0 runs them back to back. */
+  readonly walkRate: number;
+  /** Share of time a walker CPU is busy, 0..1; the rest it spends halted (idle). */
+  readonly busy: number;
+}
+
+export interface CpuRunPlan {
+  readonly strategy: string;
+  readonly role: 'unmapper' | 'walker';
+  /** The user's --seed and which run this is: together they fix the walk addresses. */
+  readonly seed: number;
+  readonly run: number;
+  /** The mapped range: huge pages [firstHpn, firstHpn + hugePages). */
+  readonly firstHpn: number;
+  readonly hugePages: number;
+  readonly workload: Workload;
+  /** How long walkers run before the unmapper starts. */
+  readonly warmupMs: number;
+}
+
+export interface CpuRunReport {
+  readonly cpu: number;
+  readonly violations: readonly UseAfterFree[];
+  /** The unmapper's measurements; absent on walkers. */
+  readonly munmap?: MunmapResult;
+  /** Walks completed on all CPUs while munmap ran (unmapper only). */
+  readonly walksDuringMunmap?: number;
+}
+
+/** Walkers alternate busy and idle phases within this period. */
+const DUTY_CYCLE_MS = 1;
+
+export function runCpu(cpu: EmulatedCpu, plan: CpuRunPlan): CpuRunReport {
+  const strategy = strategyByName(plan.strategy);
+  cpu.beginRun();
+  Atomics.add(cpu.mm, mmWord.cpusRunning, 1);
+  try {
+    if (plan.role === 'unmapper') return runUnmapper(cpu, plan);
+    const walker = new LocklessWalker(cpu, strategy, plan.workload.holdUs / 1000);
+    runWalker(cpu, walker, plan);
+    return { cpu: cpu.id, violations: walker.violations };
+  } finally {
+    cpu.interruptPoint();
+    cpu.setPhase(CpuPhase.DONE);
+  }
+}
+
+function runUnmapper(cpu: EmulatedCpu, plan: CpuRunPlan): CpuRunReport {
+  const strategy = strategyByName(plan.strategy);
+  // Let every walker start, then warm up, halted like a qemu thread waiting for work. An
+  // abort meanwhile falls through: munmap_thp_range() sees it before its first PMD.
+  while (Atomics.load(cpu.mm, mmWord.cpusRunning) < cpu.machine.cpus && !cpu.aborted) {
+    cpu.cpu_idle(performance.now() + 0.1);
+  }
+  if (!cpu.aborted) cpu.cpu_idle(performance.now() + plan.warmupMs);
+  const walksBefore = totalWalks(cpu);
+  const munmap = munmap_thp_range(cpu, strategy, plan.firstHpn, plan.hugePages);
+  return { cpu: cpu.id, violations: [], munmap, walksDuringMunmap: totalWalks(cpu) - walksBefore };
+}
+
+function runWalker(cpu: EmulatedCpu, walker: LocklessWalker, plan: CpuRunPlan): void {
+  const { walkRate, busy } = plan.workload;
+  const random = mulberry32(cpuSeed(plan.seed, cpu.id, plan.run));
+  const gapMs = walkRate > 0 ? 1000 / walkRate : 0;
+  let nextWalk = performance.now();
+  while (!cpu.stopping) {
+    const cycleStart = performance.now();
+    const busyUntil = cycleStart + DUTY_CYCLE_MS * busy;
+    do {
+      walker.walk(plan.firstHpn + Math.floor(random() * plan.hugePages));
+      if (gapMs > 0) nextWalk = workUntil(cpu, Math.max(nextWalk + gapMs, performance.now() - DUTY_CYCLE_MS));
+    } while (performance.now() < busyUntil && !cpu.stopping);
+    if (busy < 1) cpu.cpu_idle(cycleStart + DUTY_CYCLE_MS);
+  }
+}
+
+/** IRQ-on work between walks until `untilMs`, taking interrupts at every pass. */
+function workUntil(cpu: EmulatedCpu, untilMs: number): number {
+  while (performance.now() < untilMs) cpu.interruptPoint();
+  return untilMs;
+}
+
+/** Walks started by every CPU so far (each CPU writes its own counter; we only read). */
+function totalWalks(cpu: EmulatedCpu): number {
+  let walks = 0;
+  for (let other = 0; other < cpu.machine.cpus; other++) walks += cpu.stats[cpuStat(other, 'walks')];
+  return walks;
+}

@@ -1,0 +1,51 @@
+// Per-CPU shared state: the emulated CPU's interrupt words and its statistics, one record per
+// CPU, each padded to whole cache lines so that one CPU's writes never steal another's line.
+// Models the per-CPU call_single_data / csd lock (kernel/smp.c) and the CPU's MSR_EE bit.
+
+import { FLOAT64_WORDS_PER_LINE, INT32_WORDS_PER_LINE, paddedRecord } from './layout.ts';
+
+export const CpuWords = paddedRecord(
+  [
+    // IPI requests sent to this CPU so far. Senders bump it with Atomics.add.
+    'ipiRequest',
+    // The last ipiRequest value this CPU has handled: its acknowledgement of every IPI up to it.
+    'ipiAck',
+    // Senders sleeping in Atomics.wait on ipiAck; this CPU notifies them only when non-zero.
+    'ackWaiters',
+    // 1 while this CPU sleeps in Atomics.wait on ipiRequest (idle halt): senders notify it.
+    'halted',
+    // The emulated MSR_EE: 1 when this CPU takes interrupts. Written by its owner only, with a
+    // plain store, because local_irq_disable() is not a memory barrier.
+    'irqEnabled',
+    // Scratch word for this CPU's smp_mb(): an Atomics read-modify-write on a line it owns.
+    'fence',
+    // The huge-page number this CPU last walked, for reports on a stuck or faulting CPU.
+    'lastWalkedHpn',
+    // See CpuPhase: how far this CPU's run loop has got, for the supervisor.
+    'phase',
+  ],
+  INT32_WORDS_PER_LINE,
+);
+
+export const CpuPhase = { IDLE: 0, RUNNING: 1, DONE: 2 } as const;
+
+/** Counters each CPU keeps about itself. Float64 so that long soaks never wrap. */
+export const CpuStats = paddedRecord(
+  [
+    'walks', // lockless walks started
+    'leafWalks', // walks that reached a THP leaf and used its frame
+    'useAfterFree', // walks whose frame was freed while they used it
+    'ipisSent', // IPIs this CPU sent (one per target)
+    'ipisHandled', // IPIs this CPU acknowledged
+    'pmdsUnmapped', // PMD leaves this CPU cleared
+    'framesFreed', // huge-page frames this CPU freed
+    'doubleFrees', // frees of a frame that was already free
+  ],
+  FLOAT64_WORDS_PER_LINE,
+);
+
+export const cpuWord = (cpu: number, field: keyof typeof CpuWords.offset): number =>
+  cpu * CpuWords.stride + CpuWords.offset[field];
+
+export const cpuStat = (cpu: number, field: keyof typeof CpuStats.offset): number =>
+  cpu * CpuStats.stride + CpuStats.offset[field];

@@ -1,0 +1,60 @@
+// Everything the emulated CPUs share, allocated once per machine and handed to every worker.
+// The buffers travel to the workers by structured clone (a SharedArrayBuffer is shared, not
+// copied); each side then builds the same views over them.
+
+import { CpuStats, CpuWords } from './cpu-block.ts';
+import { FrameTable } from './frame-table.ts';
+import { MM_WORDS } from './mm.ts';
+import { PageTableArena } from './page-table-arena.ts';
+
+export interface SharedMachineBuffers {
+  readonly cpus: number;
+  readonly pgtable: SharedArrayBuffer;
+  readonly frames: SharedArrayBuffer;
+  readonly mm: SharedArrayBuffer;
+  readonly cpuWords: SharedArrayBuffer;
+  readonly cpuStats: SharedArrayBuffer;
+}
+
+export interface MachineShape {
+  /** Emulated CPUs. */
+  readonly cpus: number;
+  /** Huge pages the machine must be able to map at once. */
+  readonly hugePages: number;
+}
+
+export class SharedMachine {
+  readonly cpus: number;
+  readonly arena: PageTableArena;
+  readonly frames: FrameTable;
+  readonly mm: Int32Array;
+  readonly cpuWords: Int32Array;
+  readonly cpuStats: Float64Array;
+
+  static create(shape: MachineShape): SharedMachine {
+    const int32s = (words: number) => new SharedArrayBuffer(words * Int32Array.BYTES_PER_ELEMENT);
+    return new SharedMachine({
+      cpus: shape.cpus,
+      pgtable: PageTableArena.create(PageTableArena.pagesToMap(shape.hugePages)).buffer,
+      frames: FrameTable.create(shape.hugePages).buffer,
+      mm: int32s(MM_WORDS),
+      cpuWords: int32s(shape.cpus * CpuWords.stride),
+      cpuStats: new SharedArrayBuffer(shape.cpus * CpuStats.stride * Float64Array.BYTES_PER_ELEMENT),
+    });
+  }
+
+  constructor(readonly buffers: SharedMachineBuffers) {
+    this.cpus = buffers.cpus;
+    this.arena = new PageTableArena(buffers.pgtable);
+    this.frames = new FrameTable(buffers.frames);
+    this.mm = new Int32Array(buffers.mm);
+    this.cpuWords = new Int32Array(buffers.cpuWords);
+    this.cpuStats = new Float64Array(buffers.cpuStats);
+  }
+
+  /** Bytes of shared memory in all. */
+  get bytes(): number {
+    const b = this.buffers;
+    return b.pgtable.byteLength + b.frames.byteLength + b.mm.byteLength + b.cpuWords.byteLength + b.cpuStats.byteLength;
+  }
+}

@@ -1,0 +1,23 @@
+// What every answer to "how does the unmapper know no walker still uses the old PMD?" provides:
+// its walker side and its unmapper side, in the kernel's names. One file per strategy; the
+// registry in index.ts lists them.
+
+import type { EmulatedCpu } from '../cpu-worker/cpu.ts';
+
+export interface PgtblSyncStrategy {
+  readonly name: string;
+  /** False for strategies kept to show a bug: their use-after-free is the expected result. */
+  readonly safe: boolean;
+  /** The kernel version or patch series it models, in a few words. */
+  readonly models: string;
+
+  /** Walker side, with IRQs already off, before the first page-table load of a walk. */
+  start_lockless_pgtbl_walk(cpu: EmulatedCpu): void;
+  /** Walker side, after the last use of the pte, before IRQs go back on. */
+  end_lockless_pgtbl_walk(cpu: EmulatedCpu): void;
+  /**
+   * Unmapper side: called right after a PMD is cleared, before the page it mapped is freed.
+   * Returns how many IPIs it sent (0 when it decided none was needed).
+   */
+  serialize_against_pte_lookup(cpu: EmulatedCpu): number;
+}
