@@ -31,13 +31,16 @@ export class CpusStuck extends Error {
 
 export interface StuckCpu {
   readonly cpu: number;
+  readonly role: CpuRunPlan['role'];
   readonly irqEnabled: boolean;
-  readonly lastWalkedHpn: number;
+  /** The huge page it last walked (a walker) or is unmapping (the unmapper). */
+  readonly hpn: number;
   readonly pendingIpis: number;
 }
 
 const describeStuck = (s: StuckCpu) =>
-  `CPU ${s.cpu} (IRQs ${s.irqEnabled ? 'on' : 'off'}, last walked huge page ${s.lastWalkedHpn}, ${s.pendingIpis} IPIs pending)`;
+  `CPU ${s.cpu} (${s.role}, IRQs ${s.irqEnabled ? 'on' : 'off'}, ` +
+  `${s.role === 'unmapper' ? 'unmapping' : 'last walked'} huge page ${s.hpn}, ${s.pendingIpis} IPI(s) pending)`;
 
 interface CpuThread {
   readonly id: number;
@@ -83,7 +86,7 @@ export class CpuPool {
     void runs[0].then(onUnmapperDone, () => {});
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new CpusStuck(this.stuckCpus(), timeoutMs)), timeoutMs);
+      timer = setTimeout(() => reject(new CpusStuck(this.stuckCpus(plans), timeoutMs)), timeoutMs);
     });
     try {
       return await Promise.race([Promise.all(runs), deadline]);
@@ -119,15 +122,17 @@ export class CpuPool {
     for (let cpu = 0; cpu < this.machine.cpus; cpu++) Atomics.notify(this.machine.cpuWords, cpuWord(cpu, 'ipiRequest'));
   }
 
-  private stuckCpus(): StuckCpu[] {
+  private stuckCpus(plans: readonly CpuRunPlan[]): StuckCpu[] {
     const words = this.machine.cpuWords;
     const stuck: StuckCpu[] = [];
     for (let cpu = 0; cpu < this.machine.cpus; cpu++) {
       if (Atomics.load(words, cpuWord(cpu, 'phase')) === CpuPhase.DONE) continue;
+      const role = plans[cpu].role;
       stuck.push({
         cpu,
+        role,
         irqEnabled: Atomics.load(words, cpuWord(cpu, 'irqEnabled')) !== 0,
-        lastWalkedHpn: Atomics.load(words, cpuWord(cpu, 'lastWalkedHpn')),
+        hpn: role === 'unmapper' ? Atomics.load(this.machine.mm, mmWord.unmapCursor) : Atomics.load(words, cpuWord(cpu, 'lastWalkedHpn')),
         pendingIpis: (Atomics.load(words, cpuWord(cpu, 'ipiRequest')) - Atomics.load(words, cpuWord(cpu, 'ipiAck'))) | 0,
       });
     }

@@ -7,7 +7,7 @@
 // and checks it again while and after using it. A frame freed in between is a use-after-free,
 // which is exactly what serialize_against_pte_lookup() exists to prevent.
 
-import { FrameState, FrameTable } from '../shared-memory/frame-table.ts';
+import { FrameState, frameGeneration, frameState } from '../shared-memory/frame-table.ts';
 import { cpuWord } from '../shared-memory/cpu-block.ts';
 import { entry_pfn, pmd_is_leaf, pte_present } from '../shared-memory/pgtable-entry.ts';
 import type { PgtblSyncStrategy } from '../strategies/strategy.ts';
@@ -62,32 +62,39 @@ export class LocklessWalker {
 
   /** Use the THP for the hold time, checking on every pass that it has not been freed. */
   private useHugePage(hpn: number, pmd: number): void {
-    const words = this.cpu.machine.frames.words;
+    const frames = this.cpu.machine.frames.words;
     const frame = entry_pfn(pmd);
-    const stateWord = FrameTable.stateWord(frame);
-    const generationWord = FrameTable.generationWord(frame);
     // These Atomics loads are the detector, not part of the walk: they pair with the
-    // Atomics.compareExchange and Atomics.add in FrameTable.free().
-    const generation = Atomics.load(words, generationWord);
-    if (Atomics.load(words, stateWord) !== FrameState.MAPPED) {
-      this.report(hpn, frame, pmd, generation, generation, true);
+    // Atomics.compareExchange that poisons the frame in FrameTable.free().
+    const seen = Atomics.load(frames, frame);
+    if (frameState(seen) !== FrameState.MAPPED) {
+      this.report(hpn, frame, pmd, seen, seen, true);
       return;
     }
     this.cpu.count('leafWalks');
     const until = this.holdMs > 0 ? performance.now() + this.holdMs : 0;
     do {
-      const now = Atomics.load(words, generationWord);
-      if (now !== generation || Atomics.load(words, stateWord) !== FrameState.MAPPED) {
-        this.report(hpn, frame, pmd, generation, now, false);
+      const now = Atomics.load(frames, frame);
+      if (now !== seen) {
+        this.report(hpn, frame, pmd, seen, now, false);
         return;
       }
     } while (until !== 0 && performance.now() < until);
   }
 
-  private report(hpn: number, frame: number, pmd: number, generationSeen: number, generationNow: number, freeOnArrival: boolean): void {
+  private report(hpn: number, frame: number, pmd: number, seen: number, now: number, freeOnArrival: boolean): void {
     this.cpu.count('useAfterFree');
     if (this.violations.length < MAX_VIOLATIONS_KEPT) {
-      this.violations.push({ cpu: this.cpu.id, strategy: this.strategy.name, hpn, frame, pmd, generationSeen, generationNow, freeOnArrival });
+      this.violations.push({
+        cpu: this.cpu.id,
+        strategy: this.strategy.name,
+        hpn,
+        frame,
+        pmd,
+        generationSeen: frameGeneration(seen),
+        generationNow: frameGeneration(now),
+        freeOnArrival,
+      });
     }
   }
 }

@@ -3,22 +3,26 @@
 // through free_compound_page() with page poisoning (mm/page_poison.c).
 //
 // A freed frame is poisoned: its state becomes FREE and its generation moves on, so a walker
-// that took (frame, generation) before the free sees the change when it uses the frame again,
-// even if a later mapping has reused the frame in between.
-
-import { paddedRecord } from './layout.ts';
+// that took the frame's word before the free sees the change when it uses the frame again,
+// even if a later mapping has reused the frame in between. State and generation share one
+// word, so that poisoning is a single atomic step that no walker can see half done.
 
 export const FrameState = { FREE: 0, MAPPED: 1 } as const;
 
-/** Frames are packed two words each: false sharing between frames is part of real memory too. */
-const Frame = paddedRecord(['state', 'generation'], 1);
+const STATE_BIT = 1;
+const GENERATION_SHIFT = 1;
+
+/** A frame word's parts. */
+export const frameState = (word: number): number => word & STATE_BIT;
+export const frameGeneration = (word: number): number => word >>> GENERATION_SHIFT;
 
 export class FrameTable {
+  /** One word per frame, `(generation << 1) | state`. Packed: neighbouring frames share lines. */
   readonly words: Int32Array;
   private allocCursor = 0;
 
   static create(frames: number): FrameTable {
-    return new FrameTable(new SharedArrayBuffer(frames * Frame.stride * Int32Array.BYTES_PER_ELEMENT));
+    return new FrameTable(new SharedArrayBuffer(frames * Int32Array.BYTES_PER_ELEMENT));
   }
 
   constructor(readonly buffer: SharedArrayBuffer) {
@@ -26,24 +30,19 @@ export class FrameTable {
   }
 
   get count(): number {
-    return this.words.length / Frame.stride;
+    return this.words.length;
   }
 
-  /** Index in `words` of a frame's state word (its generation follows it). */
-  static stateWord(frame: number): number {
-    return frame * Frame.stride + Frame.offset.state;
-  }
-
-  static generationWord(frame: number): number {
-    return frame * Frame.stride + Frame.offset.generation;
+  word(frame: number): number {
+    return Atomics.load(this.words, frame);
   }
 
   state(frame: number): number {
-    return Atomics.load(this.words, FrameTable.stateWord(frame));
+    return frameState(this.word(frame));
   }
 
   generation(frame: number): number {
-    return Atomics.load(this.words, FrameTable.generationWord(frame));
+    return frameGeneration(this.word(frame));
   }
 
   /** A free frame, now MAPPED: alloc_pages(GFP_TRANSHUGE). Scans on from the last allocation. */
@@ -52,7 +51,8 @@ export class FrameTable {
     for (let tried = 0; tried < count; tried++) {
       const frame = this.allocCursor;
       this.allocCursor = (this.allocCursor + 1) % count;
-      if (Atomics.compareExchange(this.words, FrameTable.stateWord(frame), FrameState.FREE, FrameState.MAPPED) === FrameState.FREE) {
+      const word = Atomics.load(this.words, frame);
+      if (frameState(word) === FrameState.FREE && Atomics.compareExchange(this.words, frame, word, word | FrameState.MAPPED) === word) {
         return frame;
       }
     }
@@ -64,13 +64,14 @@ export class FrameTable {
    * a double free, which the caller reports as a broken invariant.
    */
   free(frame: number): boolean {
-    // Sequentially consistent, so a walker's Atomics.load of the state or generation after
-    // this point sees the poison: these pair with the loads in checkFrameStillMapped().
-    if (Atomics.compareExchange(this.words, FrameTable.stateWord(frame), FrameState.MAPPED, FrameState.FREE) !== FrameState.MAPPED) {
-      return false;
+    for (;;) {
+      const word = Atomics.load(this.words, frame);
+      if (frameState(word) !== FrameState.MAPPED) return false;
+      const poisoned = ((frameGeneration(word) + 1) << GENERATION_SHIFT) | FrameState.FREE;
+      // Sequentially consistent: pairs with the walker's Atomics.load of this word in
+      // LocklessWalker.useHugePage(), which therefore sees either the frame whole or poisoned.
+      if (Atomics.compareExchange(this.words, frame, word, poisoned) === word) return true;
     }
-    Atomics.add(this.words, FrameTable.generationWord(frame), 1);
-    return true;
   }
 
   mappedCount(): number {

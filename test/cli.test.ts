@@ -1,0 +1,94 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { MAX_HUGE_PAGES, UsageError, parseMunmapArgs, type MunmapConfig } from '../src/coordinator/options.ts';
+import { formatSize, parseSize } from '../src/coordinator/sizes.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const TSX = fileURLToPath(new URL('../node_modules/tsx/dist/cli.mjs', import.meta.url));
+
+async function munmap(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [TSX, 'stress/munmap.ts', ...args], { cwd: ROOT });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('sizes', () => {
+  it('parses binary suffixes and prints the shortest exact form', () => {
+    expect(parseSize('496G')).toBe(496 * 2 ** 30);
+    expect(parseSize('2M')).toBe(2 ** 21);
+    expect(parseSize('16MiB')).toBe(2 ** 24);
+    expect(parseSize('1t')).toBe(2 ** 40);
+    expect(parseSize('4096')).toBe(4096);
+    for (const bad of ['1X', '', 'G', '-1G', '1.5.2M']) expect(parseSize(bad)).toBeUndefined();
+    expect(formatSize(496 * 2 ** 30)).toBe('496G');
+    expect(formatSize(3 * 2 ** 20)).toBe('3M');
+  });
+});
+
+describe('option parsing', () => {
+  const rejects = (args: string[], message: RegExp) => expect(() => parseMunmapArgs(args)).toThrow(message);
+
+  it('names the bad value in a UsageError', () => {
+    expect(() => parseMunmapArgs(['--cpus', '0'])).toThrow(UsageError);
+    rejects(['--cpus', '0'], /^--cpus must be an integer from 1 to 1024, got '0'$/);
+    rejects(['--cpus', 'abc'], /--cpus .* got 'abc'/);
+    rejects(['--cpus', '2.5'], /--cpus .* got '2.5'/);
+    rejects(['--memory', '1X'], /--memory must be a size .* got '1X'/);
+    rejects(['--thp', '3M'], /--thp must be 2M or 16M, got '3M'/);
+    rejects(['--strategy', 'counter,bogus'], /unknown strategy 'bogus'/);
+    rejects(['--bogus'], /unknown option '--bogus'/);
+    rejects(['--memory', '3M'], /--memory 3M is not a whole number of 2M huge pages/);
+    rejects(['--busy', '1.5'], /--busy .* got '1.5'/);
+    rejects(['--cpus'], /--cpus/);
+  });
+
+  it('refuses memory beyond the arena limit before allocating anything', () => {
+    rejects(['--memory', '8T'], new RegExp(`limit is ${MAX_HUGE_PAGES}`));
+  });
+
+  it('fills in defaults and accepts the seed scenario sizes', () => {
+    const config = parseMunmapArgs(['--memory', '496G', '--strategy', 'all']) as MunmapConfig;
+    expect(config.hugePages).toBe(253_952);
+    expect(config.thpBytes).toBe(2 ** 21);
+    expect(config.strategies).toEqual(['ipi-broadcast', 'counter']);
+    expect((parseMunmapArgs(['--thp', '16M', '--memory', '1G']) as MunmapConfig).hugePages).toBe(64);
+    expect(parseMunmapArgs(['--help'])).toBe('help');
+  });
+});
+
+describe('stress/munmap.ts', () => {
+  it.each([
+    [['--cpus', '0'], "--cpus must be an integer from 1 to 1024, got '0'"],
+    [['--memory', '1X'], "--memory must be a size such as 512M or 496G, got '1X'"],
+    [['--frobnicate'], "unknown option '--frobnicate'"],
+  ])('exits 2 on %j with one line naming it, a pointer to --help, and no stack trace', async (args, message) => {
+    const { code, stdout, stderr } = await munmap(...args);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(`munmap: ${message}\nTry 'npx tsx stress/munmap.ts --help'.\n`);
+  });
+
+  it('writes the JSON report with the documented shape', async () => {
+    const { code, stdout, stderr } = await munmap('--cpus', '3', '--memory', '16M', '--json', '-');
+    expect(code, stderr).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(Object.keys(report.host)).toEqual(expect.arrayContaining(['cores', 'arch', 'node']));
+    expect(report.config).toMatchObject({ cpus: 3, memoryBytes: 16 * 2 ** 20, thpBytes: 2 ** 21, seed: 1 });
+    expect(report.runs.map((r: { strategy: string }) => r.strategy)).toEqual(['ipi-broadcast', 'counter']);
+    for (const run of report.runs) {
+      expect(run).toMatchObject({ pmds: 8, pmdsUnmapped: 8, estimated: false, violations: { useAfterFree: 0 }, brokenInvariants: [] });
+      expect(typeof run.munmapMs).toBe('number');
+      for (const key of ['sent', 'skipped', 'acked']) expect(typeof run.ipis[key]).toBe('number');
+      for (const key of ['p50', 'p99', 'max']) expect(typeof run.serializeUs[key]).toBe('number');
+      for (const key of ['completed', 'perSecond']) expect(typeof run.walks[key]).toBe('number');
+    }
+    // The human report went to stderr, leaving stdout to the JSON.
+    expect(stderr).toMatch(/strategy\s+PMDs\s+munmap ms/);
+  });
+});

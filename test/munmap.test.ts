@@ -1,0 +1,59 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CpuPool } from '../src/coordinator/cpu-pool.ts';
+import { parseMunmapArgs, type MunmapConfig } from '../src/coordinator/options.ts';
+import { runStrategy, type StrategyRun } from '../src/coordinator/run-strategy.ts';
+import { SharedMachine } from '../src/shared-memory/shared-machine.ts';
+
+// Busy walkers on every CPU, holding each page long enough that walks and clears overlap.
+const config = parseMunmapArgs(['--cpus', '4', '--memory', '128M', '--busy', '1', '--hold-us', '5', '--warmup-ms', '10']) as MunmapConfig;
+
+let pool: CpuPool;
+const runs = new Map<string, StrategyRun>();
+
+beforeAll(async () => {
+  pool = await CpuPool.start(SharedMachine.create({ cpus: config.cpus, hugePages: config.hugePages }));
+  // The same pool twice over: frames freed by the first run are reused by the second.
+  for (const [i, strategy] of ['ipi-broadcast', 'counter', 'ipi-broadcast', 'counter'].entries()) {
+    const run = await runStrategy(pool, config, strategy, i);
+    runs.set(`${strategy}#${i >> 1}`, run);
+  }
+});
+
+afterAll(async () => {
+  await pool?.close();
+});
+
+describe.each(['ipi-broadcast#0', 'counter#0', 'ipi-broadcast#1', 'counter#1'])('munmap under %s with busy walkers', (key) => {
+  const run = () => runs.get(key)!;
+
+  it('unmaps every PMD and frees one frame per PMD, with every invariant held', () => {
+    expect(run().pmds).toBe(64);
+    expect(run().pmdsUnmapped).toBe(64);
+    expect(run().brokenInvariants).toEqual([]);
+  });
+
+  it('never lets a walker use a freed page', () => {
+    expect(run().violations.useAfterFree).toBe(0);
+    expect(run().walks.leaf).toBeGreaterThan(0);
+  });
+
+  it('has every IPI acknowledged', () => {
+    expect(run().ipis.acked).toBe(run().ipis.sent);
+  });
+});
+
+describe('what the strategies send', () => {
+  it('ipi-broadcast interrupts every other CPU of the mm for every PMD', () => {
+    const run = runs.get('ipi-broadcast#0')!;
+    expect(run.ipis.sent).toBe(64 * (config.cpus - 1));
+    expect(run.ipis.skipped).toBe(0);
+  });
+
+  it('counter sends whole rounds, only for PMDs cleared while a walk was in flight, and skips the rest', () => {
+    const run = runs.get('counter#0')!;
+    const rounds = run.ipis.sent / (config.cpus - 1);
+    expect(Number.isInteger(rounds)).toBe(true);
+    expect(rounds + run.ipis.skipped).toBe(64);
+    expect(run.ipis.sent).toBeLessThanOrEqual(runs.get('ipi-broadcast#0')!.ipis.sent);
+  });
+});

@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { map_thp_range } from '../src/coordinator/map-thp.ts';
+import { FrameState, FrameTable } from '../src/shared-memory/frame-table.ts';
+import { PageTableArena, ArenaFullError } from '../src/shared-memory/page-table-arena.ts';
+import {
+  MAX_PFN,
+  _PAGE_INVALID,
+  _PAGE_PRESENT,
+  _PAGE_PTE,
+  entry_pfn,
+  pfn_pmd,
+  pmd_is_leaf,
+  pmd_mkinvalid,
+  pmd_none,
+  pmd_present,
+  pte_present,
+  table_entry,
+} from '../src/shared-memory/pgtable-entry.ts';
+import { SharedMachine } from '../src/shared-memory/shared-machine.ts';
+
+describe('page-table entry encoding', () => {
+  it('round-trips frames and pages and keeps entries non-negative', () => {
+    for (const pfn of [0, 1, 511, 253_951, MAX_PFN - 1]) {
+      const leaf = pfn_pmd(pfn);
+      expect(leaf).toBeGreaterThan(0);
+      expect(entry_pfn(leaf)).toBe(pfn);
+      expect(pmd_is_leaf(leaf)).toBe(true);
+      expect(pte_present(leaf)).toBe(true);
+      const table = table_entry(pfn);
+      expect(entry_pfn(table)).toBe(pfn);
+      expect(pmd_is_leaf(table)).toBe(false);
+      expect(pmd_present(table)).toBe(true);
+    }
+    expect(() => pfn_pmd(MAX_PFN)).toThrow(RangeError);
+    expect(() => pfn_pmd(-1)).toThrow(RangeError);
+  });
+
+  it('keeps an invalidated PMD present to the mm but not to a walker, and zero is none', () => {
+    const invalid = pmd_mkinvalid(pfn_pmd(42));
+    expect(invalid & _PAGE_PRESENT).toBe(0);
+    expect(invalid & (_PAGE_INVALID | _PAGE_PTE)).toBe(_PAGE_INVALID | _PAGE_PTE);
+    expect(pmd_present(invalid)).toBe(true);
+    expect(pte_present(invalid)).toBe(false);
+    expect(entry_pfn(invalid)).toBe(42);
+    expect(pmd_none(0)).toBe(true);
+    expect(pmd_present(0)).toBe(false);
+  });
+});
+
+describe('page-table arena', () => {
+  it('maps 496 GiB of 2 MiB THPs (253,952 PMD leaves) in about a MiB, each reachable by a walk', () => {
+    const hugePages = (496 * 2 ** 30) / 2 ** 21;
+    expect(hugePages).toBe(253_952);
+    const machine = SharedMachine.create({ cpus: 1, hugePages });
+    expect(machine.buffers.pgtable.byteLength).toBeLessThan(2 * 2 ** 20);
+    expect(machine.bytes).toBeLessThan(4 * 2 ** 20);
+
+    map_thp_range(machine, 0, hugePages);
+    // PGD + one PUD + 496 PMD pages.
+    expect(machine.arena.pagesInUse).toBe(1 + 1 + 496);
+    const frames = new Set<number>();
+    let notLeaves = 0;
+    for (let hpn = 0; hpn < hugePages; hpn++) {
+      const pmd = machine.arena.entries[machine.arena.pmdSlot(hpn)];
+      if (!pmd_is_leaf(pmd)) notLeaves++;
+      frames.add(entry_pfn(pmd));
+    }
+    expect(notLeaves).toBe(0);
+    expect(frames.size).toBe(hugePages);
+    expect(machine.frames.mappedCount()).toBe(hugePages);
+  });
+
+  it('reports an unpopulated range and refuses to map a page twice', () => {
+    const machine = SharedMachine.create({ cpus: 1, hugePages: 4 });
+    expect(machine.arena.pmdSlot(0)).toBe(-1);
+    map_thp_range(machine, 0, 4);
+    expect(() => map_thp_range(machine, 3, 1)).toThrow(/already mapped/);
+  });
+
+  it('reuses freed pages and says when it is full', () => {
+    const arena = PageTableArena.create(4);
+    const a = arena.allocPage();
+    const b = arena.allocPage();
+    expect(() => arena.allocPage()).toThrow(ArenaFullError);
+    arena.entries[b * 512 + 7] = 99;
+    arena.freePage(b);
+    expect(arena.allocPage()).toBe(b);
+    expect(arena.entries[b * 512 + 7]).toBe(0);
+    expect(a).not.toBe(b);
+  });
+});
+
+describe('frame table', () => {
+  it('poisons a freed frame (FREE, next generation) and refuses a double free', () => {
+    const frames = FrameTable.create(2);
+    const frame = frames.alloc();
+    expect(frames.state(frame)).toBe(FrameState.MAPPED);
+    const generation = frames.generation(frame);
+    expect(frames.free(frame)).toBe(true);
+    expect(frames.state(frame)).toBe(FrameState.FREE);
+    expect(frames.generation(frame)).toBe(generation + 1);
+    expect(frames.free(frame)).toBe(false);
+    expect(frames.generation(frame)).toBe(generation + 1);
+  });
+
+  it('reuses freed frames for later mappings, under a new generation', () => {
+    const frames = FrameTable.create(2);
+    const first = [frames.alloc(), frames.alloc()];
+    expect(() => frames.alloc()).toThrow(/all 2 huge-page frames/);
+    for (const f of first) frames.free(f);
+    const again = [frames.alloc(), frames.alloc()].sort();
+    expect(again).toEqual([...first].sort());
+    for (const f of again) expect(frames.generation(f)).toBe(1);
+    expect(frames.mappedCount()).toBe(2);
+  });
+});
