@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { MAX_HUGE_PAGES, UsageError, parseMunmapArgs, type MunmapConfig } from '../src/coordinator/options.ts';
 import { formatSize, parseSize } from '../src/coordinator/sizes.ts';
+import { STRATEGY_NAMES } from '../src/strategies/index.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TSX = fileURLToPath(new URL('../node_modules/tsx/dist/cli.mjs', import.meta.url));
@@ -48,15 +49,24 @@ describe('option parsing', () => {
     rejects(['--cpus'], /--cpus/);
   });
 
+  it('gives --race-window its own workload defaults, which explicit options still override', () => {
+    expect((parseMunmapArgs(['--race-window', '1']) as MunmapConfig).workload).toEqual({ holdUs: 0.2, walkRate: 0, busy: 1, raceWindow: 1 });
+    expect((parseMunmapArgs(['--race-window', '2', '--hold-us', '3']) as MunmapConfig).workload).toMatchObject({ holdUs: 3, busy: 1 });
+    expect(() => parseMunmapArgs(['--race-window=-1'])).toThrow(/^--race-window .* got '-1'$/);
+    expect(() => parseMunmapArgs(['--race-window', '-1'])).toThrow(/^option '--race-window' argument is ambiguous$/);
+  });
+
   it('refuses memory beyond the arena limit before allocating anything', () => {
     rejects(['--memory', '8T'], new RegExp(`limit is ${MAX_HUGE_PAGES}`));
   });
 
   it('fills in defaults and accepts the seed scenario sizes', () => {
-    const config = parseMunmapArgs(['--memory', '496G', '--strategy', 'all']) as MunmapConfig;
+    const config = parseMunmapArgs(['--memory', '496G']) as MunmapConfig;
     expect(config.hugePages).toBe(253_952);
     expect(config.thpBytes).toBe(2 ** 21);
     expect(config.strategies).toEqual(['ipi-broadcast', 'counter']);
+    expect(config.workload).toEqual({ holdUs: 2, walkRate: 0, busy: 0.5, raceWindow: 0 });
+    expect((parseMunmapArgs(['--strategy', 'all']) as MunmapConfig).strategies).toEqual(STRATEGY_NAMES);
     expect((parseMunmapArgs(['--thp', '16M', '--memory', '1G']) as MunmapConfig).hugePages).toBe(64);
     expect(parseMunmapArgs(['--help'])).toBe('help');
   });

@@ -32,6 +32,8 @@ export interface MunmapConfig {
 interface OptionSpec<T> {
   readonly value: string;
   readonly default: string | undefined;
+  /** The default under --race-window: short walks, back to back, so that walks and clears meet. */
+  readonly raceDefault?: string;
   readonly help: string;
   readonly parse: (text: string, flag: string) => T;
 }
@@ -75,11 +77,12 @@ export const OPTIONS = {
   cpus: option({ value: 'N', default: '8', help: `emulated CPUs, 1..${MAX_CPUS}: CPU 0 runs munmap, the others walk`, parse: integer(1, MAX_CPUS) }),
   memory: option({ value: 'SIZE', default: '1G', help: 'THP memory to map and unmap (K, M, G, T suffixes)', parse: size }),
   thp: option({ value: 'SIZE', default: '2M', help: 'huge page size: 2M (radix MMU) or 16M (hash MMU)', parse: size }),
-  strategy: option({ value: 'LIST', default: 'all', help: `comma-separated strategies, or all: ${STRATEGY_NAMES.join(', ')}`, parse: strategyList }),
+  strategy: option({ value: 'LIST', default: 'ipi-broadcast,counter', help: `comma-separated strategies, or all: ${STRATEGY_NAMES.join(', ')}`, parse: strategyList }),
   seed: option({ value: 'N', default: '1', help: 'seed for the walk addresses', parse: integer(0, 2 ** 32 - 1) }),
-  'hold-us': option({ value: 'US', default: '2', help: 'microseconds a walker uses the page with IRQs off', parse: decimal(0, 1e6) }),
+  'hold-us': option({ value: 'US', default: '2', raceDefault: '0.2', help: 'microseconds a walker uses the page with IRQs off', parse: decimal(0, 1e6) }),
   'walk-rate': option({ value: 'N', default: '0', help: 'walks per second per busy CPU; 0 = back to back', parse: decimal(0, 1e9) }),
-  busy: option({ value: 'SHARE', default: '0.5', help: 'share of time a walker CPU is busy (0..1); idle CPUs halt', parse: decimal(0, 1) }),
+  busy: option({ value: 'SHARE', default: '0.5', raceDefault: '1', help: 'share of time a walker CPU is busy (0..1); idle CPUs halt', parse: decimal(0, 1) }),
+  'race-window': option({ value: 'N', default: '0', help: 'amplify races: walkers hammer the N huge pages from the unmap cursor on (0 = walk anywhere)', parse: integer(0, 1 << 20) }),
   'warmup-ms': option({ value: 'MS', default: '20', help: 'walkers run this long before munmap starts', parse: decimal(0, 60_000) }),
   timeout: option({ value: 'S', default: '300', help: 'a strategy not done after this many seconds is reported stuck', parse: decimal(1, 86_400) }),
   json: option({ value: 'FILE', default: undefined, help: "also write the report as JSON to FILE ('-' for stdout)", parse: (text: string) => text }),
@@ -88,7 +91,8 @@ export const OPTIONS = {
 export function helpText(command: string): string {
   const rows = Object.entries(OPTIONS).map(([name, spec]) => {
     const flag = `  --${name} ${spec.value}`;
-    const dflt = spec.default === undefined ? '' : ` [${spec.default}]`;
+    const raceDefault = 'raceDefault' in spec ? `, ${spec.raceDefault} with --race-window` : '';
+    const dflt = spec.default === undefined ? '' : ` [${spec.default}${raceDefault}]`;
     return `${flag.padEnd(22)}${spec.help}${dflt}`;
   });
   return [
@@ -109,8 +113,10 @@ export function helpText(command: string): string {
 export function parseMunmapArgs(argv: readonly string[]): MunmapConfig | 'help' {
   const values = parseOrExplain(argv);
   if (values.help) return 'help';
+  const racing = OPTIONS['race-window'].parse(values['race-window'] ?? '0', '--race-window') > 0;
   const get = <K extends keyof typeof OPTIONS>(name: K): ReturnType<(typeof OPTIONS)[K]['parse']> => {
-    const text = values[name] ?? OPTIONS[name].default;
+    const spec: OptionSpec<unknown> = OPTIONS[name];
+    const text = values[name] ?? (racing && spec.raceDefault !== undefined ? spec.raceDefault : spec.default);
     return OPTIONS[name].parse(text as string, `--${name}`) as ReturnType<(typeof OPTIONS)[K]['parse']>;
   };
 
@@ -131,7 +137,7 @@ export function parseMunmapArgs(argv: readonly string[]): MunmapConfig | 'help' 
     hugePages,
     strategies: get('strategy'),
     seed: get('seed'),
-    workload: { holdUs: get('hold-us'), walkRate: get('walk-rate'), busy: get('busy') },
+    workload: { holdUs: get('hold-us'), walkRate: get('walk-rate'), busy: get('busy'), raceWindow: get('race-window') },
     warmupMs: get('warmup-ms'),
     timeoutS: get('timeout'),
     json: values.json,
@@ -144,8 +150,9 @@ function parseOrExplain(argv: readonly string[]) {
     return parseArgs({ args: [...argv], options: { ...options, help: { type: 'boolean' } }, strict: true, allowPositionals: false })
       .values as { [name: string]: string | undefined } & { help?: boolean };
   } catch (error) {
-    // node:util's messages run on with advice; keep their first sentence, lower-cased.
-    const message = error instanceof Error ? error.message.split('. ')[0] : String(error);
+    // node:util's messages run on with advice, sometimes over several lines; keep their first
+    // sentence, lower-cased, so that the error stays one line.
+    const message = (error instanceof Error ? error.message : String(error)).split(/\.\s|\n/)[0];
     throw new UsageError(message.charAt(0).toLowerCase() + message.slice(1));
   }
 }

@@ -3,7 +3,7 @@
 
 import os from 'node:os';
 import type { MunmapConfig } from './options.ts';
-import type { StrategyRun } from './run-strategy.ts';
+import type { StrategyRun, Violation } from './run-strategy.ts';
 import { formatSize } from './sizes.ts';
 
 export interface HostInfo {
@@ -28,6 +28,7 @@ export interface MunmapReport {
     readonly holdUs: number;
     readonly walkRate: number;
     readonly busy: number;
+    readonly raceWindow: number;
     readonly warmupMs: number;
     /** Emulated CPUs per host core. */
     readonly oversubscription: number;
@@ -59,11 +60,13 @@ export function formatHeader(report: MunmapReport): string {
     factor > 1
       ? `${factor.toFixed(1)}x oversubscribed: a CPU's thread is often not on a core, and an IPI to it waits for the host scheduler`
       : 'one host core or more per emulated CPU';
+  const aim = config.raceWindow > 0 ? `walkers aim at the ${config.raceWindow} huge page(s) from the unmap cursor on` : 'walkers walk anywhere in the range';
   return [
     `host: ${host.cores} cores ${host.arch} (${host.cpuModel}), Node ${host.node}`,
     `machine: ${config.cpus} emulated CPUs (CPU 0 unmaps, ${config.cpus - 1} walk) on ${host.cores} host cores, ${share}`,
     `memory: ${formatSize(config.memoryBytes)} of ${formatSize(config.thpBytes)} THPs = ${config.pmds} PMDs; ` +
       `walkers busy ${Math.round(config.busy * 100)}% of the time, ${config.holdUs} us per walk with IRQs off, seed ${config.seed}`,
+    `race: ${aim}`,
   ].join('\n');
 }
 
@@ -77,8 +80,9 @@ const COLUMNS: readonly { readonly title: string; readonly cell: (run: StrategyR
   { title: 'skipped', cell: (r) => `${r.ipis.skipped}` },
   { title: 'serialize us p50/p99/max', cell: (r) => `${fixed(r.serializeUs.p50)}/${fixed(r.serializeUs.p99)}/${fixed(r.serializeUs.max)}` },
   { title: 'walks/s', cell: (r) => Math.round(r.walks.perSecond).toLocaleString('en-US') },
+  { title: 'collisions', cell: (r) => `${r.walks.collisions}` },
   { title: 'use-after-free', cell: (r) => `${r.violations.useAfterFree}` },
-  { title: 'invariants', cell: (r) => (r.brokenInvariants.length === 0 ? 'held' : 'BROKEN') },
+  { title: 'invariants', cell: (r) => (r.brokenInvariants.length > 0 ? 'BROKEN' : r.demonstrated.length > 0 ? 'bug shown' : 'held') },
 ];
 
 export function formatTable(runs: readonly StrategyRun[]): string {
@@ -88,17 +92,13 @@ export function formatTable(runs: readonly StrategyRun[]): string {
   return [line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
 }
 
-/** What went wrong, one line each, and the seed-style comparison of the fastest and slowest. */
+/** What went wrong, one line each, each unsafe strategy's verdict, and the seed-style comparison. */
 export function formatFindings(runs: readonly StrategyRun[]): string {
   const lines: string[] = [];
   for (const run of runs) {
     for (const broken of run.brokenInvariants) lines.push(`${run.strategy}: INVARIANT BROKEN: ${broken}`);
-    for (const v of run.violations.first) {
-      lines.push(
-        `${run.strategy}: use-after-free on CPU ${v.cpu}: frame ${v.frame} (huge page ${v.hpn}) ` +
-          (v.freeOnArrival ? 'was already free when the walker reached it' : `freed while in use (generation ${v.generationSeen} -> ${v.generationNow})`),
-      );
-    }
+    for (const v of run.violations.first) lines.push(`${run.strategy}: ${describeViolation(v)}`);
+    if (!run.safe) lines.push(unsafeVerdict(run));
   }
   const safe = runs.filter((r) => r.safe && r.pmdsUnmapped > 0);
   if (safe.length >= 2) {
@@ -113,6 +113,31 @@ export function formatFindings(runs: readonly StrategyRun[]): string {
     }
   }
   return lines.join('\n');
+}
+
+/** Both sides of one use-after-free: what the walker read, and what the unmapper read and did. */
+export function describeViolation(v: Violation): string {
+  const walker = v.freeOnArrival
+    ? `loaded PMD 0x${v.pmd.toString(16)} (a THP leaf) and found frame ${v.frame} already freed`
+    : `loaded PMD 0x${v.pmd.toString(16)} (a THP leaf) and was using frame ${v.frame} when it was freed (generation ${v.generationSeen} -> ${v.generationNow})`;
+  const unmapper =
+    v.unmapperSentIpis === 0
+      ? 'the unmapper had cleared that PMD, then saw no walk in flight and sent no IPI'
+      : `the unmapper had cleared that PMD and sent ${v.unmapperSentIpis} IPI(s)`;
+  return `use-after-free on CPU ${v.cpu}, huge page ${v.hpn}: the walker ${walker}; ${unmapper}`;
+}
+
+function unsafeVerdict(run: StrategyRun): string {
+  const v = run.violations;
+  if (run.demonstrated.length === 0) {
+    return `${run.strategy} (unsafe): no failure shown this run, ${run.walks.collisions} collisions; amplify the race with --race-window 1 --cpus 2 --memory 496G`;
+  }
+  const first = v.firstAfterMs === null ? '' : `, the first ${fixed(v.firstAfterMs)} ms into munmap`;
+  const drift = run.counterDrift !== 0 ? `; walk count drifted to ${run.counterDrift}` : '';
+  return (
+    `${run.strategy} (unsafe): DEMONSTRATED: ${v.useAfterFree} use-after-free in ${run.pmdsUnmapped} PMDs ` +
+    `(${fixed(v.perMillionPmds)} per million)${first}, ${run.walks.collisions} collisions${drift}`
+  );
 }
 
 function fixed(value: number): string {

@@ -26,6 +26,8 @@ export interface UseAfterFree {
   readonly generationNow: number;
   /** True when the frame was already free as the walker reached it through the PMD. */
   readonly freeOnArrival: boolean;
+  /** When the walker noticed, as performance.timeOrigin + performance.now(): comparable across threads. */
+  readonly atMs: number;
 }
 
 export class LocklessWalker {
@@ -49,11 +51,17 @@ export class LocklessWalker {
     this.strategy.start_lockless_pgtbl_walk(cpu);
     cpu.words[this.lastHpnWord] = hpn;
 
+    const entries = cpu.machine.arena.entries;
     const slot = cpu.machine.arena.pmdSlot(hpn);
     // READ_ONCE(*pmdp): one plain load, never reloaded. Nothing orders it against the
     // unmapper's clear except what the strategy did above.
-    const pmd = slot < 0 ? 0 : cpu.machine.arena.entries[slot];
-    if (pte_present(pmd) && pmd_is_leaf(pmd)) this.useHugePage(hpn, pmd);
+    const pmd = slot < 0 ? 0 : entries[slot];
+    if (pte_present(pmd) && pmd_is_leaf(pmd)) {
+      this.useHugePage(hpn, pmd);
+      // Not part of the walk: did the unmapper clear this PMD while we used it? (An Atomics
+      // load, so that it is a fresh read; on x86-64 it is a plain mov, no barrier.)
+      if (Atomics.load(entries, slot) !== pmd) cpu.count('collisions');
+    }
     cpu.count('walks');
 
     this.strategy.end_lockless_pgtbl_walk(cpu);
@@ -94,6 +102,7 @@ export class LocklessWalker {
         generationSeen: frameGeneration(seen),
         generationNow: frameGeneration(now),
         freeOnArrival,
+        atMs: performance.timeOrigin + performance.now(),
       });
     }
   }

@@ -19,13 +19,17 @@ export interface MunmapResult {
   readonly serializeSkipped: number;
   /** Microseconds in each serialize_against_pte_lookup() call, in unmap order. */
   readonly serializeUs: Float64Array;
+  /** IPIs each PMD's serialisation sent, by huge page (index 0 is firstHpn). */
+  readonly ipisByPmd: Int32Array;
+  /** When munmap began, as performance.timeOrigin + performance.now(). */
+  readonly startedAtMs: number;
   /** True when the coordinator aborted the run part way. */
   readonly aborted: boolean;
 }
 
 /** munmap(addr, len) over huge pages [firstHpn, firstHpn + count), each mapped by a PMD leaf. */
 export function munmap_thp_range(cpu: EmulatedCpu, strategy: PgtblSyncStrategy, firstHpn: number, count: number): MunmapResult {
-  const serialize: SerializeLog = { us: new Float64Array(count), calls: 0, skipped: 0 };
+  const serialize: SerializeLog = { us: new Float64Array(count), ipis: new Int32Array(count), firstHpn, calls: 0, skipped: 0 };
   let aborted = false;
   const start = performance.now();
   try {
@@ -48,13 +52,17 @@ export function munmap_thp_range(cpu: EmulatedCpu, strategy: PgtblSyncStrategy, 
     munmapMs: performance.now() - start,
     serializeSkipped: serialize.skipped,
     serializeUs: serialize.us.subarray(0, serialize.calls),
+    ipisByPmd: serialize.ipis,
+    startedAtMs: performance.timeOrigin + start,
     aborted,
   };
 }
 
-/** How long each serialize_against_pte_lookup() took, and how many sent no IPI. */
+/** How long each serialize_against_pte_lookup() took, what it sent, and how many sent nothing. */
 interface SerializeLog {
   readonly us: Float64Array;
+  readonly ipis: Int32Array;
+  readonly firstHpn: number;
   calls: number;
   skipped: number;
 }
@@ -66,19 +74,20 @@ function zap_huge_pmd(cpu: EmulatedCpu, strategy: PgtblSyncStrategy, hpn: number
   const entries = cpu.machine.arena.entries;
   const orig = entries[slot];
   if (!pmd_is_leaf(orig)) return;
-  pmdp_huge_get_and_clear(cpu, strategy, entries, slot, log);
+  pmdp_huge_get_and_clear(cpu, strategy, entries, slot, hpn, log);
   cpu.count('pmdsUnmapped');
   // tlb_remove_page_size(): with a batch of one, the page is freed here.
   cpu.count(cpu.machine.frames.free(entry_pfn(orig)) ? 'framesFreed' : 'doubleFrees');
 }
 
 /** radix__pmdp_huge_get_and_clear(): clear the entry, then serialize_against_pte_lookup(). */
-function pmdp_huge_get_and_clear(cpu: EmulatedCpu, strategy: PgtblSyncStrategy, entries: Int32Array, slot: number, log: SerializeLog): void {
-  // A plain store: the page-table lock serialises writers, and the ordering against walkers
-  // is the strategy's business, not the store's.
-  entries[slot] = 0;
+function pmdp_huge_get_and_clear(cpu: EmulatedCpu, strategy: PgtblSyncStrategy, entries: Int32Array, slot: number, hpn: number, log: SerializeLog): void {
   const start = performance.now();
+  // A plain store: the page-table lock serialises writers, and the ordering against walkers
+  // is the strategy's business, not the store's. Nothing runs between it and the strategy.
+  entries[slot] = 0;
   const sent = strategy.serialize_against_pte_lookup(cpu);
   log.us[log.calls++] = (performance.now() - start) * 1000;
+  log.ipis[hpn - log.firstHpn] = sent;
   if (sent === 0) log.skipped++;
 }

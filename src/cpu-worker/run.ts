@@ -16,6 +16,11 @@ export interface Workload {
   readonly walkRate: number;
   /** Share of time a walker CPU is busy, 0..1; the rest it spends halted (idle). */
   readonly busy: number;
+  /**
+   * Race amplification: when non-zero, walkers aim at the `raceWindow` huge pages from the
+   * unmapper's cursor on, so that walks and clears really collide. 0 walks the whole range.
+   */
+  readonly raceWindow: number;
 }
 
 export interface CpuRunPlan {
@@ -74,18 +79,33 @@ function runUnmapper(cpu: EmulatedCpu, plan: CpuRunPlan): CpuRunReport {
 
 function runWalker(cpu: EmulatedCpu, walker: LocklessWalker, plan: CpuRunPlan): void {
   const { walkRate, busy } = plan.workload;
-  const random = mulberry32(cpuSeed(plan.seed, cpu.id, plan.run));
   const gapMs = walkRate > 0 ? 1000 / walkRate : 0;
+  const nextTarget = walkTargets(cpu, plan);
   let nextWalk = performance.now();
   while (!cpu.stopping) {
     const cycleStart = performance.now();
     const busyUntil = cycleStart + DUTY_CYCLE_MS * busy;
     do {
-      walker.walk(plan.firstHpn + Math.floor(random() * plan.hugePages));
+      walker.walk(nextTarget());
       if (gapMs > 0) nextWalk = workUntil(cpu, Math.max(nextWalk + gapMs, performance.now() - DUTY_CYCLE_MS));
     } while (performance.now() < busyUntil && !cpu.stopping);
     if (busy < 1) cpu.cpu_idle(cycleStart + DUTY_CYCLE_MS);
   }
+}
+
+/**
+ * The huge pages a walker walks: anywhere in the range, or, to amplify the race, one of the
+ * `raceWindow` PMDs from the unmapper's cursor on, re-read before every walk: the walker keeps
+ * hammering the PMD being cleared, so that its next increment lands in any gap the unmapper
+ * reads as "no walk in flight".
+ */
+function walkTargets(cpu: EmulatedCpu, plan: CpuRunPlan): () => number {
+  const random = mulberry32(cpuSeed(plan.seed, cpu.id, plan.run));
+  const { firstHpn, hugePages } = plan;
+  const window = plan.workload.raceWindow;
+  if (window === 0) return () => firstHpn + Math.floor(random() * hugePages);
+  const lastHpn = firstHpn + hugePages - 1;
+  return () => Math.min(lastHpn, Math.max(firstHpn, Atomics.load(cpu.mm, mmWord.unmapCursor)) + Math.floor(random() * window));
 }
 
 /** IRQ-on work between walks until `untilMs`, taking interrupts at every pass. */

@@ -20,7 +20,7 @@ const api = {
     if (!cpu) throw new Error('run() before attach()');
     const report = runCpu(cpu, plan);
     // The serialize samples can be megabytes: move them, do not copy them.
-    return report.munmap ? transfer(report, [report.munmap.serializeUs.buffer]) : report;
+    return report.munmap ? transfer(report, [report.munmap.serializeUs.buffer, report.munmap.ipisByPmd.buffer]) : report;
   },
 };
 

@@ -21,6 +21,9 @@ export const CpuWords = paddedRecord(
     'fence',
     // The huge-page number this CPU last walked, for reports on a stuck or faulting CPU.
     'lastWalkedHpn',
+    // This CPU's share of a walk count that is split per CPU: only this CPU writes it, so a
+    // plain store is an atomic increment that orders nothing (powerpc's atomic_inc()).
+    'locklessWalks',
     // See CpuPhase: how far this CPU's run loop has got, for the supervisor.
     'phase',
   ],
@@ -35,6 +38,7 @@ export const CpuStats = paddedRecord(
     'walks', // lockless walks started
     'leafWalks', // walks that reached a THP leaf and used its frame
     'useAfterFree', // walks whose frame was freed while they used it
+    'collisions', // walks whose PMD leaf was cleared while they used it
     'ipisSent', // IPIs this CPU sent (one per target)
     'ipisHandled', // IPIs this CPU acknowledged
     'pmdsUnmapped', // PMD leaves this CPU cleared

@@ -1,0 +1,32 @@
+// counter-nonatomic: the walk counter kept with a plain read-modify-write, as `count++` on a
+// shared int would be. Concurrent walkers lose updates, so the count drifts: below the truth
+// it lets the unmapper free pages under walkers, above it every later PMD pays for an IPI.
+// Unsafe on purpose: its drift and use-after-frees are the demonstrated bug.
+// Models the series' counter without atomic_inc()/atomic_dec() (a teaching variant).
+
+import { smp_call_function_many } from '../cpu-worker/ipi.ts';
+import { mmWord } from '../shared-memory/mm.ts';
+import type { PgtblSyncStrategy } from './strategy.ts';
+
+export const counterNonatomic: PgtblSyncStrategy = {
+  name: 'counter-nonatomic',
+  safe: false,
+  models: 'the series with count++/count-- instead of atomics: lost updates',
+
+  start_lockless_pgtbl_walk(cpu) {
+    // Load, add, store: another walker's update between our load and store is lost. Nor is it
+    // a barrier, so our PMD load may also pass our store of the count.
+    cpu.mm[mmWord.locklessPgtblWalkCount] = cpu.mm[mmWord.locklessPgtblWalkCount] + 1;
+  },
+
+  end_lockless_pgtbl_walk(cpu) {
+    cpu.mm[mmWord.locklessPgtblWalkCount] = cpu.mm[mmWord.locklessPgtblWalkCount] - 1;
+  },
+
+  serialize_against_pte_lookup(cpu) {
+    // The unmapper's side is the fixed one (as in `counter`), so what goes wrong is the count.
+    cpu.smp_mb();
+    if (Atomics.load(cpu.mm, mmWord.locklessPgtblWalkCount) === 0) return 0;
+    return smp_call_function_many(cpu, cpu.mmCpus, true);
+  },
+};
