@@ -3,7 +3,8 @@
 
 import { writeFileSync } from 'node:fs';
 import { CpuFailure, CpuPool, CpusStuck } from '../src/coordinator/cpu-pool.ts';
-import { UsageError, helpText, parseMunmapArgs, type MunmapConfig } from '../src/coordinator/options.ts';
+import { runCommand } from '../src/cli/option-table.ts';
+import { helpText, parseMunmapArgs } from '../src/coordinator/options.ts';
 import { buildReport, formatFindings, formatHeader, formatTable } from '../src/coordinator/report.ts';
 import { runStrategy, type StrategyRun } from '../src/coordinator/run-strategy.ts';
 import { cpuStat } from '../src/shared-memory/cpu-block.ts';
@@ -12,14 +13,7 @@ import { SharedMachine } from '../src/shared-memory/shared-machine.ts';
 const COMMAND = 'npx tsx stress/munmap.ts';
 
 async function main(argv: readonly string[]): Promise<number> {
-  let config: MunmapConfig | 'help';
-  try {
-    config = parseMunmapArgs(argv);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`munmap: ${error.message}\nTry '${COMMAND} --help'.\n`);
-    return 2;
-  }
+  const config = parseMunmapArgs(argv);
   if (config === 'help') {
     process.stdout.write(helpText(COMMAND) + '\n');
     return 0;
@@ -74,4 +68,4 @@ function showProgress(machine: SharedMachine, strategy: string, pmds: number): (
   };
 }
 
-process.exitCode = await main(process.argv.slice(2));
+await runCommand('munmap', COMMAND, main);

@@ -1,0 +1,108 @@
+// Command lines as tables: each option declared once with its default, its help line and its
+// parser; --help, parsing and the one-line errors all come from the same table.
+
+import { parseArgs } from 'node:util';
+
+/** Bad input: the message names the option and the value, on one line. */
+export class UsageError extends Error {}
+
+export interface OptionSpec<T> {
+  /** The placeholder in --help, e.g. N or SIZE. */
+  readonly value: string;
+  readonly default: string | undefined;
+  /** Said after the default in --help, e.g. when another option changes it. */
+  readonly defaultNote?: string;
+  readonly help: string;
+  readonly parse: (text: string, flag: string) => T;
+}
+
+export type OptionTable = { readonly [name: string]: OptionSpec<unknown> };
+
+/** The typed value of each option, as its parser returns it. */
+export type OptionValues<Table extends OptionTable> = { [K in keyof Table]: ReturnType<Table[K]['parse']> };
+
+export const option = <T>(spec: OptionSpec<T>): OptionSpec<T> => spec;
+
+export const integer = (min: number, max: number) => (text: string, flag: string) => {
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+    throw new UsageError(`${flag} must be an integer from ${min} to ${max}, got '${text}'`);
+  }
+  return n;
+};
+
+export const decimal = (min: number, max: number) => (text: string, flag: string) => {
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
+    throw new UsageError(`${flag} must be a number from ${min} to ${max}, got '${text}'`);
+  }
+  return n;
+};
+
+/** A comma-separated list of known names, or 'all'. */
+export const nameList = (known: readonly string[], what: string) => (text: string, flag: string) => {
+  if (text === 'all') return known;
+  const names = text.split(',').map((name) => name.trim());
+  for (const name of names) {
+    if (!known.includes(name)) throw new UsageError(`${flag}: unknown ${what} '${name}' (known: ${known.join(', ')}, all)`);
+  }
+  return [...new Set(names)];
+};
+
+export const text = (value: string) => value;
+
+/**
+ * The raw text of every option given, and whether --help was. Throws UsageError for an unknown
+ * option, a missing value or a stray argument.
+ */
+export function readOptions(argv: readonly string[], table: OptionTable): { given: { [name: string]: string | undefined }; help: boolean } {
+  const options = Object.fromEntries(Object.keys(table).map((name) => [name, { type: 'string' as const }]));
+  try {
+    const { values } = parseArgs({ args: [...argv], options: { ...options, help: { type: 'boolean' } }, strict: true, allowPositionals: false });
+    const { help, ...given } = values as { help?: boolean; [name: string]: string | boolean | undefined };
+    return { given: given as { [name: string]: string | undefined }, help: help === true };
+  } catch (error) {
+    // node:util's messages run on with advice, sometimes over several lines; keep their first
+    // sentence, lower-cased, so that the error stays one line.
+    const message = (error instanceof Error ? error.message : String(error)).split(/\.\s|\n/)[0];
+    throw new UsageError(message.charAt(0).toLowerCase() + message.slice(1));
+  }
+}
+
+/** Every option parsed: the given text, or the default (`defaults` overriding the table's). */
+export function parseOptions<Table extends OptionTable>(
+  table: Table,
+  given: { readonly [name: string]: string | undefined },
+  defaults: { readonly [name: string]: string } = {},
+): OptionValues<Table> {
+  const values: { [name: string]: unknown } = {};
+  for (const [name, spec] of Object.entries(table)) {
+    const value = given[name] ?? defaults[name] ?? spec.default;
+    values[name] = value === undefined ? undefined : spec.parse(value, `--${name}`);
+  }
+  return values as OptionValues<Table>;
+}
+
+export function formatOptions(table: OptionTable): string {
+  const rows = Object.entries(table).map(([name, spec]) => {
+    const flag = `  --${name} ${spec.value}`;
+    const note = spec.defaultNote ? `, ${spec.defaultNote}` : '';
+    const dflt = spec.default === undefined ? '' : ` [${spec.default}${note}]`;
+    return `${flag.padEnd(22)}${spec.help}${dflt}`;
+  });
+  return [...rows, `${'  --help'.padEnd(22)}show this help`].join('\n');
+}
+
+/**
+ * Run a command's main and set the exit status: bad usage is one line naming the bad value and
+ * a pointer to --help, with status 2 and no stack trace.
+ */
+export async function runCommand(name: string, command: string, main: (argv: readonly string[]) => Promise<number>): Promise<void> {
+  try {
+    process.exitCode = await main(process.argv.slice(2));
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`${name}: ${error.message}\nTry '${command} --help'.\n`);
+    process.exitCode = 2;
+  }
+}
