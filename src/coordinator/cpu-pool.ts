@@ -1,16 +1,14 @@
 // The emulated CPUs as worker threads: spawned once per machine, driven through comlink for
 // control only, supervised for crashes and hangs, and always joined.
 
-import { Worker } from 'node:worker_threads';
-import { wrap, type Remote } from 'comlink';
-import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import type { CpuWorkerApi } from '../cpu-worker/worker-main.ts';
 import type { CpuRunPlan, CpuRunReport } from '../cpu-worker/run.ts';
 import { CpuPhase, cpuWord } from '../shared-memory/cpu-block.ts';
 import { RunPhase, mmWord } from '../shared-memory/mm.ts';
 import type { SharedMachine } from '../shared-memory/shared-machine.ts';
+import { errorText, spawnWorker, type SpawnedWorker } from './spawn-worker.ts';
 
-const BOOTSTRAP = new URL('../cpu-worker/bootstrap.mjs', import.meta.url);
+const CPU_ENTRY = new URL('../cpu-worker/worker-main.ts', import.meta.url);
 
 /** A CPU's worker threw, exited, or could not start. */
 export class CpuFailure extends Error {
@@ -42,12 +40,8 @@ const describeStuck = (s: StuckCpu) =>
   `CPU ${s.cpu} (${s.role}, IRQs ${s.irqEnabled ? 'on' : 'off'}, ` +
   `${s.role === 'unmapper' ? 'unmapping' : 'last walked'} huge page ${s.hpn}, ${s.pendingIpis} IPI(s) pending)`;
 
-interface CpuThread {
+interface CpuThread extends SpawnedWorker<CpuWorkerApi> {
   readonly id: number;
-  readonly worker: Worker;
-  readonly api: Remote<CpuWorkerApi>;
-  /** Rejects with a CpuFailure when the worker dies; never resolves. */
-  readonly death: Promise<never>;
 }
 
 export class CpuPool {
@@ -141,15 +135,10 @@ export class CpuPool {
 }
 
 function spawnCpu(id: number): CpuThread {
-  const worker = new Worker(BOOTSTRAP, { name: `cpu${id}` });
-  const death = new Promise<never>((_, reject) => {
-    worker.once('error', (error) => reject(new CpuFailure(id, errorText(error))));
-    worker.once('exit', (code) => reject(new CpuFailure(id, `worker exited with code ${code}`)));
+  const spawned = spawnWorker<CpuWorkerApi>(CPU_ENTRY, `cpu${id}`);
+  const death = spawned.death.catch((error: Error) => {
+    throw new CpuFailure(id, error.message);
   });
-  death.catch(() => {}); // observed by whoever races it; never an unhandled rejection
-  return { id, worker, api: wrap<CpuWorkerApi>(nodeEndpoint(worker)), death };
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  death.catch(() => {});
+  return { ...spawned, id, death };
 }

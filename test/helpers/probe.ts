@@ -1,24 +1,17 @@
 // Spawning probe workers from a test, and joining them.
 
-import { Worker } from 'node:worker_threads';
-import { wrap, type Remote } from 'comlink';
-import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
+import { spawnWorker, type SpawnedWorker } from '../../src/coordinator/spawn-worker.ts';
 import type { SharedMachine } from '../../src/shared-memory/shared-machine.ts';
 import type { ProbeApi } from './probe-worker.ts';
 
-const BOOTSTRAP = new URL('../../src/cpu-worker/bootstrap.mjs', import.meta.url);
-const ENTRY = new URL('./probe-worker.ts', import.meta.url).href;
+const ENTRY = new URL('./probe-worker.ts', import.meta.url);
 
-export interface Probe {
-  readonly api: Remote<ProbeApi>;
-  readonly worker: Worker;
-}
+export type Probe = SpawnedWorker<ProbeApi>;
 
 export async function startProbe(machine: SharedMachine, cpu: number): Promise<Probe> {
-  const worker = new Worker(BOOTSTRAP, { workerData: { entry: ENTRY } });
-  const api = wrap<ProbeApi>(nodeEndpoint(worker));
-  await api.attach(machine.buffers, cpu);
-  return { api, worker };
+  const probe = spawnWorker<ProbeApi>(ENTRY, `probe-cpu${cpu}`);
+  await Promise.race([probe.api.attach(machine.buffers, cpu), probe.death]);
+  return probe;
 }
 
 export async function stopProbes(probes: readonly Probe[]): Promise<void> {
