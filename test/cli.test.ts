@@ -1,23 +1,11 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { MAX_HUGE_PAGES, UsageError, parseMunmapArgs, type MunmapConfig } from '../src/coordinator/options.ts';
 import { formatSize, parseSize } from '../src/coordinator/sizes.ts';
 import { STRATEGY_NAMES } from '../src/strategies/index.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const TSX = fileURLToPath(new URL('../node_modules/tsx/dist/cli.mjs', import.meta.url));
+import { runScript } from './helpers/run-script.ts';
 
-async function munmap(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [TSX, 'stress/munmap.ts', ...args], { cwd: ROOT });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const munmap = (...args: string[]) => runScript('stress/munmap.ts', ...args);
 
 describe('sizes', () => {
   it('parses binary suffixes and prints the shortest exact form', () => {
