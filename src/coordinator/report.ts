@@ -132,12 +132,18 @@ function unsafeVerdict(run: StrategyRun): string {
   if (run.demonstrated.length === 0) {
     return `${run.strategy} (unsafe): no failure shown this run, ${run.walks.collisions} collisions; amplify the race with --race-window 1 --cpus 2 --memory 496G`;
   }
-  const first = v.firstAfterMs === null ? '' : `, the first ${fixed(v.firstAfterMs)} ms into munmap`;
-  const drift = run.counterDrift !== 0 ? `; walk count drifted to ${run.counterDrift}` : '';
-  return (
-    `${run.strategy} (unsafe): DEMONSTRATED: ${v.useAfterFree} use-after-free in ${run.pmdsUnmapped} PMDs ` +
-    `(${fixed(v.perMillionPmds)} per million)${first}, ${run.walks.collisions} collisions${drift}`
-  );
+  const shown: string[] = [];
+  if (v.useAfterFree > 0) {
+    const first = v.firstAfterMs === null ? '' : `, the first ${fixed(v.firstAfterMs)} ms into munmap`;
+    shown.push(`${v.useAfterFree} use-after-free in ${run.pmdsUnmapped} PMDs (${fixed(v.perMillionPmds)} per million)${first}, ${run.walks.collisions} collisions`);
+  }
+  if (run.counterDrift !== 0) {
+    shown.push(
+      `lost updates drifted the walk count to ${run.counterDrift}` +
+        (run.counterDrift > 0 ? ': it never reads 0 again, so every later PMD pays for an IPI round' : ': it reads 0 while walks are in flight'),
+    );
+  }
+  return `${run.strategy} (unsafe): DEMONSTRATED: ${shown.join('; ')}`;
 }
 
 function fixed(value: number): string {
