@@ -7,7 +7,7 @@ import { hostInfo } from '../src/coordinator/report.ts';
 import { VARIANTS, type Variant } from '../src/litmus/compile.ts';
 import { brokenResults, formatResult, formatSummary, type LitmusReport } from '../src/litmus/report.ts';
 import { LitmusPool, type LitmusResult } from '../src/litmus/run-litmus.ts';
-import { SHAPES, SHAPE_NAMES, shapeByName } from '../src/litmus/shapes.ts';
+import { SHAPE_NAMES, shapeByName } from '../src/litmus/shapes.ts';
 
 const COMMAND = 'npx tsx stress/litmus.ts';
 

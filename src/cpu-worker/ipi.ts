@@ -11,7 +11,7 @@ import { cpuWord } from '../shared-memory/cpu-block.ts';
 import { RunAborted, type EmulatedCpu } from './cpu.ts';
 
 /** Polls of a target's ack before a waiting sender sleeps: a few microseconds of spinning. */
-export const IPI_SPIN_POLLS = 256;
+const IPI_SPIN_POLLS = 256;
 /** The longest one sleep of a waiting sender, after which it re-checks for an abort. */
 const IPI_SLEEP_MS = 1;
 
