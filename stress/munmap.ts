@@ -6,9 +6,9 @@ import { CpuFailure, CpuPool, CpusStuck } from '../src/coordinator/cpu-pool.ts';
 import { runCommand } from '../src/cli/option-table.ts';
 import { helpText, parseMunmapArgs } from '../src/coordinator/options.ts';
 import { buildReport, formatFindings, formatHeader, formatTable } from '../src/coordinator/report.ts';
-import { runStrategy, type StrategyRun } from '../src/coordinator/run-strategy.ts';
+import { createMachine, runStrategy, type StrategyRun } from '../src/coordinator/run-strategy.ts';
 import { cpuStat } from '../src/shared-memory/cpu-block.ts';
-import { SharedMachine } from '../src/shared-memory/shared-machine.ts';
+import type { SharedMachine } from '../src/shared-memory/shared-machine.ts';
 
 const COMMAND = 'npx tsx stress/munmap.ts';
 
@@ -21,7 +21,7 @@ async function main(argv: readonly string[]): Promise<number> {
 
   // With --json - the JSON owns stdout and the human report moves to stderr.
   const say = (text: string) => (config.json === '-' ? process.stderr : process.stdout).write(text + '\n');
-  const machine = SharedMachine.create({ cpus: config.cpus, hugePages: config.hugePages });
+  const machine = createMachine(config);
   const pool = await CpuPool.start(machine);
   const runs: StrategyRun[] = [];
   try {

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CpuPool } from '../src/coordinator/cpu-pool.ts';
 import { parseMunmapArgs, type MunmapConfig } from '../src/coordinator/options.ts';
-import { runStrategy, type StrategyRun } from '../src/coordinator/run-strategy.ts';
-import { SharedMachine } from '../src/shared-memory/shared-machine.ts';
+import { createMachine, runStrategy, type StrategyRun } from '../src/coordinator/run-strategy.ts';
 
 // Busy walkers on every CPU, holding each page long enough that walks and clears overlap.
 const config = parseMunmapArgs(['--cpus', '4', '--memory', '128M', '--busy', '1', '--hold-us', '5', '--warmup-ms', '10']) as MunmapConfig;
@@ -11,7 +10,7 @@ let pool: CpuPool;
 const runs = new Map<string, StrategyRun>();
 
 beforeAll(async () => {
-  pool = await CpuPool.start(SharedMachine.create({ cpus: config.cpus, hugePages: config.hugePages }));
+  pool = await CpuPool.start(createMachine(config));
   // The same pool twice over: frames freed by the first run are reused by the second.
   for (const [i, strategy] of ['ipi-broadcast', 'counter', 'ipi-broadcast', 'counter'].entries()) {
     const run = await runStrategy(pool, config, strategy, i);

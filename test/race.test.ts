@@ -2,8 +2,7 @@ import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CpuPool } from '../src/coordinator/cpu-pool.ts';
 import { parseMunmapArgs, type MunmapConfig } from '../src/coordinator/options.ts';
-import { runStrategy, type StrategyRun } from '../src/coordinator/run-strategy.ts';
-import { SharedMachine } from '../src/shared-memory/shared-machine.ts';
+import { createMachine, runStrategy, type StrategyRun } from '../src/coordinator/run-strategy.ts';
 
 // The store-buffering race needs the walker and the unmapper on two cores at the same time.
 const cores = os.availableParallelism();
@@ -20,7 +19,7 @@ describe.skipIf(cores < 2)('the store-buffering bug, on real hardware', () => {
   const fixed: StrategyRun[] = [];
 
   beforeAll(async () => {
-    pool = await CpuPool.start(SharedMachine.create({ cpus: config.cpus, hugePages: config.hugePages }));
+    pool = await CpuPool.start(createMachine(config));
     let run = 0;
     while (racy.length < MAX_ATTEMPTS && racy.every((r) => r.violations.useAfterFree === 0)) {
       racy.push(await runStrategy(pool, config, 'counter-racy', run++));

@@ -15,6 +15,8 @@ export const MAX_HUGE_PAGES = 2 ** 21;
 
 export interface MunmapConfig {
   readonly cpus: number;
+  /** Online CPUs that never ran the mm: they only idle, and only sync-one interrupts them. */
+  readonly outsideCpus: number;
   readonly memoryBytes: number;
   readonly thpBytes: number;
   readonly hugePages: number;
@@ -35,6 +37,7 @@ const size = (text: string, flag: string) => {
 
 export const OPTIONS = {
   cpus: option({ value: 'N', default: '8', help: `emulated CPUs, 1..${MAX_CPUS}: CPU 0 runs munmap, the others walk`, parse: integer(1, MAX_CPUS) }),
+  'outside-cpus': option({ value: 'N', default: '0', help: 'more online CPUs that never ran the mm (idle; only sync-one interrupts them)', parse: integer(0, MAX_CPUS - 1) }),
   memory: option({ value: 'SIZE', default: '1G', help: 'THP memory to map and unmap (K, M, G, T suffixes)', parse: size }),
   thp: option({ value: 'SIZE', default: '2M', help: 'huge page size: 2M (radix MMU) or 16M (hash MMU)', parse: size }),
   strategy: option({
@@ -78,6 +81,9 @@ export function parseMunmapArgs(argv: readonly string[]): MunmapConfig | 'help' 
   const racing = OPTIONS['race-window'].parse(given['race-window'] ?? '0', '--race-window') > 0;
   const o = parseOptions(OPTIONS, given, racing ? RACE_DEFAULTS : {});
 
+  if (o.cpus + o['outside-cpus'] > MAX_CPUS) {
+    throw new UsageError(`--cpus ${o.cpus} plus --outside-cpus ${o['outside-cpus']} is more than ${MAX_CPUS} CPUs`);
+  }
   if (!THP_SIZES.includes(o.thp)) throw new UsageError(`--thp must be 2M or 16M, got '${given.thp}'`);
   if (o.memory % o.thp !== 0) {
     throw new UsageError(`--memory ${formatSize(o.memory)} is not a whole number of ${formatSize(o.thp)} huge pages`);
@@ -90,6 +96,7 @@ export function parseMunmapArgs(argv: readonly string[]): MunmapConfig | 'help' 
   }
   return {
     cpus: o.cpus,
+    outsideCpus: o['outside-cpus'],
     memoryBytes: o.memory,
     thpBytes: o.thp,
     hugePages,

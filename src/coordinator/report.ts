@@ -21,6 +21,7 @@ export interface MunmapReport {
   readonly host: HostInfo;
   readonly config: {
     readonly cpus: number;
+    readonly outsideCpus: number;
     readonly memoryBytes: number;
     readonly thpBytes: number;
     readonly pmds: number;
@@ -41,13 +42,14 @@ export function buildReport(config: MunmapConfig, runs: readonly StrategyRun[], 
     host,
     config: {
       cpus: config.cpus,
+      outsideCpus: config.outsideCpus,
       memoryBytes: config.memoryBytes,
       thpBytes: config.thpBytes,
       pmds: config.hugePages,
       seed: config.seed,
       ...config.workload,
       warmupMs: config.warmupMs,
-      oversubscription: config.cpus / host.cores,
+      oversubscription: (config.cpus + config.outsideCpus) / host.cores,
     },
     runs,
   };
@@ -63,7 +65,9 @@ export function formatHeader(report: MunmapReport): string {
   const aim = config.raceWindow > 0 ? `walkers aim at the ${config.raceWindow} huge page(s) from the unmap cursor on` : 'walkers walk anywhere in the range';
   return [
     `host: ${host.cores} cores ${host.arch} (${host.cpuModel}), Node ${host.node}`,
-    `machine: ${config.cpus} emulated CPUs (CPU 0 unmaps, ${config.cpus - 1} walk) on ${host.cores} host cores, ${share}`,
+    `machine: ${config.cpus} emulated CPUs (CPU 0 unmaps, ${config.cpus - 1} walk)` +
+      (config.outsideCpus > 0 ? ` + ${config.outsideCpus} outside the mm (idle)` : '') +
+      ` on ${host.cores} host cores, ${share}`,
     `memory: ${formatSize(config.memoryBytes)} of ${formatSize(config.thpBytes)} THPs = ${config.pmds} PMDs; ` +
       `walkers busy ${Math.round(config.busy * 100)}% of the time, ${config.holdUs} us per walk with IRQs off, seed ${config.seed}`,
     `race: ${aim}`,
@@ -139,8 +143,8 @@ function unsafeVerdict(run: StrategyRun): string {
   }
   if (run.counterDrift !== 0) {
     shown.push(
-      `lost updates drifted the walk count to ${run.counterDrift}` +
-        (run.counterDrift > 0 ? ': it never reads 0 again, so every later PMD pays for an IPI round' : ': it reads 0 while walks are in flight'),
+      `lost updates left the walk count at ${run.counterDrift} instead of 0: while it is off 0 every PMD pays ` +
+        'for an IPI round, and where it reads 0 with walks in flight a page can be freed under them',
     );
   }
   return `${run.strategy} (unsafe): DEMONSTRATED: ${shown.join('; ')}`;

@@ -5,6 +5,7 @@ import type { CpuRunPlan, CpuRunReport } from '../cpu-worker/run.ts';
 import type { UseAfterFree } from '../cpu-worker/lockless-walk.ts';
 import { CpuPhase, CpuStats, cpuStat, cpuWord } from '../shared-memory/cpu-block.ts';
 import { RunPhase, cpumask_clear, cpumask_set_cpu, mmWord } from '../shared-memory/mm.ts';
+import { SharedMachine } from '../shared-memory/shared-machine.ts';
 import { strategyByName } from '../strategies/index.ts';
 import type { CpuPool } from './cpu-pool.ts';
 import { map_thp_range } from './map-thp.ts';
@@ -52,17 +53,22 @@ export interface Violation extends UseAfterFree {
 
 const UNMAPPER_CPU = 0;
 
+/** The shared memory a configuration needs: its CPUs, those outside the mm too, and its THPs. */
+export function createMachine(config: MunmapConfig): SharedMachine {
+  return SharedMachine.create({ cpus: config.cpus + config.outsideCpus, hugePages: config.hugePages });
+}
+
 export async function runStrategy(pool: CpuPool, config: MunmapConfig, strategyName: string, runIndex: number): Promise<StrategyRun> {
   const strategy = strategyByName(strategyName);
   const machine = pool.machine;
-  resetMachine(pool);
+  resetMachine(pool, config.cpus);
   map_thp_range(machine, 0, config.hugePages);
 
   const plans: CpuRunPlan[] = [];
   for (let cpu = 0; cpu < machine.cpus; cpu++) {
     plans.push({
       strategy: strategyName,
-      role: cpu === UNMAPPER_CPU ? 'unmapper' : 'walker',
+      role: cpu === UNMAPPER_CPU ? 'unmapper' : cpu < config.cpus ? 'walker' : 'outsider',
       seed: config.seed,
       run: runIndex,
       firstHpn: 0,
@@ -107,7 +113,7 @@ export async function runStrategy(pool: CpuPool, config: MunmapConfig, strategyN
       firstAfterMs: violations.length > 0 ? violations[0].atMs - munmap.startedAtMs : null,
       first: violations.slice(0, 8),
     },
-    counterDrift: Atomics.load(machine.mm, mmWord.locklessPgtblWalkCount),
+    counterDrift: walksStillCounted(pool),
     brokenInvariants: [],
     demonstrated: [],
   };
@@ -140,17 +146,30 @@ function checkInvariants(pool: CpuPool, run: StrategyRun, framesFreed: number, d
   return { brokenInvariants, demonstrated };
 }
 
-/** Between runs, with every CPU idle: fresh run words, statistics and mm_cpumask. */
-function resetMachine(pool: CpuPool): void {
+/** Walks still counted in flight, in the mm's counter and the per-CPU ones, once all stopped. */
+function walksStillCounted(pool: CpuPool): number {
+  const { mm, cpuWords, cpus } = pool.machine;
+  let counted = Atomics.load(mm, mmWord.locklessPgtblWalkCount);
+  for (let cpu = 0; cpu < cpus; cpu++) counted += Atomics.load(cpuWords, cpuWord(cpu, 'locklessWalks'));
+  return counted;
+}
+
+/**
+ * Between runs, with every CPU idle: fresh run words, counts and statistics; CPUs below
+ * `mmCpus` in mm_cpumask, the rest outside the mm.
+ */
+function resetMachine(pool: CpuPool, mmCpus: number): void {
   const { mm, cpuStats, cpuWords, cpus } = pool.machine;
   Atomics.store(mm, mmWord.runPhase, RunPhase.SETUP);
   Atomics.store(mm, mmWord.abort, 0);
   Atomics.store(mm, mmWord.cpusRunning, 0);
   Atomics.store(mm, mmWord.unmapCursor, -1);
+  Atomics.store(mm, mmWord.locklessPgtblWalkCount, 0);
   cpuStats.fill(0);
   cpumask_clear(mm);
   for (let cpu = 0; cpu < cpus; cpu++) {
-    cpumask_set_cpu(mm, cpu);
+    if (cpu < mmCpus) cpumask_set_cpu(mm, cpu);
     Atomics.store(cpuWords, cpuWord(cpu, 'phase'), CpuPhase.IDLE);
+    Atomics.store(cpuWords, cpuWord(cpu, 'locklessWalks'), 0);
   }
 }

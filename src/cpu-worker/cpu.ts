@@ -27,6 +27,8 @@ export class EmulatedCpu {
   readonly ipiTickets: Int32Array;
   /** mm_cpumask(mm) as a list, read once per run: the mask does not change while it runs. */
   mmCpus: readonly number[] = [];
+  /** cpu_online_mask: every CPU of the machine, whether it ever ran the mm or not. */
+  readonly onlineCpus: readonly number[];
 
   /** The last ipiRequest value handled: the value this CPU has published as its ipiAck. */
   private handledRequests = 0;
@@ -49,6 +51,7 @@ export class EmulatedCpu {
     this.mm = machine.mm;
     this.statBase = cpuStat(id, 'walks') - CpuStats.offset.walks;
     this.ipiTickets = new Int32Array(machine.cpus);
+    this.onlineCpus = Array.from({ length: machine.cpus }, (_, cpu) => cpu);
     this.requestWord = cpuWord(id, 'ipiRequest');
     this.ackWord = cpuWord(id, 'ipiAck');
     this.ackWaitersWord = cpuWord(id, 'ackWaiters');

@@ -25,7 +25,8 @@ export interface Workload {
 
 export interface CpuRunPlan {
   readonly strategy: string;
-  readonly role: 'unmapper' | 'walker';
+  /** The qemu thread calling munmap, a vCPU walking, or a CPU outside the mm that only idles. */
+  readonly role: 'unmapper' | 'walker' | 'outsider';
   /** The user's --seed and which run this is: together they fix the walk addresses. */
   readonly seed: number;
   readonly run: number;
@@ -55,6 +56,10 @@ export function runCpu(cpu: EmulatedCpu, plan: CpuRunPlan): CpuRunReport {
   Atomics.add(cpu.mm, mmWord.cpusRunning, 1);
   try {
     if (plan.role === 'unmapper') return runUnmapper(cpu, plan);
+    if (plan.role === 'outsider') {
+      while (!cpu.stopping) cpu.cpu_idle(performance.now() + DUTY_CYCLE_MS);
+      return { cpu: cpu.id, violations: [] };
+    }
     const walker = new LocklessWalker(cpu, strategy, plan.workload.holdUs / 1000);
     runWalker(cpu, walker, plan);
     return { cpu: cpu.id, violations: walker.violations };

@@ -1,0 +1,13 @@
+// none: no serialisation at all. The floor every other strategy's munmap time and walker cost
+// is measured against, and unsafe: a walker may use a page freed under it.
+
+import type { PgtblSyncStrategy } from './strategy.ts';
+
+export const none: PgtblSyncStrategy = {
+  name: 'none',
+  safe: false,
+  models: 'no serialisation: the floor to compare against',
+  start_lockless_pgtbl_walk() {},
+  end_lockless_pgtbl_walk() {},
+  serialize_against_pte_lookup: () => 0,
+};

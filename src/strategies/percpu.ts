@@ -1,0 +1,40 @@
+// percpu: the series' v6 (2020) and Lance Yang's 2025 proposal for tlb_remove_table_sync_one():
+// each CPU counts its own walks in flight on its own cache line; the unmapper, after a full
+// barrier, interrupts only the CPUs whose count is non-zero.
+// Models arch/powerpc/mm/book3s64/pgtable.c of the series, v6, and mm/mmu_gather.c of the 2025 series.
+
+import type { EmulatedCpu } from '../cpu-worker/cpu.ts';
+import { smp_call_function_many } from '../cpu-worker/ipi.ts';
+import { cpuWord } from '../shared-memory/cpu-block.ts';
+import type { PgtblSyncStrategy } from './strategy.ts';
+
+/** The CPUs of the mm with a walk in flight, read after the barrier: the IPI mask. */
+function cpus_in_lockless_walk(cpu: EmulatedCpu): number[] {
+  const walking: number[] = [];
+  for (const other of cpu.mmCpus) if (Atomics.load(cpu.words, cpuWord(other, 'locklessWalks')) !== 0) walking.push(other);
+  return walking;
+}
+
+export const percpu: PgtblSyncStrategy = {
+  name: 'percpu',
+  safe: true,
+  models: 'Bras series v6 / Yang 2025: per-CPU count, IPI only CPUs walking',
+
+  start_lockless_pgtbl_walk(cpu) {
+    // this_cpu_inc() then smp_mb(): one Atomics.add on our own line is both. Pairs with the
+    // unmapper's smp_mb() between its PMD clear and its reads of every CPU's count.
+    Atomics.add(cpu.words, cpuWord(cpu.id, 'locklessWalks'), 1);
+  },
+
+  end_lockless_pgtbl_walk(cpu) {
+    // Every use of the pte happens-before the unmapper's Atomics.load that sees the count drop.
+    Atomics.sub(cpu.words, cpuWord(cpu.id, 'locklessWalks'), 1);
+  },
+
+  serialize_against_pte_lookup(cpu) {
+    // Pairs with the walker's Atomics.add in start_lockless_pgtbl_walk().
+    cpu.smp_mb();
+    const walking = cpus_in_lockless_walk(cpu);
+    return walking.length === 0 ? 0 : smp_call_function_many(cpu, walking, true);
+  },
+};
