@@ -76,7 +76,7 @@ describe('the counter strategy', () => {
     const machine = mappedMachine(2, 1);
     const walkerCpu = new EmulatedCpu(machine, 1);
     const unmapper = new EmulatedCpu(machine, 0);
-    unmapper.beginRun();
+    unmapper.beginRun(counter);
     const count = () => Atomics.load(machine.mm, mmWord.locklessPgtblWalkCount);
     counter.start_lockless_pgtbl_walk(walkerCpu);
     counter.start_lockless_pgtbl_walk(walkerCpu);
@@ -94,7 +94,7 @@ describe('the counter strategy', () => {
     const idling = probes.map((p) => p.api.idle(30_000));
     await eventually(() => [1, 2].every((cpu) => Atomics.load(machine.cpuWords, cpuWord(cpu, 'halted')) === 1));
     const unmapper = new EmulatedCpu(machine, 0);
-    unmapper.beginRun();
+    unmapper.beginRun(counter);
     Atomics.add(machine.mm, mmWord.locklessPgtblWalkCount, 1); // a walk some CPU has in flight
     expect(counter.serialize_against_pte_lookup(unmapper)).toBe(2);
     for (const cpu of [1, 2]) expect(Atomics.load(machine.cpuWords, cpuWord(cpu, 'ipiAck'))).toBe(1);

@@ -74,10 +74,14 @@ export function formatHeader(report: MunmapReport): string {
   ].join('\n');
 }
 
-const COLUMNS: readonly { readonly title: string; readonly cell: (run: StrategyRun) => string }[] = [
+type Column = { readonly title: string; readonly cell: (run: StrategyRun, floor: StrategyRun | undefined) => string };
+
+const COLUMNS: readonly Column[] = [
   { title: 'strategy', cell: (r) => r.strategy + (r.safe ? '' : ' (unsafe)') },
   { title: 'PMDs', cell: (r) => `${r.pmdsUnmapped}/${r.pmds}` },
   { title: 'munmap ms', cell: (r) => fixed(r.munmapMs) },
+  { title: 'x none', cell: (r, none) => (none ? `${fixed(r.munmapMs / Math.max(none.munmapMs, 1e-3))}x` : '-') },
+  { title: 'all freed ms', cell: (r) => fixed(r.allFreedMs) },
   { title: 'us/PMD', cell: (r) => fixed((r.munmapMs * 1000) / Math.max(1, r.pmdsUnmapped)) },
   { title: 'IPIs sent', cell: (r) => `${r.ipis.sent}` },
   { title: 'acked', cell: (r) => `${r.ipis.acked}` },
@@ -89,8 +93,10 @@ const COLUMNS: readonly { readonly title: string; readonly cell: (run: StrategyR
   { title: 'invariants', cell: (r) => (r.brokenInvariants.length > 0 ? 'BROKEN' : r.demonstrated.length > 0 ? 'bug shown' : 'held') },
 ];
 
+/** One row per strategy; ratios are to `none`'s run when it is in the table. */
 export function formatTable(runs: readonly StrategyRun[]): string {
-  const rows = [COLUMNS.map((c) => c.title), ...runs.map((run) => COLUMNS.map((c) => c.cell(run)))];
+  const none = runs.find((r) => r.strategy === 'none');
+  const rows = [COLUMNS.map((c) => c.title), ...runs.map((run) => COLUMNS.map((c) => c.cell(run, none)))];
   const widths = COLUMNS.map((_, i) => Math.max(...rows.map((row) => row[i].length)));
   const line = (row: readonly string[]) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
   return [line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');

@@ -20,6 +20,10 @@ export interface StrategyRun {
   readonly pmds: number;
   readonly pmdsUnmapped: number;
   readonly munmapMs: number;
+  /** From the start of munmap until its last frame was really freed: later under rcu-free. */
+  readonly allFreedMs: number;
+  /** The most frames waiting for a grace period at once. */
+  readonly peakPendingFrees: number;
   readonly estimated: false;
   readonly ipis: { readonly sent: number; readonly skipped: number; readonly acked: number };
   readonly serializeUs: Percentiles;
@@ -98,6 +102,8 @@ export async function runStrategy(pool: CpuPool, config: MunmapConfig, strategyN
     pmds: munmap.pmds,
     pmdsUnmapped: munmap.pmdsUnmapped,
     munmapMs: munmap.munmapMs,
+    allFreedMs: munmap.allFreedMs,
+    peakPendingFrees: munmap.peakPendingFrees,
     estimated: false,
     ipis: { sent: total('ipisSent'), skipped: munmap.serializeSkipped, acked: total('ipisHandled') },
     serializeUs: percentiles(munmap.serializeUs),

@@ -9,6 +9,8 @@
 import { CpuPhase, CpuStats, cpuStat, cpuWord } from '../shared-memory/cpu-block.ts';
 import { RunPhase, mmWord, mm_cpumask } from '../shared-memory/mm.ts';
 import type { SharedMachine } from '../shared-memory/shared-machine.ts';
+import type { PgtblSyncStrategy } from '../strategies/strategy.ts';
+import { rcu_note_quiescent_state } from './rcu.ts';
 
 /** Thrown out of a wait when the coordinator aborts the run (another CPU crashed, or Ctrl-C). */
 export class RunAborted extends Error {
@@ -34,6 +36,10 @@ export class EmulatedCpu {
   private handledRequests = 0;
   /** Mirrors the shared irqEnabled word, which only this CPU writes. */
   private irqsOn = true;
+  /** Whether this run's strategy waits for grace periods, so interrupt points report them. */
+  private reportsQuiescentStates = false;
+  /** The last grace-period sequence this CPU has reported a quiescent state in. */
+  private qsSeen = -1;
 
   private readonly requestWord: number;
   private readonly ackWord: number;
@@ -68,8 +74,9 @@ export class EmulatedCpu {
   }
 
   /** Called at the start of every run, once the coordinator has set mm_cpumask. */
-  beginRun(): void {
+  beginRun(strategy: PgtblSyncStrategy): void {
     this.mmCpus = mm_cpumask(this.mm, this.machine.cpus);
+    this.reportsQuiescentStates = strategy.gracePeriods === true;
     this.setPhase(CpuPhase.RUNNING);
   }
 
@@ -95,11 +102,14 @@ export class EmulatedCpu {
     if (flags) this.interruptPoint();
   }
 
-  /** A point where a real CPU could take an interrupt: take pending IPIs if IRQs are on. */
+  /**
+   * A point where a real CPU could take an interrupt: with IRQs on, take pending IPIs and, under
+   * a grace-period strategy, report a quiescent state (no lockless walk is in progress here).
+   */
   interruptPoint(): void {
-    if (this.irqsOn && Atomics.load(this.words, this.requestWord) !== this.handledRequests) {
-      this.generic_smp_call_function_interrupt();
-    }
+    if (!this.irqsOn) return;
+    if (Atomics.load(this.words, this.requestWord) !== this.handledRequests) this.generic_smp_call_function_interrupt();
+    if (this.reportsQuiescentStates) this.qsSeen = rcu_note_quiescent_state(this, this.qsSeen);
   }
 
   /**

@@ -23,6 +23,10 @@ export interface MunmapResult {
   readonly ipisByPmd: Int32Array;
   /** When munmap began, as performance.timeOrigin + performance.now(). */
   readonly startedAtMs: number;
+  /** From the start of munmap until its last frame was really freed (later than munmapMs under rcu-free). */
+  readonly allFreedMs: number;
+  /** The most frames waiting for a grace period at once (0 when frees are immediate). */
+  readonly peakPendingFrees: number;
   /** True when the coordinator aborted the run part way. */
   readonly aborted: boolean;
 }
@@ -46,10 +50,15 @@ export function munmap_thp_range(cpu: EmulatedCpu, strategy: PgtblSyncStrategy, 
     if (!(error instanceof RunAborted)) throw error;
     aborted = true;
   }
+  const munmapMs = performance.now() - start;
+  // munmap() has returned; deferred frees complete in the background (tlb_finish_mmu()).
+  const peakPendingFrees = aborted ? 0 : (strategy.tlb_finish_mmu?.(cpu) ?? 0);
   return {
     pmds: count,
     pmdsUnmapped: serialize.calls,
-    munmapMs: performance.now() - start,
+    munmapMs,
+    allFreedMs: performance.now() - start,
+    peakPendingFrees,
     serializeSkipped: serialize.skipped,
     serializeUs: serialize.us.subarray(0, serialize.calls),
     ipisByPmd: serialize.ipis,
@@ -76,8 +85,14 @@ function zap_huge_pmd(cpu: EmulatedCpu, strategy: PgtblSyncStrategy, hpn: number
   if (!pmd_is_leaf(orig)) return;
   pmdp_huge_get_and_clear(cpu, strategy, entries, slot, hpn, log);
   cpu.count('pmdsUnmapped');
-  // tlb_remove_page_size(): with a batch of one, the page is freed here.
-  cpu.count(cpu.machine.frames.free(entry_pfn(orig)) ? 'framesFreed' : 'doubleFrees');
+  // tlb_remove_page_size(): with a batch of one, the page is freed here, or queued for a grace period.
+  if (strategy.tlb_remove_page) strategy.tlb_remove_page(cpu, entry_pfn(orig));
+  else free_huge_page(cpu, entry_pfn(orig));
+}
+
+/** Give a frame back: poison it, and count a double free if it was free already. */
+export function free_huge_page(cpu: EmulatedCpu, frame: number): void {
+  cpu.count(cpu.machine.frames.free(frame) ? 'framesFreed' : 'doubleFrees');
 }
 
 /** radix__pmdp_huge_get_and_clear(): clear the entry, then serialize_against_pte_lookup(). */

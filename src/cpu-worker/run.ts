@@ -52,7 +52,7 @@ const DUTY_CYCLE_MS = 1;
 
 export function runCpu(cpu: EmulatedCpu, plan: CpuRunPlan): CpuRunReport {
   const strategy = strategyByName(plan.strategy);
-  cpu.beginRun();
+  cpu.beginRun(strategy);
   Atomics.add(cpu.mm, mmWord.cpusRunning, 1);
   try {
     if (plan.role === 'unmapper') return runUnmapper(cpu, plan);

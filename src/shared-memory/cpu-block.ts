@@ -26,6 +26,8 @@ export const CpuWords = paddedRecord(
     'locklessWalks',
     // See CpuPhase: how far this CPU's run loop has got, for the supervisor.
     'phase',
+    // The last grace-period sequence this CPU has passed a quiescent state in (rcu-free only).
+    'rcuQsSeq',
   ],
   INT32_WORDS_PER_LINE,
 );

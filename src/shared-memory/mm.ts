@@ -18,6 +18,9 @@ export const MmWords = lineGroupedRecord(
     ['runPhase', 'abort'],
     // Bumped once by each CPU when its run loop has started.
     ['cpusRunning'],
+    // The RCU grace-period sequence: bumped by the CPU that starts a grace period, read by
+    // every CPU at its interrupt points (rcu-free only).
+    ['gpSeq'],
   ],
   INT32_WORDS_PER_LINE,
 );

@@ -7,13 +7,14 @@ import { counter } from './counter.ts';
 import { ipiBroadcast } from './ipi-broadcast.ts';
 import { none } from './none.ts';
 import { percpu } from './percpu.ts';
+import { rcuFree } from './rcu-free.ts';
 import { syncOne } from './sync-one.ts';
 import type { PgtblSyncStrategy } from './strategy.ts';
 
 export type { PgtblSyncStrategy } from './strategy.ts';
 
 /** In the order a table reads best: the floor, the historical answers, the bugs. */
-export const STRATEGIES: readonly PgtblSyncStrategy[] = [none, ipiBroadcast, syncOne, counter, percpu, counterRacy, counterNonatomic];
+export const STRATEGIES: readonly PgtblSyncStrategy[] = [none, ipiBroadcast, syncOne, counter, percpu, rcuFree, counterRacy, counterNonatomic];
 
 export const STRATEGY_NAMES: readonly string[] = STRATEGIES.map((s) => s.name);
 

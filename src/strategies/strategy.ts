@@ -20,4 +20,14 @@ export interface PgtblSyncStrategy {
    * Returns how many IPIs it sent (0 when it decided none was needed).
    */
   serialize_against_pte_lookup(cpu: EmulatedCpu): number;
+
+  /** True if it frees pages after grace periods: CPUs then report quiescent states. */
+  readonly gracePeriods?: boolean;
+  /** Unmapper side: free a frame whose PMD is cleared and serialised. Absent: free it at once. */
+  tlb_remove_page?(cpu: EmulatedCpu, frame: number): void;
+  /**
+   * Unmapper side, after the last PMD: wait until every deferred free is done, and return the
+   * most frames that were waiting at once. Absent: nothing was deferred.
+   */
+  tlb_finish_mmu?(cpu: EmulatedCpu): number;
 }

@@ -1,0 +1,83 @@
+// Grace periods for freeing pages that lockless walkers may still hold, as
+// MMU_GATHER_RCU_TABLE_FREE does: a CPU with IRQs off is inside a read-side critical section,
+// and every interrupt point it passes with IRQs on is a quiescent state. A page queued for
+// freeing waits for a grace period that starts after its PMD was cleared: once every CPU has
+// passed a quiescent state (or been seen idle) since, no walker can still hold it.
+// Models kernel/rcu/tree.c (call_rcu(), rcu_barrier()) and mm/mmu_gather.c (tlb_remove_table_rcu()).
+
+import { cpuWord } from '../shared-memory/cpu-block.ts';
+import { mmWord } from '../shared-memory/mm.ts';
+import type { EmulatedCpu } from './cpu.ts';
+
+/** Called by a CPU at an interrupt point with IRQs on: rcu_qs(). */
+export function rcu_note_quiescent_state(cpu: EmulatedCpu, seen: number): number {
+  const gp = Atomics.load(cpu.mm, mmWord.gpSeq);
+  // Sequentially consistent, and after every load of the walk that just ended: pairs with the
+  // Atomics.load of rcuQsSeq in rcu_gp_completed() before the page is freed.
+  if (gp !== seen) Atomics.store(cpu.words, cpuWord(cpu.id, 'rcuQsSeq'), gp);
+  return gp;
+}
+
+/** The freeing side, on the unmapper's CPU: call_rcu() batches, one grace period at a time. */
+export class RcuFreeQueue {
+  /** Frames waiting for the grace period in flight, and frames that will need the next one. */
+  private waiting: number[] = [];
+  private next: number[] = [];
+  private gpInFlight = 0;
+  /** The most frames waiting at once since this queue was made. */
+  peakPending = 0;
+
+  constructor(
+    private readonly cpu: EmulatedCpu,
+    private readonly free: (frame: number) => void,
+  ) {}
+
+  get pending(): number {
+    return this.waiting.length + this.next.length;
+  }
+
+  /** call_rcu(): free `frame` after a grace period that starts from now on. */
+  call_rcu(frame: number): void {
+    this.next.push(frame);
+    this.peakPending = Math.max(this.peakPending, this.pending);
+    this.advance();
+  }
+
+  /** Free what a completed grace period allows, and start the next one if frames need it. */
+  advance(): void {
+    if (this.gpInFlight !== 0) {
+      if (!this.rcu_gp_completed(this.gpInFlight)) return;
+      for (const frame of this.waiting) this.free(frame);
+      this.waiting = [];
+      this.gpInFlight = 0;
+    }
+    if (this.next.length > 0) {
+      [this.waiting, this.next] = [this.next, []];
+      // Atomics.add is a full barrier: every PMD clear before it is visible to a walker that
+      // sees the new sequence. Pairs with the Atomics.load of gpSeq in rcu_note_quiescent_state().
+      this.gpInFlight = Atomics.add(this.cpu.mm, mmWord.gpSeq, 1) + 1;
+    }
+  }
+
+  /** rcu_barrier(): wait, taking interrupts, until every queued frame is freed (or the run aborts). */
+  rcu_barrier(): void {
+    while (this.pending > 0 && !this.cpu.aborted) {
+      this.advance();
+      if (this.pending > 0) this.cpu.cpu_idle(performance.now() + 0.01);
+    }
+  }
+
+  /** Has every other CPU passed a quiescent state in grace period `gp`, or been seen idle? */
+  private rcu_gp_completed(gp: number): boolean {
+    const { words, id } = this.cpu;
+    for (let other = 0; other < this.cpu.machine.cpus; other++) {
+      if (other === id) continue; // we are at an interrupt point ourselves
+      if (((Atomics.load(words, cpuWord(other, 'rcuQsSeq')) - gp) | 0) >= 0) continue;
+      // A halted CPU is in an extended quiescent state: it is not walking, and a walk it starts
+      // after waking begins after our PMD clear. Pairs with its Atomics.store of `halted`.
+      if (Atomics.load(words, cpuWord(other, 'halted')) !== 0) continue;
+      return false;
+    }
+    return true;
+  }
+}
