@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_HUGE_PAGES, UsageError, parseMunmapArgs, type MunmapConfig } from '../src/coordinator/options.ts';
 import { formatSize, parseSize } from '../src/coordinator/sizes.ts';
+import { WORKLOAD_PROFILES } from '../src/cpu-worker/walker-kinds.ts';
 import { STRATEGY_NAMES } from '../src/strategies/index.ts';
 
 import { runScript } from './helpers/run-script.ts';
@@ -38,10 +39,30 @@ describe('option parsing', () => {
   });
 
   it('gives --race-window its own workload defaults, which explicit options still override', () => {
-    expect((parseMunmapArgs(['--race-window', '1']) as MunmapConfig).workload).toEqual({ holdUs: 0.2, walkRate: 0, busy: 1, raceWindow: 1 });
+    expect((parseMunmapArgs(['--race-window', '1']) as MunmapConfig).workload).toEqual({
+      mix: [{ kind: 'find-pte', weight: 1 }],
+      holdUs: 0.2,
+      walkRate: 0,
+      busy: 1,
+      raceWindow: 1,
+    });
     expect((parseMunmapArgs(['--race-window', '2', '--hold-us', '3']) as MunmapConfig).workload).toMatchObject({ holdUs: 3, busy: 1 });
     expect(() => parseMunmapArgs(['--race-window=-1'])).toThrow(/^--race-window .* got '-1'$/);
     expect(() => parseMunmapArgs(['--race-window', '-1'])).toThrow(/^option '--race-window' argument is ambiguous$/);
+  });
+
+  it('reads a walker mix by kind and weight, or by profile name', () => {
+    const mix = (text: string) => (parseMunmapArgs(['--workload', text]) as MunmapConfig).workload.mix;
+    expect(mix('kvm-fault:70,gup-fast:20,perf-callchain:10')).toEqual([
+      { kind: 'kvm-fault', weight: 70 },
+      { kind: 'gup-fast', weight: 20 },
+      { kind: 'perf-callchain', weight: 10 },
+    ]);
+    expect(mix('hash-fault')).toEqual([{ kind: 'hash-fault', weight: 1 }]);
+    expect(mix('find-pte')).toEqual(WORKLOAD_PROFILES['find-pte']);
+    rejects(['--workload', 'kvm-fault:70,bogus:1'], /--workload: unknown walker kind or profile 'bogus'/);
+    rejects(['--workload', 'kvm-fault:0'], /--workload: 'kvm-fault:0' needs a positive weight/);
+    rejects(['--workload', 'kvm-fault:x'], /needs a positive weight/);
   });
 
   it('refuses memory beyond the arena limit before allocating anything', () => {
@@ -53,7 +74,7 @@ describe('option parsing', () => {
     expect(config.hugePages).toBe(253_952);
     expect(config.thpBytes).toBe(2 ** 21);
     expect(config.strategies).toEqual(['ipi-broadcast', 'counter']);
-    expect(config.workload).toEqual({ holdUs: 2, walkRate: 0, busy: 0.5, raceWindow: 0 });
+    expect(config.workload).toEqual({ mix: WORKLOAD_PROFILES['qemu-guest'], holdUs: undefined, walkRate: 0, busy: 0.5, raceWindow: 0 });
     expect((parseMunmapArgs(['--strategy', 'all']) as MunmapConfig).strategies).toEqual(STRATEGY_NAMES);
     expect((parseMunmapArgs(['--thp', '16M', '--memory', '1G']) as MunmapConfig).hugePages).toBe(64);
     expect(parseMunmapArgs(['--help'])).toBe('help');

@@ -8,6 +8,7 @@ import { entry_pfn } from '../src/shared-memory/pgtable-entry.ts';
 import { SharedMachine } from '../src/shared-memory/shared-machine.ts';
 import { counter } from '../src/strategies/counter.ts';
 import { ipiBroadcast } from '../src/strategies/ipi-broadcast.ts';
+import type { PgtblSyncStrategy } from '../src/strategies/strategy.ts';
 import { eventually, startProbe, stopProbes, type Probe } from './helpers/probe.ts';
 
 const probes: Probe[] = [];
@@ -24,16 +25,21 @@ function mappedMachine(cpus: number, hugePages: number): SharedMachine {
 
 const frameOf = (machine: SharedMachine, hpn: number) => entry_pfn(machine.arena.entries[machine.arena.pmdSlot(hpn)]);
 
+const FIND_PTE = [{ kind: 'find-pte', weight: 1 }];
+/** A find_current_mm_pte() walker holding each page for `holdUs`. */
+const walkerOn = (cpu: EmulatedCpu, strategy: PgtblSyncStrategy, holdUs: number) => new LocklessWalker(cpu, strategy, FIND_PTE, holdUs);
+const at = (hpn: number) => () => hpn;
+
 describe('the walker catches its own use-after-free', () => {
   it('when the PMD it loaded points at a frame that is already free', () => {
     const machine = mappedMachine(1, 4);
     // An unmapper whose clear this walker did not see: the frame is freed, the PMD still set.
     machine.frames.free(frameOf(machine, 2));
-    const walker = new LocklessWalker(new EmulatedCpu(machine, 0), ipiBroadcast, 0);
-    walker.walk(1);
-    walker.walk(2);
+    const walker = walkerOn(new EmulatedCpu(machine, 0), ipiBroadcast, 0);
+    walker.step(at(1));
+    walker.step(at(2));
     expect(walker.violations).toHaveLength(1);
-    expect(walker.violations[0]).toMatchObject({ cpu: 0, strategy: 'ipi-broadcast', hpn: 2, frame: frameOf(machine, 2), freeOnArrival: true });
+    expect(walker.violations[0]).toMatchObject({ cpu: 0, strategy: 'ipi-broadcast', kind: 'find-pte', hpn: 2, frame: frameOf(machine, 2), freeOnArrival: true });
     expect(machine.cpuStats[cpuStat(0, 'useAfterFree')]).toBe(1);
     expect(machine.cpuStats[cpuStat(0, 'walks')]).toBe(2);
     expect(machine.cpuStats[cpuStat(0, 'leafWalks')]).toBe(1);
@@ -44,8 +50,8 @@ describe('the walker catches its own use-after-free', () => {
     probes.push(await startProbe(machine, 1));
     const frame = frameOf(machine, 0);
     const freed = probes[0].api.freeFrameAfter(frame, 50);
-    const walker = new LocklessWalker(new EmulatedCpu(machine, 0), ipiBroadcast, 5_000);
-    walker.walk(0); // returns as soon as it notices, long before its 5 s hold
+    const walker = walkerOn(new EmulatedCpu(machine, 0), ipiBroadcast, 5e6);
+    walker.step(at(0)); // returns as soon as it notices, long before its 5 s hold
     expect(await freed).toBe(true);
     expect(walker.violations).toEqual([
       expect.objectContaining({ hpn: 0, frame, generationSeen: 0, generationNow: 1, freeOnArrival: false }),
@@ -54,8 +60,8 @@ describe('the walker catches its own use-after-free', () => {
 
   it('finds nothing wrong with a page that stays mapped', () => {
     const machine = mappedMachine(1, 8);
-    const walker = new LocklessWalker(new EmulatedCpu(machine, 0), ipiBroadcast, 0.01);
-    for (let hpn = 0; hpn < 8; hpn++) walker.walk(hpn);
+    const walker = walkerOn(new EmulatedCpu(machine, 0), ipiBroadcast, 10);
+    for (let hpn = 0; hpn < 8; hpn++) walker.step(at(hpn));
     expect(walker.violations).toHaveLength(0);
     expect(machine.cpuStats[cpuStat(0, 'leafWalks')]).toBe(8);
   });
@@ -65,7 +71,7 @@ describe('the walker catches its own use-after-free', () => {
     const cpu = new EmulatedCpu(machine, 0);
     let irqDuringWalk = -1;
     const spy = { ...ipiBroadcast, start_lockless_pgtbl_walk: () => (irqDuringWalk = machine.cpuWords[cpuWord(0, 'irqEnabled')]) };
-    new LocklessWalker(cpu, spy, 0).walk(0);
+    walkerOn(cpu, spy, 0).step(at(0));
     expect(irqDuringWalk).toBe(0);
     expect(machine.cpuWords[cpuWord(0, 'irqEnabled')]).toBe(1);
   });

@@ -86,8 +86,8 @@ export function parseOptions<Table extends OptionTable>(
 export function formatOptions(table: OptionTable): string {
   const rows = Object.entries(table).map(([name, spec]) => {
     const flag = `  --${name} ${spec.value}`;
-    const note = spec.defaultNote ? `, ${spec.defaultNote}` : '';
-    const dflt = spec.default === undefined ? '' : ` [${spec.default}${note}]`;
+    const shown = [spec.default, spec.defaultNote].filter((part) => part !== undefined);
+    const dflt = shown.length === 0 ? '' : ` [${shown.join(', ')}]`;
     return `${flag.padEnd(22)}${spec.help}${dflt}`;
   });
   return [...rows, `${'  --help'.padEnd(22)}show this help`].join('\n');

@@ -2,6 +2,7 @@
 
 import { decimal, formatOptions, integer, nameList, option, parseOptions, readOptions, UsageError } from '../cli/option-table.ts';
 import type { Workload } from '../cpu-worker/run.ts';
+import { WALKER_KIND_NAMES, WORKLOAD_PROFILES, type KindShare } from '../cpu-worker/walker-kinds.ts';
 import { MAX_CPUS } from '../shared-memory/mm.ts';
 import { STRATEGY_NAMES } from '../strategies/index.ts';
 import { formatSize, parseSize } from './sizes.ts';
@@ -29,6 +30,21 @@ export interface MunmapConfig {
   readonly json: string | undefined;
 }
 
+/** A profile name, or `kind:weight,...`. */
+const workloadMix = (text: string, flag: string): readonly KindShare[] => {
+  const profile = WORKLOAD_PROFILES[text];
+  if (profile) return profile;
+  return text.split(',').map((part) => {
+    const [kind, weight = '1', extra] = part.trim().split(':');
+    if (!WALKER_KIND_NAMES.includes(kind)) {
+      throw new UsageError(`${flag}: unknown walker kind or profile '${kind}' (kinds: ${WALKER_KIND_NAMES.join(', ')}; profiles: ${Object.keys(WORKLOAD_PROFILES).join(', ')})`);
+    }
+    const share = Number(weight);
+    if (extra !== undefined || !(share > 0) || !Number.isFinite(share)) throw new UsageError(`${flag}: '${part}' needs a positive weight, as in kvm-fault:70`);
+    return { kind, weight: share };
+  });
+};
+
 const size = (text: string, flag: string) => {
   const bytes = parseSize(text);
   if (bytes === undefined || bytes <= 0) throw new UsageError(`${flag} must be a size such as 512M or 496G, got '${text}'`);
@@ -47,17 +63,18 @@ export const OPTIONS = {
     parse: nameList(STRATEGY_NAMES, 'strategy'),
   }),
   seed: option({ value: 'N', default: '1', help: 'seed for the walk addresses', parse: integer(0, 2 ** 32 - 1) }),
-  'hold-us': option({ value: 'US', default: '2', defaultNote: '0.2 with --race-window', help: 'microseconds a walker uses the page with IRQs off', parse: decimal(0, 1e6) }),
+  workload: option({ value: 'MIX', default: 'qemu-guest', defaultNote: 'find-pte with --race-window', help: `walker kinds and weights (kind:weight,...) or a profile (${Object.keys(WORKLOAD_PROFILES).join(', ')})`, parse: workloadMix }),
+  'hold-us': option({ value: 'US', default: undefined, defaultNote: "each kind's own; 0.2 with --race-window", help: 'microseconds every walk uses its page with IRQs off', parse: decimal(0, 1e6) }),
   'walk-rate': option({ value: 'N', default: '0', help: 'walks per second per busy CPU; 0 = back to back', parse: decimal(0, 1e9) }),
   busy: option({ value: 'SHARE', default: '0.5', defaultNote: '1 with --race-window', help: 'share of time a walker CPU is busy (0..1); idle CPUs halt', parse: decimal(0, 1) }),
   'race-window': option({ value: 'N', default: '0', help: 'amplify races: walkers hammer the N huge pages from the unmap cursor on (0 = walk anywhere)', parse: integer(0, 1 << 20) }),
-  'warmup-ms': option({ value: 'MS', default: '20', help: 'walkers run this long before munmap starts', parse: decimal(0, 60_000) }),
+  'warmup-ms': option({ value: 'MS', default: '100', help: 'walkers run this long before munmap; its second half measures them', parse: decimal(0, 60_000) }),
   timeout: option({ value: 'S', default: '300', help: 'a strategy not done after this many seconds is reported stuck', parse: decimal(1, 86_400) }),
   json: option({ value: 'FILE', default: undefined, help: "also write the report as JSON to FILE ('-' for stdout)", parse: (text: string): string | undefined => text }),
 };
 
-/** Under --race-window: short walks, back to back, so that walks and clears really meet. */
-const RACE_DEFAULTS = { 'hold-us': '0.2', busy: '1' };
+/** Under --race-window: one kind of short walk, back to back, so that walks and clears really meet. */
+const RACE_DEFAULTS = { workload: 'find-pte', 'hold-us': '0.2', busy: '1' };
 
 export function helpText(command: string): string {
   return [
@@ -102,7 +119,7 @@ export function parseMunmapArgs(argv: readonly string[]): MunmapConfig | 'help' 
     hugePages,
     strategies: o.strategy,
     seed: o.seed,
-    workload: { holdUs: o['hold-us'], walkRate: o['walk-rate'], busy: o.busy, raceWindow: o['race-window'] },
+    workload: { mix: o.workload, holdUs: o['hold-us'], walkRate: o['walk-rate'], busy: o.busy, raceWindow: o['race-window'] },
     warmupMs: o['warmup-ms'],
     timeoutS: o.timeout,
     json: o.json,

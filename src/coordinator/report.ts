@@ -2,6 +2,7 @@
 // comparison in the seed's terms, and the same facts as JSON.
 
 import os from 'node:os';
+import type { KindShare } from '../cpu-worker/walker-kinds.ts';
 import type { MunmapConfig } from './options.ts';
 import type { StrategyRun, Violation } from './run-strategy.ts';
 import { formatSize } from './sizes.ts';
@@ -26,7 +27,8 @@ export interface MunmapReport {
     readonly thpBytes: number;
     readonly pmds: number;
     readonly seed: number;
-    readonly holdUs: number;
+    readonly mix: readonly KindShare[];
+    readonly holdUs: number | undefined;
     readonly walkRate: number;
     readonly busy: number;
     readonly raceWindow: number;
@@ -34,7 +36,25 @@ export interface MunmapReport {
     /** Emulated CPUs per host core. */
     readonly oversubscription: number;
   };
-  readonly runs: readonly StrategyRun[];
+  readonly runs: readonly (StrategyRun & { readonly walks: StrategyRun['walks'] & { readonly overheadVsNone?: WalkerOverhead } })[];
+}
+
+/** What a strategy costs the walkers, against `none` on the same workload and seed. */
+export interface WalkerOverhead {
+  /** Throughput lost, as a fraction: 0.03 is 3% fewer walks per second than under none. */
+  readonly throughputLoss: number;
+  /** Walk latency p50 and p99 as a ratio to none's. */
+  readonly p50Ratio: number;
+  readonly p99Ratio: number;
+}
+
+export function walkerOverhead(run: StrategyRun, none: StrategyRun): WalkerOverhead {
+  const ratio = (a: number, b: number) => (b > 0 ? a / b : 0);
+  return {
+    throughputLoss: 1 - ratio(run.walks.perSecondSteady, none.walks.perSecondSteady),
+    p50Ratio: ratio(run.walks.latencyUs.p50, none.walks.latencyUs.p50),
+    p99Ratio: ratio(run.walks.latencyUs.p99, none.walks.latencyUs.p99),
+  };
 }
 
 export function buildReport(config: MunmapConfig, runs: readonly StrategyRun[], host = hostInfo()): MunmapReport {
@@ -51,7 +71,10 @@ export function buildReport(config: MunmapConfig, runs: readonly StrategyRun[], 
       warmupMs: config.warmupMs,
       oversubscription: (config.cpus + config.outsideCpus) / host.cores,
     },
-    runs,
+    runs: runs.map((run) => {
+      const none = runs.find((r) => r.strategy === 'none');
+      return none ? { ...run, walks: { ...run.walks, overheadVsNone: walkerOverhead(run, none) } } : run;
+    }),
   };
 }
 
@@ -69,7 +92,9 @@ export function formatHeader(report: MunmapReport): string {
       (config.outsideCpus > 0 ? ` + ${config.outsideCpus} outside the mm (idle)` : '') +
       ` on ${host.cores} host cores, ${share}`,
     `memory: ${formatSize(config.memoryBytes)} of ${formatSize(config.thpBytes)} THPs = ${config.pmds} PMDs; ` +
-      `walkers busy ${Math.round(config.busy * 100)}% of the time, ${config.holdUs} us per walk with IRQs off, seed ${config.seed}`,
+      `walkers busy ${Math.round(config.busy * 100)}% of the time, seed ${config.seed}`,
+    `walkers: ${config.mix.map((s) => `${s.kind}:${s.weight}`).join(' ')}; ` +
+      (config.holdUs === undefined ? "each kind's own hold with IRQs off" : `${config.holdUs} us per walk with IRQs off`),
     `race: ${aim}`,
   ].join('\n');
 }
@@ -87,7 +112,9 @@ const COLUMNS: readonly Column[] = [
   { title: 'acked', cell: (r) => `${r.ipis.acked}` },
   { title: 'skipped', cell: (r) => `${r.ipis.skipped}` },
   { title: 'serialize us p50/p99/max', cell: (r) => `${fixed(r.serializeUs.p50)}/${fixed(r.serializeUs.p99)}/${fixed(r.serializeUs.max)}` },
-  { title: 'walks/s', cell: (r) => Math.round(r.walks.perSecond).toLocaleString('en-US') },
+  { title: 'walks/s', cell: (r) => Math.round(r.walks.perSecondSteady).toLocaleString('en-US') },
+  { title: 'walks/s vs none', cell: (r, none) => (none ? `${(1 - walkerOverhead(r, none).throughputLoss).toFixed(2)}x` : '-') },
+  { title: 'walk us p50/p99', cell: (r) => `${fixed(r.walks.latencyUs.p50)}/${fixed(r.walks.latencyUs.p99)}` },
   { title: 'collisions', cell: (r) => `${r.walks.collisions}` },
   { title: 'use-after-free', cell: (r) => `${r.violations.useAfterFree}` },
   { title: 'invariants', cell: (r) => (r.brokenInvariants.length > 0 ? 'BROKEN' : r.demonstrated.length > 0 ? 'bug shown' : 'held') },

@@ -30,7 +30,15 @@ export interface StrategyRun {
   readonly walks: {
     readonly completed: number;
     readonly leaf: number;
+    /** Walks per second on all walker CPUs together while munmap ran. */
     readonly perSecond: number;
+    /** Walks per second on all walker CPUs before munmap, undisturbed: the strategy's walker-side cost. */
+    readonly perSecondSteady: number;
+    /** Sampled latency of one walk (or real-mode stretch), IRQs off to IRQs on, in microseconds. */
+    readonly latencyUs: Percentiles;
+    readonly byKind: { readonly [kind: string]: number };
+    /** GUP-fast walks that found their PMD changed on re-check and backed off. */
+    readonly gupBackoffs: number;
     /** Walks whose PMD was cleared while they used its page: the unmapper and a walker met. */
     readonly collisions: number;
   };
@@ -111,6 +119,8 @@ export async function runStrategy(pool: CpuPool, config: MunmapConfig, strategyN
       completed: total('walks'),
       leaf: total('leafWalks'),
       perSecond: munmap.munmapMs > 0 ? ((reports[UNMAPPER_CPU].walksDuringMunmap ?? 0) * 1000) / munmap.munmapMs : 0,
+      perSecondSteady: reports[UNMAPPER_CPU].walksPerSecondSteady ?? 0,
+      ...walkerSide(reports),
       collisions: total('collisions'),
     },
     violations: {
@@ -124,6 +134,21 @@ export async function runStrategy(pool: CpuPool, config: MunmapConfig, strategyN
     demonstrated: [],
   };
   return { ...run, ...checkInvariants(pool, run, total('framesFreed'), total('doubleFrees')) };
+}
+
+/** What the walkers reported about themselves: throughput, latency, kinds. */
+function walkerSide(reports: readonly CpuRunReport[]) {
+  const walkers = reports.filter((r) => r.walksByKind !== undefined);
+  const byKind: { [kind: string]: number } = {};
+  for (const r of walkers) for (const [kind, n] of Object.entries(r.walksByKind ?? {})) byKind[kind] = (byKind[kind] ?? 0) + n;
+  const samples = walkers.map((r) => r.walkLatencyUs ?? new Float64Array());
+  const latency = new Float64Array(samples.reduce((n, a) => n + a.length, 0));
+  samples.reduce((offset, a) => (latency.set(a, offset), offset + a.length), 0);
+  return {
+    latencyUs: percentiles(latency),
+    byKind,
+    gupBackoffs: walkers.reduce((sum, r) => sum + (r.gupBackoffs ?? 0), 0),
+  };
 }
 
 /**

@@ -1,7 +1,8 @@
 // A lockless page-table walk and the use of the THP it finds, as the callers of
 // find_current_mm_pte() do it (arch/powerpc/include/asm/pte-walk.h, arch/powerpc/mm/pgtable.c):
 // IRQs off, walk PGD -> PUD -> PMD with one plain load per level, treat a THP leaf as the pte,
-// use the page, then IRQs back on.
+// use the page, then IRQs back on. The kinds of walker (walker-kinds.ts) differ in how long
+// they hold the page, how long their IRQs stay off, and whether they re-check the PMD.
 //
 // The walker checks its own safety: it notes the frame's generation when it reaches the page
 // and checks it again while and after using it. A frame freed in between is a use-after-free,
@@ -12,11 +13,14 @@ import { cpuWord } from '../shared-memory/cpu-block.ts';
 import { entry_pfn, pmd_is_leaf, pte_present } from '../shared-memory/pgtable-entry.ts';
 import type { PgtblSyncStrategy } from '../strategies/strategy.ts';
 import type { EmulatedCpu } from './cpu.ts';
+import { walkerKind, type KindShare, type WalkerKind } from './walker-kinds.ts';
 
 /** What a walker saw when the page it was using turned out to be freed. */
 export interface UseAfterFree {
   readonly cpu: number;
   readonly strategy: string;
+  /** The walker kind that was using the page. */
+  readonly kind: string;
   readonly hpn: number;
   readonly frame: number;
   /** The PMD entry the walker loaded. */
@@ -30,24 +34,68 @@ export interface UseAfterFree {
   readonly atMs: number;
 }
 
+/** One walk in this many is timed: two clock reads cost about as much as a short walk. */
+const LATENCY_SAMPLE_EVERY = 16;
+const MAX_LATENCY_SAMPLES = 1 << 14;
+
 export class LocklessWalker {
   /** The first few use-after-frees in detail; the total is in the CPU's statistics. */
   readonly violations: UseAfterFree[] = [];
+  /** Walks of each kind. */
+  readonly walksByKind: { [kind: string]: number } = {};
+  /** Microseconds from local_irq_save() to local_irq_restore(), for one walk (or real-mode stretch) in 16. */
+  readonly latencyUs = new Float64Array(MAX_LATENCY_SAMPLES);
+  latencySamples = 0;
+  /** GUP-fast walks that found the PMD changed on re-check and backed off. */
+  gupBackoffs = 0;
+
   private readonly lastHpnWord: number;
+  private readonly kinds: readonly { readonly kind: WalkerKind; readonly holdMs: number; readonly upTo: number }[];
+  private readonly totalWeight: number;
+  private stepCount = 0;
+  private kindNow = '';
 
   constructor(
     private readonly cpu: EmulatedCpu,
     private readonly strategy: PgtblSyncStrategy,
-    /** How long the walker uses the page with IRQs off, in milliseconds. */
-    private readonly holdMs: number,
+    mix: readonly KindShare[],
+    /** Microseconds every kind holds its page, instead of the kind's own; undefined: their own. */
+    holdUs: number | undefined,
+    private readonly random: () => number = Math.random,
   ) {
     this.lastHpnWord = cpuWord(cpu.id, 'lastWalkedHpn');
+    let upTo = 0;
+    this.kinds = mix.map(({ kind, weight }) => {
+      const k = walkerKind(kind);
+      this.walksByKind[k.name] = 0;
+      return { kind: k, holdMs: (holdUs ?? k.holdUs) / 1000, upTo: (upTo += weight) };
+    });
+    this.totalWeight = upTo;
   }
 
-  /** One walk of huge page `hpn`: local_irq_save(); find_current_mm_pte(); use; restore. */
-  walk(hpn: number): void {
+  /** One step of the workload: a walk of the next target, or a real-mode stretch of walks. */
+  step(nextTarget: () => number): void {
+    const pick = this.random() * this.totalWeight;
+    const { kind, holdMs } = this.kinds.find((k) => pick < k.upTo) ?? this.kinds[this.kinds.length - 1];
+    const timed = ++this.stepCount % LATENCY_SAMPLE_EVERY === 0 && this.latencySamples < MAX_LATENCY_SAMPLES;
+    const start = timed ? performance.now() : 0;
+    const flags = this.cpu.local_irq_save();
+    if (kind.irqOffWindowUs === 0) {
+      this.walk(kind, holdMs, nextTarget());
+    } else {
+      // MSR_EE=0 for the whole stretch: no interrupt point until it ends.
+      const until = performance.now() + kind.irqOffWindowUs / 1000;
+      do this.walk(kind, holdMs, nextTarget());
+      while (performance.now() < until);
+    }
+    this.cpu.local_irq_restore(flags);
+    if (timed) this.latencyUs[this.latencySamples++] = (performance.now() - start) * 1000;
+  }
+
+  /** One lockless walk of huge page `hpn`, IRQs already off: find_current_mm_pte(), then use. */
+  private walk(kind: WalkerKind, holdMs: number, hpn: number): void {
     const cpu = this.cpu;
-    const flags = cpu.local_irq_save();
+    this.kindNow = kind.name;
     this.strategy.start_lockless_pgtbl_walk(cpu);
     cpu.words[this.lastHpnWord] = hpn;
 
@@ -57,19 +105,23 @@ export class LocklessWalker {
     // unmapper's clear except what the strategy did above.
     const pmd = slot < 0 ? 0 : entries[slot];
     if (pte_present(pmd) && pmd_is_leaf(pmd)) {
-      this.useHugePage(hpn, pmd);
-      // Not part of the walk: did the unmapper clear this PMD while we used it? (An Atomics
-      // load, so that it is a fresh read; on x86-64 it is a plain mov, no barrier.)
-      if (Atomics.load(entries, slot) !== pmd) cpu.count('collisions');
+      // GUP-fast: the speculative reference is taken, now re-check that the PMD still maps it.
+      if (kind.recheck && entries[slot] !== pmd) {
+        this.gupBackoffs++;
+      } else {
+        this.useHugePage(hpn, pmd, holdMs);
+        // Not part of the walk: did the unmapper clear this PMD while we used it? (An Atomics
+        // load, so that it is a fresh read; on x86-64 it is a plain mov, no barrier.)
+        if (Atomics.load(entries, slot) !== pmd) cpu.count('collisions');
+      }
     }
     cpu.count('walks');
-
+    this.walksByKind[kind.name]++;
     this.strategy.end_lockless_pgtbl_walk(cpu);
-    cpu.local_irq_restore(flags);
   }
 
   /** Use the THP for the hold time, checking on every pass that it has not been freed. */
-  private useHugePage(hpn: number, pmd: number): void {
+  private useHugePage(hpn: number, pmd: number, holdMs: number): void {
     const frames = this.cpu.machine.frames.words;
     const frame = entry_pfn(pmd);
     // These Atomics loads are the detector, not part of the walk: they pair with the
@@ -80,7 +132,7 @@ export class LocklessWalker {
       return;
     }
     this.cpu.count('leafWalks');
-    const until = this.holdMs > 0 ? performance.now() + this.holdMs : 0;
+    const until = holdMs > 0 ? performance.now() + holdMs : 0;
     do {
       const now = Atomics.load(frames, frame);
       if (now !== seen) {
@@ -96,6 +148,7 @@ export class LocklessWalker {
       this.violations.push({
         cpu: this.cpu.id,
         strategy: this.strategy.name,
+        kind: this.kindNow,
         hpn,
         frame,
         pmd,

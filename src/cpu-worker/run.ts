@@ -7,11 +7,14 @@ import { strategyByName } from '../strategies/index.ts';
 import type { EmulatedCpu } from './cpu.ts';
 import { LocklessWalker, type UseAfterFree } from './lockless-walk.ts';
 import { munmap_thp_range, type MunmapResult } from './munmap.ts';
+import type { KindShare } from './walker-kinds.ts';
 import { cpuSeed, mulberry32 } from './prng.ts';
 
 export interface Workload {
-  /** Microseconds a walker uses the page it found, with IRQs off. */
-  readonly holdUs: number;
+  /** The walker kinds and their shares of the walks. */
+  readonly mix: readonly KindShare[];
+  /** Microseconds every walk uses its page with IRQs off; undefined: each kind's own. */
+  readonly holdUs: number | undefined;
   /** Walks per second on a busy CPU; 0 runs them back to back. */
   readonly walkRate: number;
   /** Share of time a walker CPU is busy, 0..1; the rest it spends halted (idle). */
@@ -41,10 +44,20 @@ export interface CpuRunPlan {
 export interface CpuRunReport {
   readonly cpu: number;
   readonly violations: readonly UseAfterFree[];
+  /** Walks of each kind (walkers only). */
+  readonly walksByKind?: { readonly [kind: string]: number };
+  /** Sampled walk latencies in microseconds (walkers only). */
+  readonly walkLatencyUs?: Float64Array;
+  readonly gupBackoffs?: number;
   /** The unmapper's measurements; absent on walkers. */
   readonly munmap?: MunmapResult;
   /** Walks completed on all CPUs while munmap ran (unmapper only). */
   readonly walksDuringMunmap?: number;
+  /**
+   * Walks per second on all CPUs over the second half of the warm-up, when the walkers run
+   * undisturbed and the JIT has settled: the strategy's cost to walkers alone (unmapper only).
+   */
+  readonly walksPerSecondSteady?: number;
 }
 
 /** Walkers alternate busy and idle phases within this period. */
@@ -60,9 +73,16 @@ export function runCpu(cpu: EmulatedCpu, plan: CpuRunPlan): CpuRunReport {
       while (!cpu.stopping) cpu.cpu_idle(performance.now() + DUTY_CYCLE_MS);
       return { cpu: cpu.id, violations: [] };
     }
-    const walker = new LocklessWalker(cpu, strategy, plan.workload.holdUs / 1000);
-    runWalker(cpu, walker, plan);
-    return { cpu: cpu.id, violations: walker.violations };
+    const random = mulberry32(cpuSeed(plan.seed, cpu.id, plan.run));
+    const walker = new LocklessWalker(cpu, strategy, plan.workload.mix, plan.workload.holdUs, random);
+    runWalker(cpu, walker, plan, random);
+    return {
+      cpu: cpu.id,
+      violations: walker.violations,
+      walksByKind: walker.walksByKind,
+      walkLatencyUs: walker.latencyUs.slice(0, walker.latencySamples),
+      gupBackoffs: walker.gupBackoffs,
+    };
   } finally {
     cpu.interruptPoint();
     cpu.setPhase(CpuPhase.DONE);
@@ -76,22 +96,32 @@ function runUnmapper(cpu: EmulatedCpu, plan: CpuRunPlan): CpuRunReport {
   while (Atomics.load(cpu.mm, mmWord.cpusRunning) < cpu.machine.cpus && !cpu.aborted) {
     cpu.cpu_idle(performance.now() + 0.1);
   }
-  if (!cpu.aborted) cpu.cpu_idle(performance.now() + plan.warmupMs);
+  if (!cpu.aborted) cpu.cpu_idle(performance.now() + plan.warmupMs / 2);
+  const steadyFrom = performance.now();
+  const walksAtSteady = totalWalks(cpu);
+  if (!cpu.aborted) cpu.cpu_idle(performance.now() + plan.warmupMs / 2);
   const walksBefore = totalWalks(cpu);
+  const steadyMs = performance.now() - steadyFrom;
   const munmap = munmap_thp_range(cpu, strategy, plan.firstHpn, plan.hugePages);
-  return { cpu: cpu.id, violations: [], munmap, walksDuringMunmap: totalWalks(cpu) - walksBefore };
+  return {
+    cpu: cpu.id,
+    violations: [],
+    munmap,
+    walksDuringMunmap: totalWalks(cpu) - walksBefore,
+    walksPerSecondSteady: steadyMs > 0 ? ((walksBefore - walksAtSteady) * 1000) / steadyMs : 0,
+  };
 }
 
-function runWalker(cpu: EmulatedCpu, walker: LocklessWalker, plan: CpuRunPlan): void {
+function runWalker(cpu: EmulatedCpu, walker: LocklessWalker, plan: CpuRunPlan, random: () => number): void {
   const { walkRate, busy } = plan.workload;
   const gapMs = walkRate > 0 ? 1000 / walkRate : 0;
-  const nextTarget = walkTargets(cpu, plan);
+  const nextTarget = walkTargets(cpu, plan, random);
   let nextWalk = performance.now();
   while (!cpu.stopping) {
     const cycleStart = performance.now();
     const busyUntil = cycleStart + DUTY_CYCLE_MS * busy;
     do {
-      walker.walk(nextTarget());
+      walker.step(nextTarget);
       if (gapMs > 0) nextWalk = workUntil(cpu, Math.max(nextWalk + gapMs, performance.now() - DUTY_CYCLE_MS));
     } while (performance.now() < busyUntil && !cpu.stopping);
     if (busy < 1) cpu.cpu_idle(cycleStart + DUTY_CYCLE_MS);
@@ -104,8 +134,7 @@ function runWalker(cpu: EmulatedCpu, walker: LocklessWalker, plan: CpuRunPlan): 
  * hammering the PMD being cleared, so that its next increment lands in any gap the unmapper
  * reads as "no walk in flight".
  */
-function walkTargets(cpu: EmulatedCpu, plan: CpuRunPlan): () => number {
-  const random = mulberry32(cpuSeed(plan.seed, cpu.id, plan.run));
+function walkTargets(cpu: EmulatedCpu, plan: CpuRunPlan, random: () => number): () => number {
   const { firstHpn, hugePages } = plan;
   const window = plan.workload.raceWindow;
   if (window === 0) return () => firstHpn + Math.floor(random() * hugePages);

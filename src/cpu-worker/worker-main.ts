@@ -19,8 +19,10 @@ const api = {
   run(plan: CpuRunPlan): CpuRunReport {
     if (!cpu) throw new Error('run() before attach()');
     const report = runCpu(cpu, plan);
-    // The serialize samples can be megabytes: move them, do not copy them.
-    return report.munmap ? transfer(report, [report.munmap.serializeUs.buffer, report.munmap.ipisByPmd.buffer]) : report;
+    // Sample arrays can be megabytes: move them, do not copy them.
+    const buffers = report.munmap ? [report.munmap.serializeUs.buffer, report.munmap.ipisByPmd.buffer] : [];
+    if (report.walkLatencyUs) buffers.push(report.walkLatencyUs.buffer);
+    return transfer(report, buffers);
   },
 };
 
