@@ -8,7 +8,7 @@ import { RunPhase, cpumask_clear, cpumask_set_cpu, mmWord } from '../shared-memo
 import { SharedMachine } from '../shared-memory/shared-machine.ts';
 import { strategyByName } from '../strategies/index.ts';
 import type { CpuPool } from './cpu-pool.ts';
-import { map_thp_range } from './map-thp.ts';
+import { map_thp_range, zap_thp_range_offline } from './map-thp.ts';
 import type { MunmapConfig } from './options.ts';
 import { percentiles, type Percentiles } from './percentiles.ts';
 
@@ -76,19 +76,7 @@ export async function runStrategy(pool: CpuPool, config: MunmapConfig, strategyN
   resetMachine(pool, config.cpus);
   map_thp_range(machine, 0, config.hugePages);
 
-  const plans: CpuRunPlan[] = [];
-  for (let cpu = 0; cpu < machine.cpus; cpu++) {
-    plans.push({
-      strategy: strategyName,
-      role: cpu === UNMAPPER_CPU ? 'unmapper' : cpu < config.cpus ? 'walker' : 'outsider',
-      seed: config.seed,
-      run: runIndex,
-      firstHpn: 0,
-      hugePages: config.hugePages,
-      workload: config.workload,
-      warmupMs: config.warmupMs,
-    });
-  }
+  const plans = walkerPlans(config, strategyName, runIndex, (cpu) => (cpu === UNMAPPER_CPU ? 'unmapper' : cpu < config.cpus ? 'walker' : 'outsider'));
   const reports = await pool.run(plans, config.timeoutS * 1000, () => pool.stop());
   const munmap = reports[UNMAPPER_CPU].munmap;
   if (!munmap) throw new Error('the unmapper CPU returned no munmap result');
@@ -136,6 +124,39 @@ export async function runStrategy(pool: CpuPool, config: MunmapConfig, strategyN
   return { ...run, ...checkInvariants(pool, run, total('framesFreed'), total('doubleFrees')) };
 }
 
+/** Walker throughput alone: every CPU walks, nothing is unmapped. */
+export interface WalkersOnlyRun {
+  readonly strategy: string;
+  readonly cpus: number;
+  /** Walks per second on all CPUs together, over the second half of the run. */
+  readonly walksPerSecond: number;
+  readonly latencyUs: Percentiles;
+}
+
+/**
+ * Run every CPU as a walker for `durationMs` under `strategyName`, with no munmap, and measure
+ * the walkers over the second half (the JIT has settled by then). Uses the same machine setup,
+ * plans and pool as runStrategy(); unmaps on the coordinator afterwards.
+ */
+export async function runWalkersOnly(pool: CpuPool, config: MunmapConfig, strategyName: string, runIndex: number, durationMs: number): Promise<WalkersOnlyRun> {
+  const machine = pool.machine;
+  resetMachine(pool, config.cpus);
+  map_thp_range(machine, 0, config.hugePages);
+  const plans = walkerPlans(config, strategyName, runIndex, () => 'walker');
+  const running = pool.run(plans, config.timeoutS * 1000, () => {});
+  const walked = () => Array.from({ length: machine.cpus }, (_, cpu) => machine.cpuStats[cpuStat(cpu, 'walks')]).reduce((a, b) => a + b, 0);
+  await sleep(durationMs / 2);
+  const [from, walksFrom] = [performance.now(), walked()];
+  await sleep(durationMs / 2);
+  const [to, walksTo] = [performance.now(), walked()];
+  pool.stop();
+  const reports = await running;
+  zap_thp_range_offline(machine, 0, config.hugePages);
+  return { strategy: strategyName, cpus: config.cpus, walksPerSecond: ((walksTo - walksFrom) * 1000) / (to - from), latencyUs: walkerSide(reports).latencyUs };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /** What the walkers reported about themselves: throughput, latency, kinds. */
 function walkerSide(reports: readonly CpuRunReport[]) {
   const walkers = reports.filter((r) => r.walksByKind !== undefined);
@@ -175,6 +196,20 @@ function checkInvariants(pool: CpuPool, run: StrategyRun, framesFreed: number, d
   expectOfSafe(run.counterDrift === 0, `lockless-walk count is ${run.counterDrift} after every walker stopped (lost updates)`);
   expectOfSafe(run.violations.useAfterFree === 0, `${run.violations.useAfterFree} use-after-free`);
   return { brokenInvariants, demonstrated };
+}
+
+/** One plan per CPU of the machine, with the role `roleOf` gives it. */
+function walkerPlans(config: MunmapConfig, strategy: string, run: number, roleOf: (cpu: number) => CpuRunPlan['role']): CpuRunPlan[] {
+  return Array.from({ length: config.cpus + config.outsideCpus }, (_, cpu) => ({
+    strategy,
+    role: roleOf(cpu),
+    seed: config.seed,
+    run,
+    firstHpn: 0,
+    hugePages: config.hugePages,
+    workload: config.workload,
+    warmupMs: config.warmupMs,
+  }));
 }
 
 /** Walks still counted in flight, in the mm's counter and the per-CPU ones, once all stopped. */
