@@ -63,8 +63,8 @@ async function main(argv: readonly string[]): Promise<number> {
 function showProgress(machine: SharedMachine, strategy: string, pmds: number): () => void {
   if (!process.stderr.isTTY) return () => {};
   const draw = () => {
-    const done = machine.cpuStats[cpuStat(0, 'pmdsUnmapped')];
-    process.stderr.write(`\r${strategy}: ${done}/${pmds} PMDs unmapped`);
+    const done = machine.cpuStats[cpuStat(0, 'pmdsDone')];
+    process.stderr.write(`\r${strategy}: ${done}/${pmds} PMDs done`);
   };
   const timer = setInterval(draw, 250);
   return () => {

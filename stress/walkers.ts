@@ -3,7 +3,7 @@
 //   npx tsx stress/walkers.ts [--cpus 1,2,4,8] [--strategy none,counter,percpu] [--json -]
 
 import { writeFileSync } from 'node:fs';
-import { decimal, formatOptions, integer, nameList, option, parseOptions, readOptions, runCommand, UsageError } from '../src/cli/option-table.ts';
+import { decimal, formatOptions, integer, nameList, oneOf, option, parseOptions, readOptions, runCommand } from '../src/cli/option-table.ts';
 import { CpuPool } from '../src/coordinator/cpu-pool.ts';
 import type { MunmapConfig } from '../src/coordinator/options.ts';
 import { hostInfo } from '../src/coordinator/report.ts';
@@ -19,7 +19,7 @@ const cpuList = (text: string, flag: string) => text.split(',').map((n) => integ
 const OPTIONS = {
   cpus: option({ value: 'LIST', default: '1,2,4,8', help: 'CPU counts to measure, all of them walking', parse: cpuList }),
   strategy: option({ value: 'LIST', default: 'none,counter,percpu,rcu-free', help: `strategies, or all: ${STRATEGY_NAMES.join(', ')}`, parse: nameList(STRATEGY_NAMES, 'strategy') }),
-  kind: option({ value: 'KIND', default: 'find-pte', help: `walker kind: ${WALKER_KIND_NAMES.join(', ')}`, parse: (t: string, f: string) => nameList(WALKER_KIND_NAMES, 'walker kind')(t, f)[0] }),
+  kind: option({ value: 'KIND', default: 'find-pte', help: `walker kind: ${WALKER_KIND_NAMES.join(', ')}`, parse: oneOf(WALKER_KIND_NAMES, 'walker kind') }),
   'hold-us': option({ value: 'US', default: '0', help: 'microseconds each walk holds its page (short walks show counter costs)', parse: decimal(0, 1e6) }),
   'duration-ms': option({ value: 'MS', default: '400', help: 'how long each cell runs; its second half is measured', parse: decimal(20, 600_000) }),
   json: option({ value: 'FILE', default: undefined, help: "also write the results as JSON to FILE ('-' for stdout)", parse: (text: string): string | undefined => text }),
@@ -32,7 +32,6 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const o = parseOptions(OPTIONS, given);
-  if (o.kind === undefined) throw new UsageError('--kind needs a walker kind');
   const say = (line: string) => (o.json === '-' ? process.stderr : process.stdout).write(line + '\n');
   const host = hostInfo();
   say(`host: ${host.cores} cores ${host.arch} (${host.cpuModel}), Node ${host.node}`);
@@ -41,6 +40,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const results: WalkersOnlyRun[] = [];
   for (const cpus of o.cpus) {
     const config: MunmapConfig = {
+      op: 'munmap',
       cpus,
       outsideCpus: 0,
       memoryBytes: 2 ** 30,

@@ -65,6 +65,14 @@ describe('option parsing', () => {
     rejects(['--workload', 'kvm-fault:x'], /needs a positive weight/);
   });
 
+  it('takes an operation, and limits split and collapse to what PTE pages fit', () => {
+    expect((parseMunmapArgs(['--op', 'collapse']) as MunmapConfig).op).toBe('collapse');
+    expect((parseMunmapArgs([]) as MunmapConfig).op).toBe('munmap');
+    rejects(['--op', 'merge'], /--op: unknown operation 'merge' \(known: munmap, split, collapse\)/);
+    rejects(['--op', 'all'], /--op: unknown operation 'all'/);
+    rejects(['--op', 'split', '--memory', '256G'], /--op split needs a PTE page per huge page: --memory 256G is 131072 huge pages; the limit is 65536 \(128G\)/);
+  });
+
   it('refuses memory beyond the arena limit before allocating anything', () => {
     rejects(['--memory', '8T'], new RegExp(`limit is ${MAX_HUGE_PAGES}`));
   });

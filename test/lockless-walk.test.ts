@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { EmulatedCpu } from '../src/cpu-worker/cpu.ts';
 import { LocklessWalker } from '../src/cpu-worker/lockless-walk.ts';
-import { map_thp_range } from '../src/coordinator/map-thp.ts';
+import { map_pte_range, map_thp_range } from '../src/coordinator/map-thp.ts';
 import { cpuStat, cpuWord } from '../src/shared-memory/cpu-block.ts';
 import { cpumask_set_cpu, mmWord } from '../src/shared-memory/mm.ts';
-import { entry_pfn } from '../src/shared-memory/pgtable-entry.ts';
+import { entry_pfn, table_entry } from '../src/shared-memory/pgtable-entry.ts';
 import { SharedMachine } from '../src/shared-memory/shared-machine.ts';
 import { counter } from '../src/strategies/counter.ts';
 import { ipiBroadcast } from '../src/strategies/ipi-broadcast.ts';
@@ -39,7 +39,7 @@ describe('the walker catches its own use-after-free', () => {
     walker.step(at(1));
     walker.step(at(2));
     expect(walker.violations).toHaveLength(1);
-    expect(walker.violations[0]).toMatchObject({ cpu: 0, strategy: 'ipi-broadcast', kind: 'find-pte', hpn: 2, frame: frameOf(machine, 2), freeOnArrival: true });
+    expect(walker.violations[0]).toMatchObject({ cpu: 0, strategy: 'ipi-broadcast', kind: 'find-pte', hpn: 2, what: 'frame', page: frameOf(machine, 2), freeOnArrival: true });
     expect(machine.cpuStats[cpuStat(0, 'useAfterFree')]).toBe(1);
     expect(machine.cpuStats[cpuStat(0, 'walks')]).toBe(2);
     expect(machine.cpuStats[cpuStat(0, 'leafWalks')]).toBe(1);
@@ -54,8 +54,39 @@ describe('the walker catches its own use-after-free', () => {
     walker.step(at(0)); // returns as soon as it notices, long before its 5 s hold
     expect(await freed).toBe(true);
     expect(walker.violations).toEqual([
-      expect.objectContaining({ hpn: 0, frame, generationSeen: 0, generationNow: 1, freeOnArrival: false }),
+      expect.objectContaining({ hpn: 0, what: 'frame', page: frame, generationSeen: 0, generationNow: 1, freeOnArrival: false }),
     ]);
+  });
+
+  it('when the PTE page it walked through is freed under it', () => {
+    const machine = SharedMachine.create({ cpus: 1, hugePages: 2, ptePages: 2 });
+    map_pte_range(machine, 0, 2);
+    const table = entry_pfn(machine.arena.entries[machine.arena.pmdSlot(1)]);
+    // A collapse whose PMD clear this walker did not see: the PTE page is freed, the PMD still set.
+    expect(machine.arena.freePage(table)).toBe(true);
+    const walker = walkerOn(new EmulatedCpu(machine, 0), ipiBroadcast, 0);
+    walker.step(at(0));
+    walker.step(at(1));
+    expect(walker.violations).toEqual([expect.objectContaining({ hpn: 1, what: 'page-table', page: table, generationSeen: 1, generationNow: 1, freeOnArrival: true })]);
+  });
+
+  it('counts a PMD that points at a PTE page before its ptes are there: a torn split', () => {
+    const machine = SharedMachine.create({ cpus: 1, hugePages: 1, ptePages: 1 });
+    map_thp_range(machine, 0, 1);
+    const slot = machine.arena.pmdSlot(0);
+    machine.arena.entries[slot] = table_entry(machine.arena.allocPage()); // pmd_populate() first, ptes never written
+    walkerOn(new EmulatedCpu(machine, 0), ipiBroadcast, 0).step(at(0));
+    expect(machine.cpuStats[cpuStat(0, 'halfStates')]).toBe(1);
+    expect(machine.cpuStats[cpuStat(0, 'useAfterFree')]).toBe(0);
+  });
+
+  it('walks down a PTE page to the small page it maps, and uses its frame', () => {
+    const machine = SharedMachine.create({ cpus: 1, hugePages: 1, ptePages: 1 });
+    map_pte_range(machine, 0, 1);
+    const walker = walkerOn(new EmulatedCpu(machine, 0), ipiBroadcast, 0);
+    for (let i = 0; i < 4; i++) walker.step(at(0));
+    expect(walker.violations).toEqual([]);
+    expect(machine.cpuStats[cpuStat(0, 'leafWalks')]).toBe(4);
   });
 
   it('finds nothing wrong with a page that stays mapped', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { map_thp_range } from '../src/coordinator/map-thp.ts';
-import { FrameState, FrameTable } from '../src/shared-memory/frame-table.ts';
+import { FrameTable } from '../src/shared-memory/frame-table.ts';
+import { Life } from '../src/shared-memory/lifetime-word.ts';
 import { PageTableArena, ArenaFullError } from '../src/shared-memory/page-table-arena.ts';
 import {
   MAX_PFN,
@@ -83,9 +84,12 @@ describe('page-table arena', () => {
     const b = arena.allocPage();
     expect(() => arena.allocPage()).toThrow(ArenaFullError);
     arena.entries[b * 512 + 7] = 99;
-    arena.freePage(b);
+    expect(arena.freePage(b)).toBe(true);
+    expect(arena.freePage(b)).toBe(false); // a double free changes nothing
+    expect(arena.lives[b] >>> 1).toBe(1); // poisoned: next generation
     expect(arena.allocPage()).toBe(b);
     expect(arena.entries[b * 512 + 7]).toBe(0);
+    expect(arena.lives[b] & 1).toBe(Life.IN_USE);
     expect(a).not.toBe(b);
   });
 });
@@ -94,10 +98,10 @@ describe('frame table', () => {
   it('poisons a freed frame (FREE, next generation) and refuses a double free', () => {
     const frames = FrameTable.create(2);
     const frame = frames.alloc();
-    expect(frames.state(frame)).toBe(FrameState.MAPPED);
+    expect(frames.state(frame)).toBe(Life.IN_USE);
     const generation = frames.generation(frame);
     expect(frames.free(frame)).toBe(true);
-    expect(frames.state(frame)).toBe(FrameState.FREE);
+    expect(frames.state(frame)).toBe(Life.FREE);
     expect(frames.generation(frame)).toBe(generation + 1);
     expect(frames.free(frame)).toBe(false);
     expect(frames.generation(frame)).toBe(generation + 1);

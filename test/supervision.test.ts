@@ -14,6 +14,7 @@ function plans(cpus: number, overrides: (cpu: number) => Partial<CpuRunPlan>): C
     firstHpn: 0,
     hugePages: 4,
     workload: { mix: [{ kind: 'find-pte', weight: 1 }], holdUs: 1, walkRate: 0, busy: 1, raceWindow: 0 },
+    op: 'munmap',
     warmupMs: 0,
     ...overrides(cpu),
   }));

@@ -49,7 +49,13 @@ export const nameList = (known: readonly string[], what: string) => (text: strin
   return [...new Set(names)];
 };
 
-export const text = (value: string) => value;
+/** One of the known names. */
+export const oneOf =
+  <Name extends string>(known: readonly Name[], what: string) =>
+  (text: string, flag: string): Name => {
+    if (!(known as readonly string[]).includes(text)) throw new UsageError(`${flag}: unknown ${what} '${text}' (known: ${known.join(', ')})`);
+    return text as Name;
+  };
 
 /**
  * The raw text of every option given, and whether --help was. Throws UsageError for an unknown

@@ -1,11 +1,12 @@
-// Faulting in THP memory before the run: one PMD leaf and one huge-page frame per huge page.
-// Models mm/huge_memory.c: do_huge_pmd_anonymous_page() -> set_pmd_at(), with the page-table
-// pages allocated on the way down by __pud_alloc()/__pmd_alloc() (mm/memory.c).
+// Setting memory up before a run, and tearing it down after, from the coordinator while no CPU
+// is running (so no walker needs serialising against). Models the fault path of THP memory,
+// mm/huge_memory.c: do_huge_pmd_anonymous_page() -> set_pmd_at(), and of small pages under a
+// PTE page, with the page-table pages allocated on the way down by __pud_alloc()/__pmd_alloc().
 
-import { entry_pfn, pfn_pmd, pmd_is_leaf } from '../shared-memory/pgtable-entry.ts';
+import { PTRS_PER_TABLE, SUBPAGES, entry_pfn, pfn_pmd, pfn_pte, pmd_is_leaf, pte_frame, pte_present, subpage_pfn, table_entry } from '../shared-memory/pgtable-entry.ts';
 import type { SharedMachine } from '../shared-memory/shared-machine.ts';
 
-/** Map huge pages [firstHpn, firstHpn + count). Runs while no CPU is running. */
+/** Map huge pages [firstHpn, firstHpn + count), each by a THP leaf in its PMD. */
 export function map_thp_range(machine: SharedMachine, firstHpn: number, count: number): void {
   const { arena, frames } = machine;
   for (let hpn = firstHpn; hpn < firstHpn + count; hpn++) {
@@ -15,13 +16,33 @@ export function map_thp_range(machine: SharedMachine, firstHpn: number, count: n
   }
 }
 
-/** Tear the mapping down from the coordinator, while no CPU is running: no walker to serialise against. */
-export function zap_thp_range_offline(machine: SharedMachine, firstHpn: number, count: number): void {
+/** Map the same range with small pages instead: each PMD points at a PTE page of 512 ptes. */
+export function map_pte_range(machine: SharedMachine, firstHpn: number, count: number): void {
+  const { arena, frames } = machine;
+  for (let hpn = firstHpn; hpn < firstHpn + count; hpn++) {
+    const slot = arena.pmdSlotAlloc(hpn);
+    if (arena.entries[slot] !== 0) throw new Error(`huge page ${hpn} is already mapped`);
+    const frame = frames.alloc();
+    const pgtable = arena.allocPage();
+    for (let i = 0; i < SUBPAGES; i++) arena.entries[pgtable * PTRS_PER_TABLE + i] = pfn_pte(subpage_pfn(frame, i));
+    arena.entries[slot] = table_entry(pgtable);
+  }
+}
+
+/** Unmap whatever the range holds, THP leaves or PTE pages, freeing frames and PTE pages. */
+export function teardown_range_offline(machine: SharedMachine, firstHpn: number, count: number): void {
   const { arena, frames } = machine;
   for (let hpn = firstHpn; hpn < firstHpn + count; hpn++) {
     const slot = arena.pmdSlot(hpn);
-    if (slot < 0 || !pmd_is_leaf(arena.entries[slot])) continue;
-    frames.free(entry_pfn(arena.entries[slot]));
+    if (slot < 0) continue;
+    const pmd = arena.entries[slot];
     arena.entries[slot] = 0;
+    if (!pte_present(pmd)) continue;
+    if (pmd_is_leaf(pmd)) {
+      frames.free(entry_pfn(pmd));
+    } else {
+      frames.free(pte_frame(arena.entries[entry_pfn(pmd) * PTRS_PER_TABLE]));
+      arena.freePage(entry_pfn(pmd));
+    }
   }
 }

@@ -1,7 +1,8 @@
 // The command line of stress/munmap.ts, as an option table (src/cli/option-table.ts).
 
-import { decimal, formatOptions, integer, nameList, option, parseOptions, readOptions, UsageError } from '../cli/option-table.ts';
+import { decimal, formatOptions, integer, nameList, oneOf, option, parseOptions, readOptions, UsageError } from '../cli/option-table.ts';
 import type { Workload } from '../cpu-worker/run.ts';
+import { PMD_OPS, type PmdOp } from '../cpu-worker/pmd-ops.ts';
 import { WALKER_KIND_NAMES, WORKLOAD_PROFILES, type KindShare } from '../cpu-worker/walker-kinds.ts';
 import { MAX_CPUS } from '../shared-memory/mm.ts';
 import { STRATEGY_NAMES } from '../strategies/index.ts';
@@ -13,8 +14,12 @@ export { UsageError };
 export const THP_SIZES: readonly number[] = [2 ** 21, 2 ** 24];
 /** The most huge pages one run maps: 4 TiB of 2M THPs. Refused before anything is allocated. */
 export const MAX_HUGE_PAGES = 2 ** 21;
+/** Split and collapse need a PTE page per huge page: 64K of them, 128 MiB of arena, at most. */
+export const MAX_PTE_MAPPED_HUGE_PAGES = 2 ** 16;
 
 export interface MunmapConfig {
+  /** What CPU 0 does to every PMD of the range. */
+  readonly op: PmdOp;
   readonly cpus: number;
   /** Online CPUs that never ran the mm: they only idle, and only sync-one interrupts them. */
   readonly outsideCpus: number;
@@ -52,6 +57,7 @@ const size = (text: string, flag: string) => {
 };
 
 export const OPTIONS = {
+  op: option({ value: 'OP', default: 'munmap', help: `what CPU 0 does to every PMD: ${PMD_OPS.join(', ')}`, parse: oneOf(PMD_OPS, 'operation') }),
   cpus: option({ value: 'N', default: '8', help: `emulated CPUs, 1..${MAX_CPUS}: CPU 0 runs munmap, the others walk`, parse: integer(1, MAX_CPUS) }),
   'outside-cpus': option({ value: 'N', default: '0', help: 'more online CPUs that never ran the mm (idle; only sync-one interrupts them)', parse: integer(0, MAX_CPUS - 1) }),
   memory: option({ value: 'SIZE', default: '1G', help: 'THP memory to map and unmap (K, M, G, T suffixes)', parse: size }),
@@ -111,7 +117,13 @@ export function parseMunmapArgs(argv: readonly string[]): MunmapConfig | 'help' 
       `--memory ${formatSize(o.memory)} is ${hugePages} huge pages; the limit is ${MAX_HUGE_PAGES} (${formatSize(MAX_HUGE_PAGES * o.thp)} of ${formatSize(o.thp)} pages)`,
     );
   }
+  if (o.op !== 'munmap' && hugePages > MAX_PTE_MAPPED_HUGE_PAGES) {
+    throw new UsageError(
+      `--op ${o.op} needs a PTE page per huge page: --memory ${formatSize(o.memory)} is ${hugePages} huge pages; the limit is ${MAX_PTE_MAPPED_HUGE_PAGES} (${formatSize(MAX_PTE_MAPPED_HUGE_PAGES * o.thp)})`,
+    );
+  }
   return {
+    op: o.op,
     cpus: o.cpus,
     outsideCpus: o['outside-cpus'],
     memoryBytes: o.memory,

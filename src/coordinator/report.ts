@@ -3,6 +3,7 @@
 
 import os from 'node:os';
 import type { KindShare } from '../cpu-worker/walker-kinds.ts';
+import { pmd_is_leaf } from '../shared-memory/pgtable-entry.ts';
 import type { MunmapConfig } from './options.ts';
 import type { StrategyRun, Violation } from './run-strategy.ts';
 import { formatSize } from './sizes.ts';
@@ -21,6 +22,7 @@ export function hostInfo(): HostInfo {
 export interface MunmapReport {
   readonly host: HostInfo;
   readonly config: {
+    readonly op: string;
     readonly cpus: number;
     readonly outsideCpus: number;
     readonly memoryBytes: number;
@@ -61,6 +63,7 @@ export function buildReport(config: MunmapConfig, runs: readonly StrategyRun[], 
   return {
     host,
     config: {
+      op: config.op,
       cpus: config.cpus,
       outsideCpus: config.outsideCpus,
       memoryBytes: config.memoryBytes,
@@ -91,7 +94,7 @@ export function formatHeader(report: MunmapReport): string {
     `machine: ${config.cpus} emulated CPUs (CPU 0 unmaps, ${config.cpus - 1} walk)` +
       (config.outsideCpus > 0 ? ` + ${config.outsideCpus} outside the mm (idle)` : '') +
       ` on ${host.cores} host cores, ${share}`,
-    `memory: ${formatSize(config.memoryBytes)} of ${formatSize(config.thpBytes)} THPs = ${config.pmds} PMDs; ` +
+    `memory: ${formatSize(config.memoryBytes)} of ${formatSize(config.thpBytes)} THPs = ${config.pmds} PMDs, CPU 0 does ${config.op} on each; ` +
       `walkers busy ${Math.round(config.busy * 100)}% of the time, seed ${config.seed}`,
     `walkers: ${config.mix.map((s) => `${s.kind}:${s.weight}`).join(' ')}; ` +
       (config.holdUs === undefined ? "each kind's own hold with IRQs off" : `${config.holdUs} us per walk with IRQs off`),
@@ -103,11 +106,11 @@ type Column = { readonly title: string; readonly cell: (run: StrategyRun, floor:
 
 const COLUMNS: readonly Column[] = [
   { title: 'strategy', cell: (r) => r.strategy + (r.safe ? '' : ' (unsafe)') },
-  { title: 'PMDs', cell: (r) => `${r.pmdsUnmapped}/${r.pmds}` },
+  { title: 'PMDs', cell: (r) => `${r.pmdsDone}/${r.pmds}` },
   { title: 'munmap ms', cell: (r) => fixed(r.munmapMs) },
   { title: 'x none', cell: (r, none) => (none ? `${fixed(r.munmapMs / Math.max(none.munmapMs, 1e-3))}x` : '-') },
   { title: 'all freed ms', cell: (r) => fixed(r.allFreedMs) },
-  { title: 'us/PMD', cell: (r) => fixed((r.munmapMs * 1000) / Math.max(1, r.pmdsUnmapped)) },
+  { title: 'us/PMD', cell: (r) => fixed((r.munmapMs * 1000) / Math.max(1, r.pmdsDone)) },
   { title: 'IPIs sent', cell: (r) => `${r.ipis.sent}` },
   { title: 'acked', cell: (r) => `${r.ipis.acked}` },
   { title: 'skipped', cell: (r) => `${r.ipis.skipped}` },
@@ -137,13 +140,13 @@ export function formatFindings(runs: readonly StrategyRun[]): string {
     for (const v of run.violations.first) lines.push(`${run.strategy}: ${describeViolation(v)}`);
     if (!run.safe) lines.push(unsafeVerdict(run));
   }
-  const safe = runs.filter((r) => r.safe && r.pmdsUnmapped > 0);
+  const safe = runs.filter((r) => r.safe && r.pmdsDone > 0);
   if (safe.length >= 2) {
     const slowest = safe.reduce((a, b) => (b.munmapMs > a.munmapMs ? b : a));
     const fastest = safe.reduce((a, b) => (b.munmapMs < a.munmapMs ? b : a));
     if (slowest !== fastest) {
       lines.push(
-        `munmap of ${slowest.pmds} PMDs: ${slowest.strategy} ${seconds(slowest.munmapMs)} with ${slowest.ipis.sent} IPIs, ` +
+        `${slowest.op} of ${slowest.pmds} PMDs: ${slowest.strategy} ${seconds(slowest.munmapMs)} with ${slowest.ipis.sent} IPIs, ` +
           `${fastest.strategy} ${seconds(fastest.munmapMs)} with ${fastest.ipis.sent} IPIs: ` +
           `${(slowest.munmapMs / Math.max(fastest.munmapMs, 1e-3)).toFixed(0)}x faster`,
       );
@@ -154,14 +157,16 @@ export function formatFindings(runs: readonly StrategyRun[]): string {
 
 /** Both sides of one use-after-free: what the walker read, and what the unmapper read and did. */
 export function describeViolation(v: Violation): string {
+  const page = v.what === 'frame' ? `frame ${v.page}` : `PTE page ${v.page}`;
+  const loaded = `loaded PMD 0x${v.pmd.toString(16)} (${pmd_is_leaf(v.pmd) ? 'a THP leaf' : 'pointing at a PTE page'})`;
   const walker = v.freeOnArrival
-    ? `loaded PMD 0x${v.pmd.toString(16)} (a THP leaf) and found frame ${v.frame} already freed`
-    : `loaded PMD 0x${v.pmd.toString(16)} (a THP leaf) and was using frame ${v.frame} when it was freed (generation ${v.generationSeen} -> ${v.generationNow})`;
+    ? `${loaded} and found ${page} already freed`
+    : `${loaded} and was using ${page} when it was freed (generation ${v.generationSeen} -> ${v.generationNow})`;
   const unmapper =
     v.unmapperSentIpis === 0
       ? 'the unmapper had cleared that PMD, then saw no walk in flight and sent no IPI'
       : `the unmapper had cleared that PMD and sent ${v.unmapperSentIpis} IPI(s)`;
-  return `use-after-free on CPU ${v.cpu}, huge page ${v.hpn}: the walker ${walker}; ${unmapper}`;
+  return `use-after-free on CPU ${v.cpu} (${v.kind}), huge page ${v.hpn}: the walker ${walker}; ${unmapper}`;
 }
 
 function unsafeVerdict(run: StrategyRun): string {
@@ -172,7 +177,7 @@ function unsafeVerdict(run: StrategyRun): string {
   const shown: string[] = [];
   if (v.useAfterFree > 0) {
     const first = v.firstAfterMs === null ? '' : `, the first ${fixed(v.firstAfterMs)} ms into munmap`;
-    shown.push(`${v.useAfterFree} use-after-free in ${run.pmdsUnmapped} PMDs (${fixed(v.perMillionPmds)} per million)${first}, ${run.walks.collisions} collisions`);
+    shown.push(`${v.useAfterFree} use-after-free in ${run.pmdsDone} PMDs (${fixed(v.perMillionPmds)} per million)${first}, ${run.walks.collisions} collisions`);
   }
   if (run.counterDrift !== 0) {
     shown.push(

@@ -3,12 +3,15 @@
 
 import type { CpuRunPlan, CpuRunReport } from '../cpu-worker/run.ts';
 import type { UseAfterFree } from '../cpu-worker/lockless-walk.ts';
+import type { PmdOp } from '../cpu-worker/pmd-ops.ts';
 import { CpuPhase, CpuStats, cpuStat, cpuWord } from '../shared-memory/cpu-block.ts';
 import { RunPhase, cpumask_clear, cpumask_set_cpu, mmWord } from '../shared-memory/mm.ts';
+import { PageTableArena } from '../shared-memory/page-table-arena.ts';
 import { SharedMachine } from '../shared-memory/shared-machine.ts';
 import { strategyByName } from '../strategies/index.ts';
 import type { CpuPool } from './cpu-pool.ts';
-import { map_thp_range, zap_thp_range_offline } from './map-thp.ts';
+import { map_thp_range, teardown_range_offline } from './map-thp.ts';
+import { OP_EXPECTATIONS, wrongPmds } from './op-expectations.ts';
 import type { MunmapConfig } from './options.ts';
 import { percentiles, type Percentiles } from './percentiles.ts';
 
@@ -17,7 +20,12 @@ export interface StrategyRun {
   readonly strategy: string;
   readonly safe: boolean;
   readonly models: string;
+  /** What the unmapper CPU did to each PMD. */
+  readonly op: PmdOp;
   readonly pmds: number;
+  /** PMDs unmapped, split or collapsed. */
+  readonly pmdsDone: number;
+  /** PMDs unmapped: pmdsDone for munmap, 0 for the other operations. */
   readonly pmdsUnmapped: number;
   readonly munmapMs: number;
   /** From the start of munmap until its last frame was really freed: later under rcu-free. */
@@ -65,16 +73,24 @@ export interface Violation extends UseAfterFree {
 
 const UNMAPPER_CPU = 0;
 
-/** The shared memory a configuration needs: its CPUs, those outside the mm too, and its THPs. */
+/**
+ * The shared memory a configuration needs: its CPUs, those outside the mm too, its THPs, and
+ * for split and collapse a PTE page per huge page (and, for collapse, new frames besides old).
+ */
 export function createMachine(config: MunmapConfig): SharedMachine {
-  return SharedMachine.create({ cpus: config.cpus + config.outsideCpus, hugePages: config.hugePages });
+  return SharedMachine.create({
+    cpus: config.cpus + config.outsideCpus,
+    hugePages: config.hugePages,
+    ptePages: config.op === 'munmap' ? 0 : config.hugePages,
+    frames: config.op === 'collapse' ? 2 * config.hugePages : config.hugePages,
+  });
 }
 
 export async function runStrategy(pool: CpuPool, config: MunmapConfig, strategyName: string, runIndex: number): Promise<StrategyRun> {
   const strategy = strategyByName(strategyName);
   const machine = pool.machine;
   resetMachine(pool, config.cpus);
-  map_thp_range(machine, 0, config.hugePages);
+  OP_EXPECTATIONS[config.op].setup(machine, 0, config.hugePages);
 
   const plans = walkerPlans(config, strategyName, runIndex, (cpu) => (cpu === UNMAPPER_CPU ? 'unmapper' : cpu < config.cpus ? 'walker' : 'outsider'));
   const reports = await pool.run(plans, config.timeoutS * 1000, () => pool.stop());
@@ -95,8 +111,10 @@ export async function runStrategy(pool: CpuPool, config: MunmapConfig, strategyN
     strategy: strategy.name,
     safe: strategy.safe,
     models: strategy.models,
+    op: munmap.op,
     pmds: munmap.pmds,
-    pmdsUnmapped: munmap.pmdsUnmapped,
+    pmdsDone: munmap.pmdsDone,
+    pmdsUnmapped: munmap.op === 'munmap' ? munmap.pmdsDone : 0,
     munmapMs: munmap.munmapMs,
     allFreedMs: munmap.allFreedMs,
     peakPendingFrees: munmap.peakPendingFrees,
@@ -113,7 +131,7 @@ export async function runStrategy(pool: CpuPool, config: MunmapConfig, strategyN
     },
     violations: {
       useAfterFree,
-      perMillionPmds: (useAfterFree * 1e6) / Math.max(1, munmap.pmdsUnmapped),
+      perMillionPmds: (useAfterFree * 1e6) / Math.max(1, munmap.pmdsDone),
       firstAfterMs: violations.length > 0 ? violations[0].atMs - munmap.startedAtMs : null,
       first: violations.slice(0, 8),
     },
@@ -121,7 +139,10 @@ export async function runStrategy(pool: CpuPool, config: MunmapConfig, strategyN
     brokenInvariants: [],
     demonstrated: [],
   };
-  return { ...run, ...checkInvariants(pool, run, total('framesFreed'), total('doubleFrees')) };
+  const freed = { frames: total('framesFreed'), pageTables: total('pageTablesFreed'), twice: total('doubleFrees') };
+  const wrong = wrongPmds(machine, config.op, 0, config.hugePages);
+  teardown_range_offline(machine, 0, config.hugePages);
+  return { ...run, ...checkInvariants(pool, config, run, freed, total('halfStates'), wrong) };
 }
 
 /** Walker throughput alone: every CPU walks, nothing is unmapped. */
@@ -151,7 +172,7 @@ export async function runWalkersOnly(pool: CpuPool, config: MunmapConfig, strate
   const [to, walksTo] = [performance.now(), walked()];
   pool.stop();
   const reports = await running;
-  zap_thp_range_offline(machine, 0, config.hugePages);
+  teardown_range_offline(machine, 0, config.hugePages);
   return { strategy: strategyName, cpus: config.cpus, walksPerSecond: ((walksTo - walksFrom) * 1000) / (to - from), latencyUs: walkerSide(reports).latencyUs };
 }
 
@@ -177,18 +198,30 @@ function walkerSide(reports: readonly CpuRunReport[]) {
  * must keep the emulator's own bookkeeping, and its use-after-frees and counter drift are what
  * it demonstrates.
  */
-function checkInvariants(pool: CpuPool, run: StrategyRun, framesFreed: number, doubleFrees: number) {
+function checkInvariants(
+  pool: CpuPool,
+  config: MunmapConfig,
+  run: StrategyRun,
+  freed: { readonly frames: number; readonly pageTables: number; readonly twice: number },
+  halfStates: number,
+  wrongPmds: readonly string[],
+) {
   const machine = pool.machine;
-  const brokenInvariants: string[] = [];
+  const brokenInvariants: string[] = [...wrongPmds];
   const demonstrated: string[] = [];
   const expect = (holds: boolean, what: string) => holds || brokenInvariants.push(what);
   const expectOfSafe = (holds: boolean, what: string) => holds || (run.safe ? brokenInvariants : demonstrated).push(what);
+  const { framesFreedPerPmd, pageTablesFreedPerPmd } = OP_EXPECTATIONS[run.op];
   expect(run.ipis.sent === run.ipis.acked, `IPIs sent (${run.ipis.sent}) != IPIs acknowledged (${run.ipis.acked})`);
-  expect(run.pmdsUnmapped === run.pmds, `PMDs unmapped (${run.pmdsUnmapped}) != PMDs mapped (${run.pmds})`);
-  expect(framesFreed === run.pmdsUnmapped, `frames freed (${framesFreed}) != PMDs unmapped (${run.pmdsUnmapped})`);
-  expect(doubleFrees === 0, `${doubleFrees} frame(s) freed twice`);
+  expect(run.pmdsDone === run.pmds, `PMDs done (${run.pmdsDone}) != PMDs mapped (${run.pmds})`);
+  expect(freed.frames === run.pmdsDone * framesFreedPerPmd, `frames freed (${freed.frames}) != ${framesFreedPerPmd} per PMD done (${run.pmdsDone})`);
+  expect(freed.pageTables === run.pmdsDone * pageTablesFreedPerPmd, `PTE pages freed (${freed.pageTables}) != ${pageTablesFreedPerPmd} per PMD done (${run.pmdsDone})`);
+  expect(freed.twice === 0, `${freed.twice} page(s) freed twice`);
+  expect(halfStates === 0, `${halfStates} walk(s) followed a PMD into a PTE page whose ptes were not there yet`);
   const leaked = machine.frames.mappedCount();
-  expect(leaked === 0, `${leaked} frame(s) still mapped after munmap`);
+  expect(leaked === 0, `${leaked} frame(s) still mapped after the range was torn down`);
+  const tablePages = PageTableArena.pagesToMap(config.hugePages) - 1;
+  expect(machine.arena.pagesInUse === tablePages, `${machine.arena.pagesInUse - tablePages} page-table page(s) leaked`);
   for (let cpu = 0; cpu < machine.cpus; cpu++) {
     const pending = (Atomics.load(machine.cpuWords, cpuWord(cpu, 'ipiRequest')) - Atomics.load(machine.cpuWords, cpuWord(cpu, 'ipiAck'))) | 0;
     expect(pending === 0, `CPU ${cpu} has ${pending} IPI(s) never acknowledged`);
@@ -208,6 +241,7 @@ function walkerPlans(config: MunmapConfig, strategy: string, run: number, roleOf
     firstHpn: 0,
     hugePages: config.hugePages,
     workload: config.workload,
+    op: config.op,
     warmupMs: config.warmupMs,
   }));
 }

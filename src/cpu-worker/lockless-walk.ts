@@ -1,16 +1,18 @@
-// A lockless page-table walk and the use of the THP it finds, as the callers of
+// A lockless page-table walk and the use of the page it finds, as the callers of
 // find_current_mm_pte() do it (arch/powerpc/include/asm/pte-walk.h, arch/powerpc/mm/pgtable.c):
-// IRQs off, walk PGD -> PUD -> PMD with one plain load per level, treat a THP leaf as the pte,
-// use the page, then IRQs back on. The kinds of walker (walker-kinds.ts) differ in how long
-// they hold the page, how long their IRQs stay off, and whether they re-check the PMD.
+// IRQs off, walk PGD -> PUD -> PMD with one plain load per level; a THP leaf is treated as the
+// pte, a table entry is followed down to its PTE page; use the page, then IRQs back on. The
+// kinds of walker (walker-kinds.ts) differ in how long they hold the page, how long their IRQs
+// stay off, and whether they re-check the PMD.
 //
-// The walker checks its own safety: it notes the frame's generation when it reaches the page
-// and checks it again while and after using it. A frame freed in between is a use-after-free,
-// which is exactly what serialize_against_pte_lookup() exists to prevent.
+// The walker checks its own safety: it notes the lifetime word (lifetime-word.ts) of the frame
+// it reached, and of the PTE page it went through, and checks them again while and after using
+// the page. One freed in between is a use-after-free, exactly what serialize_against_pte_lookup()
+// exists to prevent.
 
-import { FrameState, frameGeneration, frameState } from '../shared-memory/frame-table.ts';
 import { cpuWord } from '../shared-memory/cpu-block.ts';
-import { entry_pfn, pmd_is_leaf, pte_present } from '../shared-memory/pgtable-entry.ts';
+import { Life, lifeGeneration, lifeState } from '../shared-memory/lifetime-word.ts';
+import { PTRS_PER_TABLE, entry_pfn, pmd_is_leaf, pte_frame, pte_present } from '../shared-memory/pgtable-entry.ts';
 import type { PgtblSyncStrategy } from '../strategies/strategy.ts';
 import type { EmulatedCpu } from './cpu.ts';
 import { walkerKind, type KindShare, type WalkerKind } from './walker-kinds.ts';
@@ -22,13 +24,16 @@ export interface UseAfterFree {
   /** The walker kind that was using the page. */
   readonly kind: string;
   readonly hpn: number;
-  readonly frame: number;
+  /** What was freed under the walker: the huge frame it used, or the PTE page it walked through. */
+  readonly what: 'frame' | 'page-table';
+  /** The frame number, or the arena page number of the PTE page. */
+  readonly page: number;
   /** The PMD entry the walker loaded. */
   readonly pmd: number;
-  /** The frame's generation when the walker reached it, and when it noticed. */
+  /** The page's generation when the walker reached it, and when it noticed. */
   readonly generationSeen: number;
   readonly generationNow: number;
-  /** True when the frame was already free as the walker reached it through the PMD. */
+  /** True when the page was already free as the walker reached it. */
   readonly freeOnArrival: boolean;
   /** When the walker noticed, as performance.timeOrigin + performance.now(): comparable across threads. */
   readonly atMs: number;
@@ -99,50 +104,83 @@ export class LocklessWalker {
     this.strategy.start_lockless_pgtbl_walk(cpu);
     cpu.words[this.lastHpnWord] = hpn;
 
-    const entries = cpu.machine.arena.entries;
+    const { entries, lives } = cpu.machine.arena;
     const slot = cpu.machine.arena.pmdSlot(hpn);
     // READ_ONCE(*pmdp): one plain load, never reloaded. Nothing orders it against the
     // unmapper's clear except what the strategy did above.
     const pmd = slot < 0 ? 0 : entries[slot];
-    if (pte_present(pmd) && pmd_is_leaf(pmd)) {
-      // GUP-fast: the speculative reference is taken, now re-check that the PMD still maps it.
-      if (kind.recheck && entries[slot] !== pmd) {
-        this.gupBackoffs++;
+    if (pte_present(pmd)) {
+      let used = false;
+      if (pmd_is_leaf(pmd)) {
+        // A THP: the PMD itself is the pte.
+        used = this.reach(kind, slot, pmd) && this.usePage(hpn, pmd, entry_pfn(pmd), NO_TABLE, 0, holdMs);
       } else {
-        this.useHugePage(hpn, pmd, holdMs);
-        // Not part of the walk: did the unmapper clear this PMD while we used it? (An Atomics
-        // load, so that it is a fresh read; on x86-64 it is a plain mov, no barrier.)
-        if (Atomics.load(entries, slot) !== pmd) cpu.count('collisions');
+        // A PTE page (a split THP, or small pages before a collapse): one level further down.
+        // The detector notes the page's lifetime before the plain load of the pte.
+        const table = entry_pfn(pmd);
+        const tableSeen = Atomics.load(lives, table);
+        const pte = entries[table * PTRS_PER_TABLE + (this.stepCount & (PTRS_PER_TABLE - 1))];
+        if (!pte_present(pte)) {
+          if (Atomics.load(lives, table) !== tableSeen || lifeState(tableSeen) !== Life.IN_USE) {
+            this.report(hpn, 'page-table', table, pmd, tableSeen, Atomics.load(lives, table), true);
+          } else {
+            // The PMD pointed at this PTE page before its ptes were visible: a torn split.
+            cpu.count('halfStates');
+          }
+        } else {
+          used = this.reach(kind, slot, pmd) && this.usePage(hpn, pmd, pte_frame(pte), table, tableSeen, holdMs);
+        }
       }
+      // Not part of the walk: did the unmapper change this PMD while we used it? (An Atomics
+      // load, so that it is a fresh read; on x86-64 it is a plain mov, no barrier.)
+      if (used && Atomics.load(entries, slot) !== pmd) cpu.count('collisions');
     }
     cpu.count('walks');
     this.walksByKind[kind.name]++;
     this.strategy.end_lockless_pgtbl_walk(cpu);
   }
 
-  /** Use the THP for the hold time, checking on every pass that it has not been freed. */
-  private useHugePage(hpn: number, pmd: number, holdMs: number): void {
+  /** GUP-fast's speculative reference: re-check that the PMD still holds what we loaded. */
+  private reach(kind: WalkerKind, slot: number, pmd: number): boolean {
+    if (!kind.recheck || this.cpu.machine.arena.entries[slot] === pmd) return true;
+    this.gupBackoffs++;
+    return false;
+  }
+
+  /**
+   * Use `frame` for the hold time, reached through PMD `pmd` (and PTE page `table`, unless
+   * NO_TABLE), checking on every pass that neither has been freed. Returns whether it was used.
+   */
+  private usePage(hpn: number, pmd: number, frame: number, table: number, tableSeen: number, holdMs: number): boolean {
     const frames = this.cpu.machine.frames.words;
-    const frame = entry_pfn(pmd);
+    const lives = this.cpu.machine.arena.lives;
     // These Atomics loads are the detector, not part of the walk: they pair with the
-    // Atomics.compareExchange that poisons the frame in FrameTable.free().
+    // Atomics.compareExchange that poisons a page in lifetime-word.ts.
     const seen = Atomics.load(frames, frame);
-    if (frameState(seen) !== FrameState.MAPPED) {
-      this.report(hpn, frame, pmd, seen, seen, true);
-      return;
+    if (lifeState(seen) !== Life.IN_USE) {
+      this.report(hpn, 'frame', frame, pmd, seen, seen, true);
+      return false;
     }
     this.cpu.count('leafWalks');
     const until = holdMs > 0 ? performance.now() + holdMs : 0;
     do {
       const now = Atomics.load(frames, frame);
       if (now !== seen) {
-        this.report(hpn, frame, pmd, seen, now, false);
-        return;
+        this.report(hpn, 'frame', frame, pmd, seen, now, false);
+        return true;
+      }
+      if (table !== NO_TABLE) {
+        const tableNow = Atomics.load(lives, table);
+        if (tableNow !== tableSeen) {
+          this.report(hpn, 'page-table', table, pmd, tableSeen, tableNow, false);
+          return true;
+        }
       }
     } while (until !== 0 && performance.now() < until);
+    return true;
   }
 
-  private report(hpn: number, frame: number, pmd: number, seen: number, now: number, freeOnArrival: boolean): void {
+  private report(hpn: number, what: UseAfterFree['what'], page: number, pmd: number, seen: number, now: number, freeOnArrival: boolean): void {
     this.cpu.count('useAfterFree');
     if (this.violations.length < MAX_VIOLATIONS_KEPT) {
       this.violations.push({
@@ -150,10 +188,11 @@ export class LocklessWalker {
         strategy: this.strategy.name,
         kind: this.kindNow,
         hpn,
-        frame,
+        what,
+        page,
         pmd,
-        generationSeen: frameGeneration(seen),
-        generationNow: frameGeneration(now),
+        generationSeen: lifeGeneration(seen),
+        generationNow: lifeGeneration(now),
         freeOnArrival,
         atMs: performance.timeOrigin + performance.now(),
       });
@@ -161,4 +200,5 @@ export class LocklessWalker {
   }
 }
 
+const NO_TABLE = -1;
 const MAX_VIOLATIONS_KEPT = 16;

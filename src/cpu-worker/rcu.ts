@@ -20,25 +20,22 @@ export function rcu_note_quiescent_state(cpu: EmulatedCpu, seen: number): number
 
 /** The freeing side, on the unmapper's CPU: call_rcu() batches, one grace period at a time. */
 export class RcuFreeQueue {
-  /** Frames waiting for the grace period in flight, and frames that will need the next one. */
-  private waiting: number[] = [];
-  private next: number[] = [];
+  /** Frees waiting for the grace period in flight, and frees that will need the next one. */
+  private waiting: (() => void)[] = [];
+  private next: (() => void)[] = [];
   private gpInFlight = 0;
-  /** The most frames waiting at once since this queue was made. */
+  /** The most pages waiting at once since this queue was made. */
   peakPending = 0;
 
-  constructor(
-    private readonly cpu: EmulatedCpu,
-    private readonly free: (frame: number) => void,
-  ) {}
+  constructor(private readonly cpu: EmulatedCpu) {}
 
   get pending(): number {
     return this.waiting.length + this.next.length;
   }
 
-  /** call_rcu(): free `frame` after a grace period that starts from now on. */
-  call_rcu(frame: number): void {
-    this.next.push(frame);
+  /** call_rcu(): run `free` after a grace period that starts from now on. */
+  call_rcu(free: () => void): void {
+    this.next.push(free);
     this.peakPending = Math.max(this.peakPending, this.pending);
     this.advance();
   }
@@ -47,7 +44,7 @@ export class RcuFreeQueue {
   advance(): void {
     if (this.gpInFlight !== 0) {
       if (!this.rcu_gp_completed(this.gpInFlight)) return;
-      for (const frame of this.waiting) this.free(frame);
+      for (const free of this.waiting) free();
       this.waiting = [];
       this.gpInFlight = 0;
     }

@@ -6,7 +6,7 @@ import { mmWord } from '../shared-memory/mm.ts';
 import { strategyByName } from '../strategies/index.ts';
 import type { EmulatedCpu } from './cpu.ts';
 import { LocklessWalker, type UseAfterFree } from './lockless-walk.ts';
-import { munmap_thp_range, type MunmapResult } from './munmap.ts';
+import { run_pmd_range, type MunmapResult, type PmdOp } from './pmd-ops.ts';
 import type { KindShare } from './walker-kinds.ts';
 import { cpuSeed, mulberry32 } from './prng.ts';
 
@@ -37,6 +37,8 @@ export interface CpuRunPlan {
   readonly firstHpn: number;
   readonly hugePages: number;
   readonly workload: Workload;
+  /** What the unmapper does to the range. */
+  readonly op: PmdOp;
   /** How long walkers run before the unmapper starts. */
   readonly warmupMs: number;
 }
@@ -92,7 +94,7 @@ export function runCpu(cpu: EmulatedCpu, plan: CpuRunPlan): CpuRunReport {
 function runUnmapper(cpu: EmulatedCpu, plan: CpuRunPlan): CpuRunReport {
   const strategy = strategyByName(plan.strategy);
   // Let every walker start, then warm up, halted like a qemu thread waiting for work. An
-  // abort meanwhile falls through: munmap_thp_range() sees it before its first PMD.
+  // abort meanwhile falls through: run_pmd_range() sees it before its first PMD.
   while (Atomics.load(cpu.mm, mmWord.cpusRunning) < cpu.machine.cpus && !cpu.aborted) {
     cpu.cpu_idle(performance.now() + 0.1);
   }
@@ -102,7 +104,7 @@ function runUnmapper(cpu: EmulatedCpu, plan: CpuRunPlan): CpuRunReport {
   if (!cpu.aborted) cpu.cpu_idle(performance.now() + plan.warmupMs / 2);
   const walksBefore = totalWalks(cpu);
   const steadyMs = performance.now() - steadyFrom;
-  const munmap = munmap_thp_range(cpu, strategy, plan.firstHpn, plan.hugePages);
+  const munmap = run_pmd_range(cpu, strategy, plan.op, plan.firstHpn, plan.hugePages);
   return {
     cpu: cpu.id,
     violations: [],

@@ -40,12 +40,14 @@ export const CpuStats = paddedRecord(
     'walks', // lockless walks started
     'leafWalks', // walks that reached a THP leaf and used its frame
     'useAfterFree', // walks whose frame was freed while they used it
-    'collisions', // walks whose PMD leaf was cleared while they used it
+    'collisions', // walks whose PMD was changed while they used its page
+    'halfStates', // walks that followed a PMD to a PTE page whose ptes were not there yet
     'ipisSent', // IPIs this CPU sent (one per target)
     'ipisHandled', // IPIs this CPU acknowledged
-    'pmdsUnmapped', // PMD leaves this CPU cleared
+    'pmdsDone', // PMDs this CPU unmapped, split or collapsed
     'framesFreed', // huge-page frames this CPU freed
-    'doubleFrees', // frees of a frame that was already free
+    'pageTablesFreed', // PTE pages this CPU freed
+    'doubleFrees', // frees of a frame or page-table page that was already free
   ],
   FLOAT64_WORDS_PER_LINE,
 );

@@ -4,9 +4,11 @@
 //
 // Page 0 holds the allocator's header, page 1 is mm->pgd. Pages are allocated and freed only
 // by the thread that holds the emulated mmap_lock (the mapper or the unmapper, never both at
-// once), so the allocator itself needs no atomics.
+// once), so the allocator itself needs no atomics. Each page also has a lifetime word
+// (lifetime-word.ts), so that a walker still reading a freed page-table page is caught.
 
 import { INT32_WORDS_PER_LINE, lineGroupedRecord } from './layout.ts';
+import { poison, revive } from './lifetime-word.ts';
 import {
   PTRS_PER_TABLE,
   entry_pfn,
@@ -31,8 +33,10 @@ export class ArenaFullError extends Error {}
 export class PageTableArena {
   /** Every entry of every page: entry `i` of page `p` is `entries[p * PTRS_PER_TABLE + i]`. */
   readonly entries: Int32Array;
+  /** One lifetime word per page. */
+  readonly lives: Int32Array;
 
-  /** Table pages needed to map `hugePages` consecutive THPs from huge-page number 0, plus spares. */
+  /** Table pages needed to map `hugePages` consecutive THPs from huge-page number 0, plus spares (PTE pages). */
   static pagesToMap(hugePages: number, sparePages = 0): number {
     const pmdPages = Math.ceil(hugePages / PTRS_PER_TABLE);
     const pudPages = Math.ceil(pmdPages / PTRS_PER_TABLE);
@@ -41,14 +45,23 @@ export class PageTableArena {
 
   static create(pages: number): PageTableArena {
     if (pages < FIRST_ALLOCATABLE_PAGE || pages >= MAX_PFN) throw new RangeError(`arena of ${pages} pages`);
-    const arena = new PageTableArena(new SharedArrayBuffer(pages * PTRS_PER_TABLE * Int32Array.BYTES_PER_ELEMENT));
+    const arena = new PageTableArena(
+      new SharedArrayBuffer(pages * PTRS_PER_TABLE * Int32Array.BYTES_PER_ELEMENT),
+      new SharedArrayBuffer(pages * Int32Array.BYTES_PER_ELEMENT),
+    );
     arena.header(Header.offset.capacity, pages);
     arena.header(Header.offset.nextUnusedPage, FIRST_ALLOCATABLE_PAGE);
+    revive(arena.lives, HEADER_PAGE);
+    revive(arena.lives, PGD_PAGE);
     return arena;
   }
 
-  constructor(readonly buffer: SharedArrayBuffer) {
+  constructor(
+    readonly buffer: SharedArrayBuffer,
+    readonly livesBuffer: SharedArrayBuffer,
+  ) {
     this.entries = new Int32Array(buffer);
+    this.lives = new Int32Array(livesBuffer);
   }
 
   get capacity(): number {
@@ -72,15 +85,19 @@ export class PageTableArena {
     }
     this.entries.fill(0, page * PTRS_PER_TABLE, (page + 1) * PTRS_PER_TABLE);
     this.header(Header.offset.pagesInUse, this.readHeader(Header.offset.pagesInUse) + 1);
+    revive(this.lives, page);
     return page;
   }
 
-  freePage(page: number): void {
+  /** Poison and free a page; false, changing nothing, if it was already free (a double free). */
+  freePage(page: number): boolean {
     if (page < FIRST_ALLOCATABLE_PAGE || page >= this.capacity) throw new RangeError(`free of arena page ${page}`);
+    if (!poison(this.lives, page)) return false;
     this.entries.fill(0, page * PTRS_PER_TABLE, (page + 1) * PTRS_PER_TABLE);
     this.entries[page * PTRS_PER_TABLE] = this.readHeader(Header.offset.freeListHead);
     this.header(Header.offset.freeListHead, page);
     this.header(Header.offset.pagesInUse, this.readHeader(Header.offset.pagesInUse) - 1);
+    return true;
   }
 
   /**

@@ -38,6 +38,19 @@ export function pfn_pmd(pfn: number): number {
   return (pfn << PFN_SHIFT) | _PAGE_PTE | _PAGE_PRESENT;
 }
 
+/** A small-page leaf in a PTE page: pfn_pte(pfn, prot). */
+export const pfn_pte = pfn_pmd;
+
+/** Small pages in a huge page: a PTE page maps one THP's worth. */
+export const SUBPAGES = PTRS_PER_TABLE;
+const SUBPAGE_BITS = 9;
+/** The pfn of small page `index` of huge frame `frame`. */
+export const subpage_pfn = (frame: number, index: number): number => (frame << SUBPAGE_BITS) | index;
+/** The huge frame a small-page PTE belongs to. */
+export const pte_frame = (pte: number): number => entry_pfn(pte) >>> SUBPAGE_BITS;
+/** Huge frames that a PTE page can map: their small-page pfns must stay below MAX_PFN. */
+export const MAX_PTE_MAPPED_FRAMES = MAX_PFN >>> SUBPAGE_BITS;
+
 /** A table entry pointing at arena page `page`: what pgd_populate()/pud_populate() write. */
 export function table_entry(page: number): number {
   checkPageNumber(page);

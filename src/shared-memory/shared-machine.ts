@@ -10,6 +10,7 @@ import { PageTableArena } from './page-table-arena.ts';
 export interface SharedMachineBuffers {
   readonly cpus: number;
   readonly pgtable: SharedArrayBuffer;
+  readonly pageLives: SharedArrayBuffer;
   readonly frames: SharedArrayBuffer;
   readonly mm: SharedArrayBuffer;
   readonly cpuWords: SharedArrayBuffer;
@@ -21,6 +22,10 @@ export interface MachineShape {
   readonly cpus: number;
   /** Huge pages the machine must be able to map at once. */
   readonly hugePages: number;
+  /** PTE pages it must have room for besides (splitting or collapsing needs one per huge page). */
+  readonly ptePages?: number;
+  /** Huge-page frames, if more than hugePages (a collapse holds old and new frames at once). */
+  readonly frames?: number;
 }
 
 export class SharedMachine {
@@ -33,10 +38,12 @@ export class SharedMachine {
 
   static create(shape: MachineShape): SharedMachine {
     const int32s = (words: number) => new SharedArrayBuffer(words * Int32Array.BYTES_PER_ELEMENT);
+    const arena = PageTableArena.create(PageTableArena.pagesToMap(shape.hugePages, shape.ptePages ?? 0));
     return new SharedMachine({
       cpus: shape.cpus,
-      pgtable: PageTableArena.create(PageTableArena.pagesToMap(shape.hugePages)).buffer,
-      frames: FrameTable.create(shape.hugePages).buffer,
+      pgtable: arena.buffer,
+      pageLives: arena.livesBuffer,
+      frames: FrameTable.create(Math.max(shape.hugePages, shape.frames ?? 0)).buffer,
       mm: int32s(MM_WORDS),
       cpuWords: int32s(shape.cpus * CpuWords.stride),
       cpuStats: new SharedArrayBuffer(shape.cpus * CpuStats.stride * Float64Array.BYTES_PER_ELEMENT),
@@ -45,7 +52,7 @@ export class SharedMachine {
 
   constructor(readonly buffers: SharedMachineBuffers) {
     this.cpus = buffers.cpus;
-    this.arena = new PageTableArena(buffers.pgtable);
+    this.arena = new PageTableArena(buffers.pgtable, buffers.pageLives);
     this.frames = new FrameTable(buffers.frames);
     this.mm = new Int32Array(buffers.mm);
     this.cpuWords = new Int32Array(buffers.cpuWords);
@@ -55,6 +62,6 @@ export class SharedMachine {
   /** Bytes of shared memory in all. */
   get bytes(): number {
     const b = this.buffers;
-    return b.pgtable.byteLength + b.frames.byteLength + b.mm.byteLength + b.cpuWords.byteLength + b.cpuStats.byteLength;
+    return b.pgtable.byteLength + b.pageLives.byteLength + b.frames.byteLength + b.mm.byteLength + b.cpuWords.byteLength + b.cpuStats.byteLength;
   }
 }

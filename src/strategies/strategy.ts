@@ -25,9 +25,11 @@ export interface PgtblSyncStrategy {
   readonly gracePeriods?: boolean;
   /** Unmapper side: free a frame whose PMD is cleared and serialised. Absent: free it at once. */
   tlb_remove_page?(cpu: EmulatedCpu, frame: number): void;
+  /** Unmapper side: free a page-table page no PMD points at any more. Absent: free it at once. */
+  tlb_remove_table?(cpu: EmulatedCpu, page: number): void;
   /**
    * Unmapper side, after the last PMD: wait until every deferred free is done, and return the
-   * most frames that were waiting at once. Absent: nothing was deferred.
+   * most pages that were waiting at once. Absent: nothing was deferred.
    */
   tlb_finish_mmu?(cpu: EmulatedCpu): number;
 }
