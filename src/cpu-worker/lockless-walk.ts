@@ -78,21 +78,15 @@ export class LocklessWalker {
     this.totalWeight = upTo;
   }
 
-  /** One step of the workload: a walk of the next target, or a real-mode stretch of walks. */
+  /** One step of the workload: one stretch with IRQs off, of one walk or (real mode) a batch. */
   step(nextTarget: () => number): void {
     const pick = this.random() * this.totalWeight;
     const { kind, holdMs } = this.kinds.find((k) => pick < k.upTo) ?? this.kinds[this.kinds.length - 1];
     const timed = ++this.stepCount % LATENCY_SAMPLE_EVERY === 0 && this.latencySamples < MAX_LATENCY_SAMPLES;
     const start = timed ? performance.now() : 0;
     const flags = this.cpu.local_irq_save();
-    if (kind.irqOffWindowUs === 0) {
-      this.walk(kind, holdMs, nextTarget());
-    } else {
-      // MSR_EE=0 for the whole stretch: no interrupt point until it ends.
-      const until = performance.now() + kind.irqOffWindowUs / 1000;
-      do this.walk(kind, holdMs, nextTarget());
-      while (performance.now() < until);
-    }
+    // Real mode (MSR_EE=0) does a batch of walks before IRQs come back: no interrupt point between.
+    for (let i = 0; i < kind.walksPerIrqOff; i++) this.walk(kind, holdMs, nextTarget());
     this.cpu.local_irq_restore(flags);
     if (timed) this.latencyUs[this.latencySamples++] = (performance.now() - start) * 1000;
   }
