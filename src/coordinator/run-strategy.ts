@@ -42,7 +42,7 @@ export interface StrategyRun {
     readonly perSecond: number;
     /** Walks per second on all walker CPUs before munmap, undisturbed: the strategy's walker-side cost. */
     readonly perSecondSteady: number;
-    /** Sampled latency of one walk (or real-mode stretch), IRQs off to IRQs on, in microseconds. */
+    /** Sampled latency of one IRQ-off stretch (a walk, or a real-mode batch), before the operation began, in microseconds. */
     readonly latencyUs: Percentiles;
     readonly byKind: { readonly [kind: string]: number };
     /** GUP-fast walks that found their PMD changed on re-check and backed off. */

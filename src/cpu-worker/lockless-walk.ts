@@ -12,6 +12,7 @@
 
 import { cpuWord } from '../shared-memory/cpu-block.ts';
 import { Life, lifeGeneration, lifeState } from '../shared-memory/lifetime-word.ts';
+import { mmWord } from '../shared-memory/mm.ts';
 import { PTRS_PER_TABLE, entry_pfn, pmd_is_leaf, pte_frame, pte_present } from '../shared-memory/pgtable-entry.ts';
 import type { PgtblSyncStrategy } from '../strategies/strategy.ts';
 import type { EmulatedCpu } from './cpu.ts';
@@ -48,7 +49,7 @@ export class LocklessWalker {
   readonly violations: UseAfterFree[] = [];
   /** Walks of each kind. */
   readonly walksByKind: { [kind: string]: number } = {};
-  /** Microseconds from local_irq_save() to local_irq_restore(), for one walk (or real-mode stretch) in 16. */
+  /** Microseconds from local_irq_save() to local_irq_restore(), for one stretch in 16, before the unmapper starts. */
   readonly latencyUs = new Float64Array(MAX_LATENCY_SAMPLES);
   latencySamples = 0;
   /** GUP-fast walks that found the PMD changed on re-check and backed off. */
@@ -82,7 +83,10 @@ export class LocklessWalker {
   step(nextTarget: () => number): void {
     const pick = this.random() * this.totalWeight;
     const { kind, holdMs } = this.kinds.find((k) => pick < k.upTo) ?? this.kinds[this.kinds.length - 1];
-    const timed = ++this.stepCount % LATENCY_SAMPLE_EVERY === 0 && this.latencySamples < MAX_LATENCY_SAMPLES;
+    // Timed only before the unmapper starts (its cursor is still -1): the same fully mapped
+    // tables for every strategy, not ones emptying at each strategy's own pace.
+    const timed =
+      ++this.stepCount % LATENCY_SAMPLE_EVERY === 0 && this.latencySamples < MAX_LATENCY_SAMPLES && Atomics.load(this.cpu.mm, mmWord.unmapCursor) < 0;
     const start = timed ? performance.now() : 0;
     const flags = this.cpu.local_irq_save();
     // Real mode (MSR_EE=0) does a batch of walks before IRQs come back: no interrupt point between.
