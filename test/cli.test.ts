@@ -82,7 +82,7 @@ describe('option parsing', () => {
     expect(config.hugePages).toBe(253_952);
     expect(config.thpBytes).toBe(2 ** 21);
     expect(config.strategies).toEqual(['ipi-broadcast', 'counter']);
-    expect(config.workload).toEqual({ mix: WORKLOAD_PROFILES['qemu-guest'], holdUs: undefined, walkRate: 0, busy: 0.5, raceWindow: 0 });
+    expect(config.workload).toEqual({ mix: WORKLOAD_PROFILES['qemu-guest'], holdUs: undefined, walkRate: 20_000, busy: 0.5, raceWindow: 0 });
     expect((parseMunmapArgs(['--strategy', 'all']) as MunmapConfig).strategies).toEqual(STRATEGY_NAMES);
     expect((parseMunmapArgs(['--thp', '16M', '--memory', '1G']) as MunmapConfig).hugePages).toBe(64);
     expect(parseMunmapArgs(['--help'])).toBe('help');

@@ -4,7 +4,7 @@ import { parseMunmapArgs, type MunmapConfig } from '../src/coordinator/options.t
 import { createMachine, runStrategy, type StrategyRun } from '../src/coordinator/run-strategy.ts';
 
 // Busy walkers on every CPU, holding each page long enough that walks and clears overlap.
-const config = parseMunmapArgs(['--cpus', '4', '--memory', '128M', '--busy', '1', '--hold-us', '5', '--warmup-ms', '10']) as MunmapConfig;
+const config = parseMunmapArgs(['--cpus', '4', '--memory', '128M', '--busy', '1', '--walk-rate', '0', '--hold-us', '5', '--warmup-ms', '10']) as MunmapConfig;
 
 let pool: CpuPool;
 const runs = new Map<string, StrategyRun>();

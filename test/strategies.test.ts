@@ -78,9 +78,9 @@ describe('percpu against counter, decision by decision', () => {
 const EVERY_KIND = WALKER_KIND_NAMES.map((k) => `${k}:1`).join(',');
 
 describe.each([
-  ['munmap, every walker kind at once', config('--op', 'munmap', '--cpus', '4', '--memory', '64M', '--busy', '1', '--workload', EVERY_KIND)],
-  ['split, every walker kind at once', config('--op', 'split', '--cpus', '4', '--memory', '64M', '--busy', '1', '--workload', EVERY_KIND)],
-  ['collapse, every walker kind at once', config('--op', 'collapse', '--cpus', '4', '--memory', '64M', '--busy', '1', '--workload', EVERY_KIND)],
+  ['munmap, every walker kind at once', config('--op', 'munmap', '--cpus', '4', '--memory', '64M', '--busy', '1', '--walk-rate', '0', '--workload', EVERY_KIND)],
+  ['split, every walker kind at once', config('--op', 'split', '--cpus', '4', '--memory', '64M', '--busy', '1', '--walk-rate', '0', '--workload', EVERY_KIND)],
+  ['collapse, every walker kind at once', config('--op', 'collapse', '--cpus', '4', '--memory', '64M', '--busy', '1', '--walk-rate', '0', '--workload', EVERY_KIND)],
   ['munmap, walkers hammering the PMDs being cleared', config('--op', 'munmap', '--cpus', '3', '--memory', '8G', '--race-window', '2')],
   ['collapse, walkers hammering the PTE pages being freed', config('--op', 'collapse', '--cpus', '3', '--memory', '8G', '--race-window', '2')],
 ])('every safe strategy: %s', (_, cfg) => {
@@ -103,7 +103,7 @@ describe.each([
 });
 
 describe('rcu-free and sync-one, as the kernel has them', () => {
-  const cfg = config('--cpus', '3', '--outside-cpus', '2', '--memory', '256M', '--busy', '1');
+  const cfg = config('--cpus', '3', '--outside-cpus', '2', '--memory', '256M', '--busy', '1', '--walk-rate', '0');
   let pool: CpuPool;
   const handledBy = new Map<string, number[]>();
   const runs = new Map<string, StrategyRun>();

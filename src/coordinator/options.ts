@@ -71,7 +71,13 @@ export const OPTIONS = {
   seed: option({ value: 'N', default: '1', help: 'seed for the walk addresses', parse: integer(0, 2 ** 32 - 1) }),
   workload: option({ value: 'MIX', default: 'qemu-guest', defaultNote: 'find-pte with --race-window', help: `walker kinds and weights (kind:weight,...) or a profile (${Object.keys(WORKLOAD_PROFILES).join(', ')})`, parse: workloadMix }),
   'hold-us': option({ value: 'US', default: undefined, defaultNote: "each kind's own; 0.2 with --race-window", help: 'microseconds every walk uses its page with IRQs off', parse: decimal(0, 1e6) }),
-  'walk-rate': option({ value: 'N', default: '0', help: 'walks per second per busy CPU; 0 = back to back', parse: decimal(0, 1e9) }),
+  'walk-rate': option({
+    value: 'N',
+    default: '20000',
+    defaultNote: '0 with --race-window',
+    help: 'IRQ-off stretches per second per busy CPU (a guest walks now and then); 0 = back to back',
+    parse: decimal(0, 1e9),
+  }),
   busy: option({ value: 'SHARE', default: '0.5', defaultNote: '1 with --race-window', help: 'share of time a walker CPU is busy (0..1); idle CPUs halt', parse: decimal(0, 1) }),
   'race-window': option({ value: 'N', default: '0', help: 'amplify races: walkers hammer the N huge pages from the unmap cursor on (0 = walk anywhere)', parse: integer(0, 1 << 20) }),
   'warmup-ms': option({ value: 'MS', default: '100', help: 'walkers run this long before munmap; its second half measures them', parse: decimal(0, 60_000) }),
@@ -80,7 +86,7 @@ export const OPTIONS = {
 };
 
 /** Under --race-window: one kind of short walk, back to back, so that walks and clears really meet. */
-const RACE_DEFAULTS = { workload: 'find-pte', 'hold-us': '0.2', busy: '1' };
+const RACE_DEFAULTS = { workload: 'find-pte', 'hold-us': '0.2', 'walk-rate': '0', busy: '1' };
 
 export function helpText(command: string): string {
   return [
