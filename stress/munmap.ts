@@ -6,12 +6,11 @@ import { CpuFailure, CpuPool, CpusStuck } from '../src/coordinator/cpu-pool.ts';
 import { runCommand } from '../src/cli/option-table.ts';
 import { helpText, parseMunmapArgs } from '../src/coordinator/options.ts';
 import { buildReport, formatFindings, formatHeader, formatTable } from '../src/coordinator/report.ts';
-import { createMachine, runStrategy, runWalkersOnly, type StrategyRun } from '../src/coordinator/run-strategy.ts';
+import { createMachine, runStrategy, warmUpJit, type StrategyRun } from '../src/coordinator/run-strategy.ts';
 import { cpuStat } from '../src/shared-memory/cpu-block.ts';
 import type { SharedMachine } from '../src/shared-memory/shared-machine.ts';
 
 const COMMAND = 'npx tsx stress/munmap.ts';
-const JIT_WARMUP_MS = 500;
 
 async function main(argv: readonly string[]): Promise<number> {
   const config = parseMunmapArgs(argv);
@@ -27,10 +26,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const runs: StrategyRun[] = [];
   try {
     say(formatHeader(buildReport(config, runs)) + '\n');
-    // Half a second of every CPU walking, unmeasured: each worker's JIT warms up on its own,
-    // with a fraction of a host core when oversubscribed, and the first strategy measured
-    // would otherwise pay for it.
-    await runWalkersOnly(pool, config, 'none', -1, JIT_WARMUP_MS);
+    await warmUpJit(pool, config);
     for (const [i, strategy] of config.strategies.entries()) {
       const stopProgress = showProgress(machine, strategy, config.hugePages);
       try {

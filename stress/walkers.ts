@@ -7,7 +7,7 @@ import { decimal, formatOptions, integer, nameList, oneOf, option, parseOptions,
 import { CpuPool } from '../src/coordinator/cpu-pool.ts';
 import type { MunmapConfig } from '../src/coordinator/options.ts';
 import { hostInfo } from '../src/coordinator/report.ts';
-import { createMachine, runWalkersOnly, type WalkersOnlyRun } from '../src/coordinator/run-strategy.ts';
+import { createMachine, runWalkersOnly, warmUpJit, type WalkersOnlyRun } from '../src/coordinator/run-strategy.ts';
 import { WALKER_KIND_NAMES } from '../src/cpu-worker/walker-kinds.ts';
 import { MAX_CPUS } from '../src/shared-memory/mm.ts';
 import { STRATEGY_NAMES } from '../src/strategies/index.ts';
@@ -55,9 +55,7 @@ async function main(argv: readonly string[]): Promise<number> {
     };
     const pool = await CpuPool.start(createMachine(config));
     try {
-      // A throwaway cell first: each worker's JIT warms up on its own, and on an oversubscribed
-      // host it gets a fraction of a core to do it, so the first strategy measured would lose.
-      await runWalkersOnly(pool, config, o.strategy[0], -1, o['duration-ms']);
+      await warmUpJit(pool, config);
       for (const [i, strategy] of o.strategy.entries()) results.push(await runWalkersOnly(pool, config, strategy, i, o['duration-ms']));
     } finally {
       await pool.close();

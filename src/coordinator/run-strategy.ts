@@ -1,6 +1,7 @@
 // One strategy, one run: map the THP memory, let the walkers loose, munmap it all from CPU 0,
 // stop, then check every invariant. The same code path serves every strategy and every script.
 
+import os from 'node:os';
 import type { CpuRunPlan, CpuRunReport } from '../cpu-worker/run.ts';
 import type { UseAfterFree } from '../cpu-worker/lockless-walk.ts';
 import type { PmdOp } from '../cpu-worker/pmd-ops.ts';
@@ -175,6 +176,19 @@ export async function runWalkersOnly(pool: CpuPool, config: MunmapConfig, strate
   teardown_range_offline(machine, 0, config.hugePages);
   return { strategy: strategyName, cpus: config.cpus, walksPerSecond: ((walksTo - walksFrom) * 1000) / (to - from), latencyUs: walkerSide(reports).latencyUs };
 }
+
+/**
+ * Walk, unmeasured, long enough for every worker's JIT to settle before anything is measured.
+ * Each worker compiles its own code with the share of a host core it gets, so the time grows
+ * with oversubscription: measured here, walk throughput at 8 CPUs on 2 cores keeps rising for
+ * about 1.2 s.
+ */
+export async function warmUpJit(pool: CpuPool, config: MunmapConfig): Promise<void> {
+  const oversubscription = (config.cpus + config.outsideCpus) / os.availableParallelism();
+  await runWalkersOnly(pool, config, 'none', -1, JIT_WARMUP_MS_PER_CORE_SHARE * Math.max(1, oversubscription));
+}
+
+const JIT_WARMUP_MS_PER_CORE_SHARE = 500;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
