@@ -178,7 +178,8 @@ export async function runWalkersOnly(pool: CpuPool, config: MunmapConfig, strate
 }
 
 /**
- * Walk, unmeasured, long enough for every worker's JIT to settle before anything is measured.
+ * Walk, then run the operation once, unmeasured, so that every worker's JIT has settled before
+ * anything is measured.
  * Each worker compiles its own code with the share of a host core it gets, so the time grows
  * with oversubscription: measured here, walk throughput at 8 CPUs on 2 cores keeps rising for
  * about 1.2 s.
@@ -186,6 +187,8 @@ export async function runWalkersOnly(pool: CpuPool, config: MunmapConfig, strate
 export async function warmUpJit(pool: CpuPool, config: MunmapConfig): Promise<void> {
   const oversubscription = (config.cpus + config.outsideCpus) / os.availableParallelism();
   await runWalkersOnly(pool, config, 'none', -1, JIT_WARMUP_MS_PER_CORE_SHARE * Math.max(1, oversubscription));
+  // And CPU 0's side: one unmeasured run of the operation itself, under none (quick at any size).
+  await runStrategy(pool, config, 'none', -2);
 }
 
 const JIT_WARMUP_MS_PER_CORE_SHARE = 500;
