@@ -4,6 +4,7 @@
 import { CpuPhase, cpuStat } from '../shared-memory/cpu-block.ts';
 import { mmWord } from '../shared-memory/mm.ts';
 import { strategyByName } from '../strategies/index.ts';
+import type { PgtblSyncStrategy } from '../strategies/strategy.ts';
 import type { EmulatedCpu } from './cpu.ts';
 import { LocklessWalker, type UseAfterFree } from './lockless-walk.ts';
 import { run_pmd_range, type MunmapResult, type PmdOp } from './pmd-ops.ts';
@@ -70,7 +71,7 @@ export function runCpu(cpu: EmulatedCpu, plan: CpuRunPlan): CpuRunReport {
   cpu.beginRun(strategy);
   Atomics.add(cpu.mm, mmWord.cpusRunning, 1);
   try {
-    if (plan.role === 'unmapper') return runUnmapper(cpu, plan);
+    if (plan.role === 'unmapper') return runUnmapper(cpu, strategy, plan);
     if (plan.role === 'outsider') {
       while (!cpu.stopping) cpu.cpu_idle(performance.now() + DUTY_CYCLE_MS);
       return { cpu: cpu.id, violations: [] };
@@ -91,8 +92,7 @@ export function runCpu(cpu: EmulatedCpu, plan: CpuRunPlan): CpuRunReport {
   }
 }
 
-function runUnmapper(cpu: EmulatedCpu, plan: CpuRunPlan): CpuRunReport {
-  const strategy = strategyByName(plan.strategy);
+function runUnmapper(cpu: EmulatedCpu, strategy: PgtblSyncStrategy, plan: CpuRunPlan): CpuRunReport {
   // Let every walker start, then warm up, halted like a qemu thread waiting for work. An
   // abort meanwhile falls through: run_pmd_range() sees it before its first PMD.
   while (Atomics.load(cpu.mm, mmWord.cpusRunning) < cpu.machine.cpus && !cpu.aborted) {
@@ -118,13 +118,14 @@ function runWalker(cpu: EmulatedCpu, walker: LocklessWalker, plan: CpuRunPlan, r
   const { walkRate, busy } = plan.workload;
   const gapMs = walkRate > 0 ? 1000 / walkRate : 0;
   const nextTarget = walkTargets(cpu, plan, random);
-  let nextWalk = performance.now();
   while (!cpu.stopping) {
     const cycleStart = performance.now();
     const busyUntil = cycleStart + DUTY_CYCLE_MS * busy;
+    let nextWalk = cycleStart;
     do {
       walker.step(nextTarget);
-      if (gapMs > 0) nextWalk = workUntil(cpu, Math.max(nextWalk + gapMs, performance.now() - DUTY_CYCLE_MS));
+      // Paced, never catching up in a burst: a late walk moves the schedule, not the rate.
+      if (gapMs > 0) workUntil(cpu, (nextWalk = Math.max(nextWalk + gapMs, performance.now())));
     } while (performance.now() < busyUntil && !cpu.stopping);
     if (busy < 1) cpu.cpu_idle(cycleStart + DUTY_CYCLE_MS);
   }
@@ -145,9 +146,8 @@ function walkTargets(cpu: EmulatedCpu, plan: CpuRunPlan, random: () => number): 
 }
 
 /** IRQ-on work between walks until `untilMs`, taking interrupts at every pass. */
-function workUntil(cpu: EmulatedCpu, untilMs: number): number {
+function workUntil(cpu: EmulatedCpu, untilMs: number): void {
   while (performance.now() < untilMs) cpu.interruptPoint();
-  return untilMs;
 }
 
 /** Walks started by every CPU so far (each CPU writes its own counter; we only read). */
