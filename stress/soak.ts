@@ -1,0 +1,124 @@
+// Soak: map, walk, unmap / split / collapse, over and over, under every safe strategy in turn,
+// with frames and page-table pages reused, every invariant checked after every cycle. Ends
+// with a verdict line in rcutorture's style and the totals.
+//   npx tsx stress/soak.ts --duration 1h [--include-racy] [--json FILE]
+
+import { writeFileSync } from 'node:fs';
+import { formatOptions, integer, option, parseOptions, readOptions, runCommand, UsageError } from '../src/cli/option-table.ts';
+import { CpuPool } from '../src/coordinator/cpu-pool.ts';
+import { parseMunmapArgs, type MunmapConfig } from '../src/coordinator/options.ts';
+import { hostInfo } from '../src/coordinator/report.ts';
+import { createMachine, runStrategy, type StrategyRun } from '../src/coordinator/run-strategy.ts';
+import { PMD_OPS } from '../src/cpu-worker/pmd-ops.ts';
+import { STRATEGIES } from '../src/strategies/index.ts';
+
+const COMMAND = 'npx tsx stress/soak.ts';
+const SAFE = STRATEGIES.filter((s) => s.safe).map((s) => s.name);
+
+/** A duration such as 90s, 10m, 1h, or plain seconds. */
+const duration = (text: string, flag: string) => {
+  const match = /^(\d+(?:\.\d+)?)(s|m|h)?$/.exec(text.trim());
+  const seconds = match ? Number(match[1]) * { s: 1, m: 60, h: 3600 }[(match[2] ?? 's') as 's' | 'm' | 'h'] : NaN;
+  if (!(seconds > 0) || seconds > 7 * 86_400) throw new UsageError(`${flag} must be a duration such as 90s, 10m or 1h, got '${text}'`);
+  return seconds;
+};
+
+const OPTIONS = {
+  duration: option({ value: 'TIME', default: '60s', help: 'how long to soak: 90s, 10m, 1h', parse: duration }),
+  cpus: option({ value: 'N', default: '4', help: 'emulated CPUs (CPU 0 changes the page tables, the others walk)', parse: integer(2, 64) }),
+  memory: option({ value: 'SIZE', default: '8G', help: 'THP memory mapped and changed in each cycle', parse: (t: string) => t }),
+  'include-racy': option({ value: 'EVERY', default: '0', help: 'every EVERY cycles, also run counter-racy with race amplification (0: never)', parse: integer(0, 1_000_000) }),
+  json: option({ value: 'FILE', default: undefined, help: "also write the totals as JSON to FILE ('-' for stdout)", parse: (text: string): string | undefined => text }),
+};
+
+interface Totals {
+  cycles: number;
+  pmds: { [op: string]: number };
+  walks: number;
+  ipisSent: number;
+  ipisAcked: number;
+  /** Use-after-frees under safe strategies: must stay 0. */
+  violations: number;
+  brokenInvariants: string[];
+  racyRuns: number;
+  racyUseAfterFree: number;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const { given, help } = readOptions(argv, OPTIONS);
+  if (help) {
+    process.stdout.write(`usage: ${COMMAND} [options]\n\nRepeats every operation under every safe strategy, checking every invariant, until the time is up.\n\n${formatOptions(OPTIONS)}\n\nExit status: 0 SOAK: SUCCESS, 1 a CPU failed, 2 bad usage, 3 SOAK: FAILURE.\n`);
+    return 0;
+  }
+  const o = parseOptions(OPTIONS, given);
+  const say = (line: string) => (o.json === '-' ? process.stderr : process.stdout).write(line + '\n');
+  const configFor = (op: string, strategy: string, extra: string[] = []) =>
+    parseMunmapArgs(['--op', op, '--cpus', String(o.cpus), '--memory', o.memory, '--strategy', strategy, '--busy', '1', '--walk-rate', '0', '--warmup-ms', '10', ...extra]) as MunmapConfig;
+  // Sized for the widest operation, collapse: every cycle reuses the same frames and pages.
+  const pool = await CpuPool.start(createMachine(configFor('collapse', 'none')));
+  const totals: Totals = { cycles: 0, pmds: {}, walks: 0, ipisSent: 0, ipisAcked: 0, violations: 0, brokenInvariants: [], racyRuns: 0, racyUseAfterFree: 0 };
+  const host = hostInfo();
+  say(`host: ${host.cores} cores ${host.arch}, Node ${host.node}; soaking ${o.duration} s with ${o.cpus} CPUs, ${o.memory} a cycle, strategies ${SAFE.join(', ')}, operations ${PMD_OPS.join(', ')}`);
+
+  const started = performance.now();
+  const deadline = started + o.duration * 1000;
+  let lastProgress = started;
+  try {
+    for (let cycle = 0; performance.now() < deadline && totals.brokenInvariants.length === 0; cycle++) {
+      const strategy = SAFE[cycle % SAFE.length];
+      const op = PMD_OPS[Math.floor(cycle / SAFE.length) % PMD_OPS.length];
+      const config = { ...configFor(op, strategy), seed: cycle };
+      add(totals, await runStrategy(pool, config, strategy, cycle));
+      if (o['include-racy'] > 0 && cycle % o['include-racy'] === 0) {
+        const racy = await runStrategy(pool, { ...configFor('munmap', 'counter-racy', ['--race-window', '1']), seed: cycle }, 'counter-racy', cycle);
+        totals.racyRuns++;
+        totals.racyUseAfterFree += racy.violations.useAfterFree;
+        totals.brokenInvariants.push(...racy.brokenInvariants.map((b) => `counter-racy cycle ${cycle}: ${b}`));
+      }
+      totals.cycles++;
+      if (performance.now() - lastProgress > 60_000) {
+        lastProgress = performance.now();
+        say(progressLine(totals, (lastProgress - started) / 1000));
+      }
+    }
+  } finally {
+    await pool.close();
+  }
+
+  const elapsedS = (performance.now() - started) / 1000;
+  say(progressLine(totals, elapsedS));
+  const racyMissed = o['include-racy'] > 0 && totals.racyRuns > 0 && totals.racyUseAfterFree === 0;
+  const success = totals.brokenInvariants.length === 0 && totals.violations === 0 && !racyMissed;
+  for (const broken of totals.brokenInvariants.slice(0, 10)) say(`  BROKEN: ${broken}`);
+  if (racyMissed) say(`  counter-racy ran ${totals.racyRuns} time(s) with race amplification and never showed its bug`);
+  say(
+    `SOAK: ${success ? 'SUCCESS' : 'FAILURE'} after ${elapsedS.toFixed(0)} s: ${totals.violations} use-after-free under safe strategies, ` +
+      `${totals.brokenInvariants.length} broken invariant(s)` +
+      (totals.racyRuns > 0 ? `; counter-racy found ${totals.racyUseAfterFree} use-after-free in ${totals.racyRuns} run(s)` : ''),
+  );
+  if (o.json) {
+    const json = JSON.stringify({ host, config: { durationS: o.duration, cpus: o.cpus, memory: o.memory }, elapsedS, success, totals }, null, 2) + '\n';
+    if (o.json === '-') process.stdout.write(json);
+    else writeFileSync(o.json, json);
+  }
+  return success ? 0 : 3;
+}
+
+function add(totals: Totals, run: StrategyRun): void {
+  totals.pmds[run.op] = (totals.pmds[run.op] ?? 0) + run.pmdsDone;
+  totals.walks += run.walks.completed;
+  totals.ipisSent += run.ipis.sent;
+  totals.ipisAcked += run.ipis.acked;
+  totals.violations += run.violations.useAfterFree;
+  totals.brokenInvariants.push(...run.brokenInvariants.map((b) => `${run.strategy} ${run.op}: ${b}`));
+}
+
+function progressLine(t: Totals, seconds: number): string {
+  const pmds = Object.entries(t.pmds).map(([op, n]) => `${n.toLocaleString('en-US')} ${op}`).join(', ');
+  return (
+    `${seconds.toFixed(0)} s: ${t.cycles} cycles; PMDs ${pmds}; ${t.walks.toLocaleString('en-US')} walks; ` +
+    `IPIs ${t.ipisSent.toLocaleString('en-US')} sent, ${t.ipisAcked.toLocaleString('en-US')} acked; ${t.violations} use-after-free`
+  );
+}
+
+await runCommand('soak', COMMAND, main);
