@@ -1,9 +1,11 @@
-// The main job: munmap of THP memory under each strategy, on real worker-thread CPUs.
-//   npx tsx stress/munmap.ts [--cpus 8] [--memory 1G] [--strategy all] [--json -] ...
+// The main job: munmap (or split, or collapse) of THP memory under each strategy, on real
+// worker-thread CPUs.
+//   npx tsx stress/munmap.ts [--cpus 8] [--memory 1G] [--strategy all] [--op munmap] [--json -] ...
 
 import { writeFileSync } from 'node:fs';
-import { CpuFailure, CpuPool, CpusStuck } from '../src/coordinator/cpu-pool.ts';
 import { runCommand } from '../src/cli/option-table.ts';
+import { CpuFailure, CpuPool, CpusStuck, IpiStuck, RunInterrupted } from '../src/coordinator/cpu-pool.ts';
+import { describeWatchdog } from '../src/coordinator/ipi-watchdog.ts';
 import { helpText, parseMunmapArgs } from '../src/coordinator/options.ts';
 import { buildReport, formatFindings, formatHeader, formatTable } from '../src/coordinator/report.ts';
 import { createMachine, runStrategy, warmUpJit, type StrategyRun } from '../src/coordinator/run-strategy.ts';
@@ -23,11 +25,25 @@ async function main(argv: readonly string[]): Promise<number> {
   const say = (text: string) => (config.json === '-' ? process.stderr : process.stdout).write(text + '\n');
   const machine = createMachine(config);
   const pool = await CpuPool.start(machine);
+  // Under --on-stuck abort the report ends the run and is printed as its failure.
+  if (config.watchdog.onStuck === 'wait') pool.onWatchdog = (report) => process.stderr.write(describeWatchdog(report) + '\n');
+  let interrupted = false;
+  // Ctrl-C reaches this process more than once (the terminal signals the whole group, and tsx
+  // relays it too): the first one stops the run, the others are absorbed.
+  const onInterrupt = () => {
+    if (interrupted) return;
+    interrupted = true;
+    process.stderr.write('\ninterrupted: stopping the CPUs; the results so far follow, marked partial\n');
+    pool.interrupt();
+  };
+  process.on('SIGINT', onInterrupt);
   const runs: StrategyRun[] = [];
+  let failure: string | undefined;
   try {
     say(formatHeader(buildReport(config, runs)) + '\n');
     await warmUpJit(pool, config);
     for (const [i, strategy] of config.strategies.entries()) {
+      if (interrupted) break;
       const stopProgress = showProgress(machine, strategy, config.hugePages);
       try {
         runs.push(await runStrategy(pool, config, strategy, i));
@@ -36,26 +52,29 @@ async function main(argv: readonly string[]): Promise<number> {
       }
     }
   } catch (error) {
-    if (!(error instanceof CpuFailure || error instanceof CpusStuck)) throw error;
-    process.stderr.write(`munmap: ${error.message}\n`);
-    return 1;
+    if (!(error instanceof CpuFailure || error instanceof CpusStuck || error instanceof IpiStuck || error instanceof RunInterrupted)) throw error;
+    if (!(error instanceof RunInterrupted)) failure = error.message;
   } finally {
+    process.off('SIGINT', onInterrupt);
     await pool.close();
   }
 
-  const report = buildReport(config, runs);
-  say(formatTable(runs));
+  const report = { ...buildReport(config, runs), ...(failure ? { failure } : {}), ...(interrupted ? { interrupted: true } : {}) };
+  if (runs.length > 0) say(formatTable(runs));
   const findings = formatFindings(runs);
   if (findings) say('\n' + findings);
+  if (failure) process.stderr.write(`munmap: ${failure}\n`);
   if (config.json) {
     const json = JSON.stringify(report, null, 2) + '\n';
     if (config.json === '-') process.stdout.write(json);
     else writeFileSync(config.json, json);
   }
+  if (interrupted) return 130;
+  if (failure) return 1;
   return runs.some((run) => run.brokenInvariants.length > 0) ? 3 : 0;
 }
 
-/** On a terminal, a line on stderr with the unmapper's progress, redrawn a few times a second. */
+/** On a terminal, a line on stderr with CPU 0's progress, redrawn a few times a second. */
 function showProgress(machine: SharedMachine, strategy: string, pmds: number): () => void {
   if (!process.stderr.isTTY) return () => {};
   const draw = () => {

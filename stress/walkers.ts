@@ -52,6 +52,8 @@ async function main(argv: readonly string[]): Promise<number> {
       warmupMs: 0,
       timeoutS: 60 + o['duration-ms'] / 1000,
       json: undefined,
+      faults: {},
+      watchdog: { thresholdMs: 5_000, onStuck: 'abort' },
     };
     const pool = await CpuPool.start(createMachine(config));
     try {

@@ -6,6 +6,7 @@ import type { CpuRunPlan, CpuRunReport } from '../cpu-worker/run.ts';
 import { CpuPhase, cpuWord } from '../shared-memory/cpu-block.ts';
 import { RunPhase, mmWord } from '../shared-memory/mm.ts';
 import type { SharedMachine } from '../shared-memory/shared-machine.ts';
+import { IpiWatchdog, describeWatchdog, type WatchdogReport } from './ipi-watchdog.ts';
 import { errorText, spawnWorker, type SpawnedWorker } from './spawn-worker.ts';
 
 const CPU_ENTRY = new URL('../cpu-worker/worker-main.ts', import.meta.url);
@@ -20,10 +21,35 @@ export class CpuFailure extends Error {
   }
 }
 
+/** An IPI went unacknowledged past the watchdog's threshold, and the user chose to abort. */
+export class IpiStuck extends Error {
+  constructor(readonly report: WatchdogReport) {
+    super(describeWatchdog(report));
+  }
+}
+
+/** The run was interrupted (Ctrl-C) and not every CPU stopped in time to report. */
+export class RunInterrupted extends Error {
+  constructor() {
+    super('interrupted');
+  }
+}
+
+export interface WatchdogOptions {
+  readonly thresholdMs: number;
+  /** On a report: keep waiting (the report is kept and shown), or abort the run. */
+  readonly onStuck: 'wait' | 'abort';
+}
+
+/** How often the coordinator looks at the CPUs while a run is going. */
+const SUPERVISE_EVERY_MS = 100;
+/** After an interrupt, or once CPU 0 is done, how long the others get to stop before they are called stuck. */
+const STOP_GRACE_MS = 2_000;
+
 /** CPUs that did not finish in time, each with what it was doing. */
 export class CpusStuck extends Error {
-  constructor(readonly cpus: readonly StuckCpu[], timeoutMs: number) {
-    super(`${cpus.length} CPU(s) still running after ${timeoutMs / 1000} s: ` + cpus.map(describeStuck).join('; '));
+  constructor(readonly cpus: readonly StuckCpu[], afterMs: number) {
+    super(`${cpus.length} CPU(s) did not stop ${afterMs / 1000} s after they were due to: ` + cpus.map(describeStuck).join('; '));
   }
 }
 
@@ -46,6 +72,11 @@ interface CpuThread extends SpawnedWorker<CpuWorkerApi> {
 
 export class CpuPool {
   private closed = false;
+  private interruptRun: (() => void) | undefined;
+  /** Watchdog reports of the runs so far; whoever reads them may clear it. */
+  readonly watchdogReports: WatchdogReport[] = [];
+  /** Called on every watchdog report as it happens (the CLI prints it). */
+  onWatchdog: (report: WatchdogReport) => void = () => {};
 
   private constructor(
     readonly machine: SharedMachine,
@@ -71,25 +102,53 @@ export class CpuPool {
    * the walkers). Rejects with CpuFailure if any CPU dies or throws, and with CpusStuck if the
    * run outlasts `timeoutMs`; either way the run is aborted first, so no CPU waits forever.
    */
-  async run(plans: readonly CpuRunPlan[], timeoutMs: number, onUnmapperDone: () => void): Promise<CpuRunReport[]> {
+  async run(
+    plans: readonly CpuRunPlan[],
+    timeoutMs: number,
+    onUnmapperDone: () => void,
+    watchdog: WatchdogOptions = { thresholdMs: 5_000, onStuck: 'abort' },
+  ): Promise<CpuRunReport[]> {
     const runs = this.threads.map((t, i) =>
       Promise.race([t.api.run(plans[i]), t.death]).catch((error: unknown) => {
         throw error instanceof CpuFailure ? error : new CpuFailure(t.id, errorText(error));
       }),
     );
-    void runs[0].then(onUnmapperDone, () => {});
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new CpusStuck(this.stuckCpus(plans), timeoutMs)), timeoutMs);
+    const timers: NodeJS.Timeout[] = [];
+    const dog = new IpiWatchdog(this.machine, watchdog.thresholdMs);
+    const supervision = new Promise<never>((_, reject) => {
+      const stuck = (afterMs: number) => () => reject(new CpusStuck(this.stuckCpus(plans), afterMs));
+      timers.push(setTimeout(stuck(timeoutMs), timeoutMs));
+      // Once CPU 0 is done the others are told to stop; one that does not is stuck.
+      void runs[0].then(() => {
+        onUnmapperDone();
+        timers.push(setTimeout(stuck(STOP_GRACE_MS), STOP_GRACE_MS));
+      }, () => {});
+      timers.push(
+        setInterval(() => {
+          for (const report of dog.tick()) {
+            this.watchdogReports.push(report);
+            this.onWatchdog(report);
+            if (watchdog.onStuck === 'abort') reject(new IpiStuck(report));
+          }
+        }, SUPERVISE_EVERY_MS),
+      );
+      this.interruptRun = () => timers.push(setTimeout(() => reject(new RunInterrupted()), STOP_GRACE_MS));
     });
     try {
-      return await Promise.race([Promise.all(runs), deadline]);
+      return await Promise.race([Promise.all(runs), supervision]);
     } catch (error) {
       this.abort();
       throw error;
     } finally {
-      clearTimeout(timer);
+      for (const timer of timers) clearTimeout(timer);
+      this.interruptRun = undefined;
     }
+  }
+
+  /** Ctrl-C: abort the run in progress; CPUs that do not stop within a grace period are left behind. */
+  interrupt(): void {
+    this.abort();
+    this.interruptRun?.();
   }
 
   /** Tell every CPU to stop and wake the halted ones. */

@@ -2,6 +2,7 @@
 
 import { decimal, formatOptions, integer, nameList, oneOf, option, parseOptions, readOptions, UsageError } from '../cli/option-table.ts';
 import type { Workload } from '../cpu-worker/run.ts';
+import { FAULT_KINDS, type FaultKind } from '../cpu-worker/faults.ts';
 import { PMD_OPS, type PmdOp } from '../cpu-worker/pmd-ops.ts';
 import { WALKER_KIND_NAMES, WORKLOAD_PROFILES, type KindShare } from '../cpu-worker/walker-kinds.ts';
 import { MAX_CPUS } from '../shared-memory/mm.ts';
@@ -33,7 +34,23 @@ export interface MunmapConfig {
   readonly timeoutS: number;
   /** Where the JSON report goes: a file, '-' for stdout, or nowhere. */
   readonly json: string | undefined;
+  /** Faults to inject, by CPU. */
+  readonly faults: { readonly [cpu: number]: FaultKind };
+  readonly watchdog: { readonly thresholdMs: number; readonly onStuck: 'wait' | 'abort' };
 }
+
+/** `kind:cpu,...`: which CPU misbehaves how. CPUs are checked against --cpus later. */
+const faultList = (text: string, flag: string): { [cpu: number]: FaultKind } => {
+  const faults: { [cpu: number]: FaultKind } = {};
+  for (const part of text.split(',')) {
+    const [kind, cpu, extra] = part.trim().split(':');
+    if (!(FAULT_KINDS as readonly string[]).includes(kind) || extra !== undefined || !/^\d+$/.test(cpu ?? '')) {
+      throw new UsageError(`${flag}: '${part}' is not KIND:CPU with KIND one of ${FAULT_KINDS.join(', ')}`);
+    }
+    faults[Number(cpu)] = kind as FaultKind;
+  }
+  return faults;
+};
 
 /** A profile name, or `kind:weight,...`. */
 const workloadMix = (text: string, flag: string): readonly KindShare[] => {
@@ -82,6 +99,9 @@ export const OPTIONS = {
   'race-window': option({ value: 'N', default: '0', help: 'amplify races: walkers hammer the N huge pages from the unmap cursor on (0 = walk anywhere)', parse: integer(0, 1 << 20) }),
   'warmup-ms': option({ value: 'MS', default: '100', help: 'walkers run this long before munmap; its second half measures them', parse: decimal(0, 60_000) }),
   timeout: option({ value: 'S', default: '300', help: 'a strategy not done after this many seconds is reported stuck', parse: decimal(1, 86_400) }),
+  inject: option({ value: 'LIST', default: undefined, help: `faults, KIND:CPU,...: ${FAULT_KINDS.join(', ')} (on walker CPUs)`, parse: faultList }),
+  'watchdog-ms': option({ value: 'MS', default: '5000', help: 'report an IPI not acknowledged within this time', parse: decimal(10, 3_600_000) }),
+  'on-stuck': option({ value: 'WHAT', default: 'abort', help: 'after a watchdog report: abort the run, or wait', parse: oneOf(['abort', 'wait'] as const, 'choice') }),
   json: option({ value: 'FILE', default: undefined, help: "also write the report as JSON to FILE ('-' for stdout)", parse: (text: string): string | undefined => text }),
 };
 
@@ -113,6 +133,10 @@ export function parseMunmapArgs(argv: readonly string[]): MunmapConfig | 'help' 
   if (o.cpus + o['outside-cpus'] > MAX_CPUS) {
     throw new UsageError(`--cpus ${o.cpus} plus --outside-cpus ${o['outside-cpus']} is more than ${MAX_CPUS} CPUs`);
   }
+  const faults = o.inject ?? {};
+  for (const cpu of Object.keys(faults).map(Number)) {
+    if (cpu === 0 || cpu >= o.cpus) throw new UsageError(`--inject: CPU ${cpu} is not a walker CPU (1..${o.cpus - 1})`);
+  }
   if (!THP_SIZES.includes(o.thp)) throw new UsageError(`--thp must be 2M or 16M, got '${given.thp}'`);
   if (o.memory % o.thp !== 0) {
     throw new UsageError(`--memory ${formatSize(o.memory)} is not a whole number of ${formatSize(o.thp)} huge pages`);
@@ -141,5 +165,7 @@ export function parseMunmapArgs(argv: readonly string[]): MunmapConfig | 'help' 
     warmupMs: o['warmup-ms'],
     timeoutS: o.timeout,
     json: o.json,
+    faults,
+    watchdog: { thresholdMs: o['watchdog-ms'], onStuck: o['on-stuck'] },
   };
 }

@@ -5,6 +5,7 @@ import os from 'node:os';
 import type { KindShare } from '../cpu-worker/walker-kinds.ts';
 import { pmd_is_leaf } from '../shared-memory/pgtable-entry.ts';
 import type { MunmapConfig } from './options.ts';
+import { describeWatchdog } from './ipi-watchdog.ts';
 import type { StrategyRun, Violation } from './run-strategy.ts';
 import { formatSize } from './sizes.ts';
 
@@ -105,7 +106,7 @@ export function formatHeader(report: MunmapReport): string {
 type Column = { readonly title: string; readonly cell: (run: StrategyRun, floor: StrategyRun | undefined) => string };
 
 const COLUMNS: readonly Column[] = [
-  { title: 'strategy', cell: (r) => r.strategy + (r.safe ? '' : ' (unsafe)') },
+  { title: 'strategy', cell: (r) => r.strategy + (r.safe ? '' : ' (unsafe)') + (r.partial ? ' PARTIAL' : '') },
   { title: 'PMDs', cell: (r) => `${r.pmdsDone}/${r.pmds}` },
   { title: 'munmap ms', cell: (r) => fixed(r.munmapMs) },
   { title: 'x none', cell: (r, none) => (none ? `${fixed(r.munmapMs / Math.max(none.munmapMs, 1e-3))}x` : '-') },
@@ -119,7 +120,10 @@ const COLUMNS: readonly Column[] = [
   { title: 'walk us p50/p99', cell: (r) => `${fixed(r.walks.latencyUs.p50)}/${fixed(r.walks.latencyUs.p99)}` },
   { title: 'collisions', cell: (r) => `${r.walks.collisions}` },
   { title: 'use-after-free', cell: (r) => `${r.violations.useAfterFree}` },
-  { title: 'invariants', cell: (r) => (r.brokenInvariants.length > 0 ? 'BROKEN' : r.demonstrated.length > 0 ? 'bug shown' : 'held') },
+  {
+    title: 'invariants',
+    cell: (r) => (r.partial ? 'not checked' : r.brokenInvariants.length > 0 ? 'BROKEN' : r.demonstrated.length > 0 ? 'bug shown' : 'held'),
+  },
 ];
 
 /** One row per strategy; ratios are to `none`'s run when it is in the table. */
@@ -137,7 +141,9 @@ export function formatFindings(runs: readonly StrategyRun[]): string {
   for (const run of runs) {
     for (const broken of run.brokenInvariants) lines.push(`${run.strategy}: INVARIANT BROKEN: ${broken}`);
     for (const v of run.violations.first) lines.push(`${run.strategy}: ${describeViolation(v)}`);
-    if (!run.safe) lines.push(unsafeVerdict(run));
+    for (const w of run.watchdog) lines.push(`${run.strategy}: ${describeWatchdog(w)}`);
+    if (run.partial) lines.push(`${run.strategy}: PARTIAL: interrupted after ${run.pmdsDone} of ${run.pmds} PMDs`);
+    else if (!run.safe) lines.push(unsafeVerdict(run));
   }
   const safe = runs.filter((r) => r.safe && r.pmdsDone > 0);
   if (safe.length >= 2) {

@@ -12,6 +12,7 @@ import { SharedMachine } from '../shared-memory/shared-machine.ts';
 import { strategyByName } from '../strategies/index.ts';
 import type { CpuPool } from './cpu-pool.ts';
 import { map_thp_range, teardown_range_offline } from './map-thp.ts';
+import type { WatchdogReport } from './ipi-watchdog.ts';
 import { OP_EXPECTATIONS, wrongPmds } from './op-expectations.ts';
 import type { MunmapConfig } from './options.ts';
 import { percentiles, type Percentiles } from './percentiles.ts';
@@ -64,6 +65,10 @@ export interface StrategyRun {
   readonly brokenInvariants: readonly string[];
   /** For an unsafe strategy: the failures it exists to show, in words. */
   readonly demonstrated: readonly string[];
+  /** True when the run was interrupted part way: figures so far, invariants not checked. */
+  readonly partial: boolean;
+  /** IPIs that went unacknowledged past the watchdog's threshold (with --on-stuck wait). */
+  readonly watchdog: readonly WatchdogReport[];
 }
 
 /** A walker's use-after-free, with what the unmapper's side did for the same PMD. */
@@ -94,7 +99,8 @@ export async function runStrategy(pool: CpuPool, config: MunmapConfig, strategyN
   OP_EXPECTATIONS[config.op].setup(machine, 0, config.hugePages);
 
   const plans = walkerPlans(config, strategyName, runIndex, (cpu) => (cpu === UNMAPPER_CPU ? 'unmapper' : cpu < config.cpus ? 'walker' : 'outsider'));
-  const reports = await pool.run(plans, config.timeoutS * 1000, () => pool.stop());
+  pool.watchdogReports.length = 0;
+  const reports = await pool.run(plans, config.timeoutS * 1000, () => pool.stop(), config.watchdog);
   const munmap = reports[UNMAPPER_CPU].munmap;
   if (!munmap) throw new Error('the unmapper CPU returned no munmap result');
 
@@ -139,7 +145,11 @@ export async function runStrategy(pool: CpuPool, config: MunmapConfig, strategyN
     counterDrift: walksStillCounted(pool),
     brokenInvariants: [],
     demonstrated: [],
+    partial: munmap.aborted,
+    watchdog: [...pool.watchdogReports],
   };
+  // An interrupted run is reported as it stands; the machine is not reused after it.
+  if (run.partial) return run;
   const freed = { frames: total('framesFreed'), pageTables: total('pageTablesFreed'), twice: total('doubleFrees') };
   const wrong = wrongPmds(machine, config.op, 0, config.hugePages);
   teardown_range_offline(machine, 0, config.hugePages);
@@ -165,7 +175,7 @@ export async function runWalkersOnly(pool: CpuPool, config: MunmapConfig, strate
   resetMachine(pool, config.cpus);
   map_thp_range(machine, 0, config.hugePages);
   const plans = walkerPlans(config, strategyName, runIndex, () => 'walker');
-  const running = pool.run(plans, config.timeoutS * 1000, () => {});
+  const running = pool.run(plans, config.timeoutS * 1000, () => {}, config.watchdog);
   const walked = () => Array.from({ length: machine.cpus }, (_, cpu) => machine.cpuStats[cpuStat(cpu, 'walks')]).reduce((a, b) => a + b, 0);
   await sleep(durationMs / 2);
   const [from, walksFrom] = [performance.now(), walked()];
@@ -185,10 +195,11 @@ export async function runWalkersOnly(pool: CpuPool, config: MunmapConfig, strate
  * about 1.2 s.
  */
 export async function warmUpJit(pool: CpuPool, config: MunmapConfig): Promise<void> {
+  const quiet = { ...config, faults: {} }; // faults are for the measured runs
   const oversubscription = (config.cpus + config.outsideCpus) / os.availableParallelism();
-  await runWalkersOnly(pool, config, 'none', -1, JIT_WARMUP_MS_PER_CORE_SHARE * Math.max(1, oversubscription));
+  await runWalkersOnly(pool, quiet, 'none', -1, JIT_WARMUP_MS_PER_CORE_SHARE * Math.max(1, oversubscription));
   // And CPU 0's side: one unmeasured run of the operation itself, under none (quick at any size).
-  await runStrategy(pool, config, 'none', -2);
+  await runStrategy(pool, quiet, 'none', -2);
 }
 
 const JIT_WARMUP_MS_PER_CORE_SHARE = 500;
@@ -259,6 +270,7 @@ function walkerPlans(config: MunmapConfig, strategy: string, run: number, roleOf
     hugePages: config.hugePages,
     workload: config.workload,
     op: config.op,
+    fault: config.faults[cpu],
     warmupMs: config.warmupMs,
   }));
 }

@@ -46,6 +46,7 @@ export class EmulatedCpu {
   private readonly ackWaitersWord: number;
   private readonly haltedWord: number;
   private readonly irqWord: number;
+  private readonly irqOffCountWord: number;
   private readonly fenceWord: number;
 
   constructor(
@@ -63,6 +64,7 @@ export class EmulatedCpu {
     this.ackWaitersWord = cpuWord(id, 'ackWaiters');
     this.haltedWord = cpuWord(id, 'halted');
     this.irqWord = cpuWord(id, 'irqEnabled');
+    this.irqOffCountWord = cpuWord(id, 'irqOffCount');
     this.fenceWord = cpuWord(id, 'fence');
     this.handledRequests = Atomics.load(this.words, this.ackWord);
     this.words[this.irqWord] = 1;
@@ -90,8 +92,9 @@ export class EmulatedCpu {
   local_irq_save(): boolean {
     const flags = this.irqsOn;
     this.irqsOn = false;
-    // Plain store: disabling interrupts is not a memory barrier (the reviewers' point).
+    // Plain stores: disabling interrupts is not a memory barrier (the reviewers' point).
     this.words[this.irqWord] = 0;
+    this.words[this.irqOffCountWord]++;
     return flags;
   }
 
@@ -126,6 +129,18 @@ export class EmulatedCpu {
     // Pairs with the sender's Atomics.add on ackWaiters before its Atomics.wait on ipiAck:
     // either we see the waiter and wake it, or its wait sees the new ack and does not sleep.
     if (Atomics.load(this.words, this.ackWaitersWord) !== 0) Atomics.notify(this.words, this.ackWord);
+  }
+
+  // ---- the IPI watchdog's view (csd_lock_wait_toolong) ----------------------------------------
+
+  /** A wait for `target` has outlasted spinning: publish it, for the coordinator's watchdog. */
+  startLongIpiWait(target: number): void {
+    this.stats[this.statBase + CpuStats.offset.ipiWaitSince] = performance.timeOrigin + performance.now();
+    Atomics.store(this.words, cpuWord(this.id, 'ipiWaitTarget'), target + 1);
+  }
+
+  endLongIpiWait(): void {
+    Atomics.store(this.words, cpuWord(this.id, 'ipiWaitTarget'), 0);
   }
 
   // ---- barriers ---------------------------------------------------------------------------

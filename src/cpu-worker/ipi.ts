@@ -59,10 +59,14 @@ function csd_lock_wait(cpu: EmulatedCpu, target: number, ticket: number): void {
   let spins = 0;
   for (;;) {
     const acked = Atomics.load(words, ackWord);
-    if (((acked - ticket) | 0) >= 0) return;
+    if (((acked - ticket) | 0) >= 0) break;
     cpu.interruptPoint();
     if (++spins < IPI_SPIN_POLLS) continue;
-    if (cpu.aborted) throw new RunAborted();
+    if (spins === IPI_SPIN_POLLS) cpu.startLongIpiWait(target);
+    if (cpu.aborted) {
+      cpu.endLongIpiWait();
+      throw new RunAborted();
+    }
     const waitersWord = cpuWord(target, 'ackWaiters');
     // Pairs with the target's Atomics.load of ackWaiters after its Atomics.store of ipiAck:
     // either it sees us and notifies, or our wait sees its new ack and returns at once.
@@ -70,4 +74,5 @@ function csd_lock_wait(cpu: EmulatedCpu, target: number, ticket: number): void {
     Atomics.wait(words, ackWord, acked, IPI_SLEEP_MS);
     Atomics.sub(words, waitersWord, 1);
   }
+  if (spins >= IPI_SPIN_POLLS) cpu.endLongIpiWait();
 }

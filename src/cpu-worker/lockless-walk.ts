@@ -16,7 +16,8 @@ import { mmWord } from '../shared-memory/mm.ts';
 import { PTRS_PER_TABLE, entry_pfn, pmd_is_leaf, pte_frame, pte_present } from '../shared-memory/pgtable-entry.ts';
 import type { PgtblSyncStrategy } from '../strategies/strategy.ts';
 import type { EmulatedCpu } from './cpu.ts';
-import { walkerKind, type KindShare, type WalkerKind } from './walker-kinds.ts';
+import type { FaultInjector } from './faults.ts';
+import { WALKER_KINDS, walkerKind, type KindShare, type WalkerKind } from './walker-kinds.ts';
 
 /** What a walker saw when the page it was using turned out to be freed. */
 export interface UseAfterFree {
@@ -56,7 +57,8 @@ export class LocklessWalker {
   gupBackoffs = 0;
 
   private readonly lastHpnWord: number;
-  private readonly kinds: readonly { readonly kind: WalkerKind; readonly holdMs: number; readonly upTo: number }[];
+  private readonly kindWord: number;
+  private readonly kinds: readonly { readonly kind: WalkerKind; readonly index: number; readonly holdMs: number; readonly upTo: number }[];
   private readonly totalWeight: number;
   private stepCount = 0;
   private kindNow = '';
@@ -68,13 +70,16 @@ export class LocklessWalker {
     /** Microseconds every kind holds its page, instead of the kind's own; undefined: their own. */
     holdUs: number | undefined,
     private readonly random: () => number = Math.random,
+    /** A fault to inject into this CPU's walks, if any. */
+    private readonly fault?: FaultInjector,
   ) {
     this.lastHpnWord = cpuWord(cpu.id, 'lastWalkedHpn');
+    this.kindWord = cpuWord(cpu.id, 'walkerKind');
     let upTo = 0;
     this.kinds = mix.map(({ kind, weight }) => {
       const k = walkerKind(kind);
       this.walksByKind[k.name] = 0;
-      return { kind: k, holdMs: (holdUs ?? k.holdUs) / 1000, upTo: (upTo += weight) };
+      return { kind: k, index: WALKER_KINDS.indexOf(k), holdMs: (holdUs ?? k.holdUs) / 1000, upTo: (upTo += weight) };
     });
     this.totalWeight = upTo;
   }
@@ -82,7 +87,8 @@ export class LocklessWalker {
   /** One step of the workload: one stretch with IRQs off, of one walk or (real mode) a batch. */
   step(nextTarget: () => number): void {
     const pick = this.random() * this.totalWeight;
-    const { kind, holdMs } = this.kinds.find((k) => pick < k.upTo) ?? this.kinds[this.kinds.length - 1];
+    const { kind, index, holdMs } = this.kinds.find((k) => pick < k.upTo) ?? this.kinds[this.kinds.length - 1];
+    this.cpu.words[this.kindWord] = index;
     // Timed only before the unmapper starts (its cursor is still -1): the same fully mapped
     // tables for every strategy, not ones emptying at each strategy's own pace.
     const timed =
@@ -101,6 +107,7 @@ export class LocklessWalker {
     this.kindNow = kind.name;
     this.strategy.start_lockless_pgtbl_walk(cpu);
     cpu.words[this.lastHpnWord] = hpn;
+    this.fault?.inWalk();
 
     const { entries, lives } = cpu.machine.arena;
     const slot = cpu.machine.arena.pmdSlot(hpn);

@@ -88,8 +88,9 @@ export function run_pmd_range(cpu: EmulatedCpu, strategy: PgtblSyncStrategy, op:
     aborted = true;
   }
   const munmapMs = performance.now() - start;
-  // The call has returned; deferred frees complete in the background (tlb_finish_mmu()).
-  const peakPendingFrees = aborted ? 0 : (strategy.tlb_finish_mmu?.(cpu) ?? 0);
+  // The call has returned; deferred frees complete in the background (tlb_finish_mmu(); after
+  // an abort it gives up waiting, but still drops what it had queued).
+  const peakPendingFrees = strategy.tlb_finish_mmu?.(cpu) ?? 0;
   return {
     op,
     pmds: count,

@@ -8,6 +8,7 @@ import type { PgtblSyncStrategy } from '../strategies/strategy.ts';
 import type { EmulatedCpu } from './cpu.ts';
 import { LocklessWalker, type UseAfterFree } from './lockless-walk.ts';
 import { run_pmd_range, type MunmapResult, type PmdOp } from './pmd-ops.ts';
+import { FaultInjector, type FaultKind } from './faults.ts';
 import type { KindShare } from './walker-kinds.ts';
 import { cpuSeed, mulberry32 } from './prng.ts';
 
@@ -40,6 +41,8 @@ export interface CpuRunPlan {
   readonly workload: Workload;
   /** What the unmapper does to the range. */
   readonly op: PmdOp;
+  /** A fault to inject into this (walker) CPU. */
+  readonly fault?: FaultKind;
   /** How long walkers run before the unmapper starts. */
   readonly warmupMs: number;
 }
@@ -77,7 +80,8 @@ export function runCpu(cpu: EmulatedCpu, plan: CpuRunPlan): CpuRunReport {
       return { cpu: cpu.id, violations: [] };
     }
     const random = mulberry32(cpuSeed(plan.seed, cpu.id, plan.run));
-    const walker = new LocklessWalker(cpu, strategy, plan.workload.mix, plan.workload.holdUs, random);
+    const fault = plan.fault ? new FaultInjector(cpu, plan.fault) : undefined;
+    const walker = new LocklessWalker(cpu, strategy, plan.workload.mix, plan.workload.holdUs, random, fault);
     runWalker(cpu, walker, plan, random);
     return {
       cpu: cpu.id,

@@ -28,6 +28,13 @@ export const CpuWords = paddedRecord(
     'phase',
     // The last grace-period sequence this CPU has passed a quiescent state in (rcu-free only).
     'rcuQsSeq',
+    // Bumped by this CPU each time it disables IRQs: a watchdog that sees IRQs off with the
+    // same count twice knows they stayed off in between.
+    'irqOffCount',
+    // The walker kind (index in WALKER_KINDS) of this CPU's current IRQ-off stretch.
+    'walkerKind',
+    // 1 + the CPU this CPU is waiting on in csd_lock_wait(), or 0. See CpuStats.ipiWaitSince.
+    'ipiWaitTarget',
   ],
   INT32_WORDS_PER_LINE,
 );
@@ -48,6 +55,7 @@ export const CpuStats = paddedRecord(
     'framesFreed', // huge-page frames this CPU freed
     'pageTablesFreed', // PTE pages this CPU freed
     'doubleFrees', // frees of a frame or page-table page that was already free
+    'ipiWaitSince', // when the current csd_lock_wait() started sleeping (timeOrigin + now, ms)
   ],
   FLOAT64_WORDS_PER_LINE,
 );
