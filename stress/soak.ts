@@ -4,7 +4,7 @@
 //   npx tsx stress/soak.ts --duration 1h [--include-racy] [--json FILE]
 
 import { writeFileSync } from 'node:fs';
-import { formatOptions, integer, option, parseOptions, readOptions, runCommand, UsageError } from '../src/cli/option-table.ts';
+import { formatOptions, integer, option, parseOptions, quote, readOptions, runCommand, UsageError } from '../src/cli/option-table.ts';
 import { CpuPool } from '../src/coordinator/cpu-pool.ts';
 import { parseMunmapArgs, type MunmapConfig } from '../src/coordinator/options.ts';
 import { hostInfo } from '../src/coordinator/report.ts';
@@ -19,7 +19,7 @@ const SAFE = STRATEGIES.filter((s) => s.safe).map((s) => s.name);
 const duration = (text: string, flag: string) => {
   const match = /^(\d+(?:\.\d+)?)(s|m|h)?$/.exec(text.trim());
   const seconds = match ? Number(match[1]) * { s: 1, m: 60, h: 3600 }[(match[2] ?? 's') as 's' | 'm' | 'h'] : NaN;
-  if (!(seconds > 0) || seconds > 7 * 86_400) throw new UsageError(`${flag} must be a duration such as 90s, 10m or 1h, got '${text}'`);
+  if (!(seconds > 0) || seconds > 7 * 86_400) throw new UsageError(`${flag} must be a duration such as 90s, 10m or 1h, got ${quote(text)}`);
   return seconds;
 };
 

@@ -23,10 +23,14 @@ export type OptionValues<Table extends OptionTable> = { [K in keyof Table]: Retu
 
 export const option = <T>(spec: OptionSpec<T>): OptionSpec<T> => spec;
 
+/** A user's value inside a message: quoted, control characters escaped, so the message stays one line. */
+export const quote = (text: string): string =>
+  `'${text.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)}'`;
+
 export const integer = (min: number, max: number) => (text: string, flag: string) => {
   const n = Number(text);
   if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
-    throw new UsageError(`${flag} must be an integer from ${min} to ${max}, got '${text}'`);
+    throw new UsageError(`${flag} must be an integer from ${min} to ${max}, got ${quote(text)}`);
   }
   return n;
 };
@@ -34,7 +38,7 @@ export const integer = (min: number, max: number) => (text: string, flag: string
 export const decimal = (min: number, max: number) => (text: string, flag: string) => {
   const n = Number(text);
   if (text.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
-    throw new UsageError(`${flag} must be a number from ${min} to ${max}, got '${text}'`);
+    throw new UsageError(`${flag} must be a number from ${min} to ${max}, got ${quote(text)}`);
   }
   return n;
 };
@@ -44,7 +48,7 @@ export const nameList = (known: readonly string[], what: string) => (text: strin
   if (text === 'all') return known;
   const names = text.split(',').map((name) => name.trim());
   for (const name of names) {
-    if (!known.includes(name)) throw new UsageError(`${flag}: unknown ${what} '${name}' (known: ${known.join(', ')}, all)`);
+    if (!known.includes(name)) throw new UsageError(`${flag}: unknown ${what} ${quote(name)} (known: ${known.join(', ')}, all)`);
   }
   return [...new Set(names)];
 };
@@ -53,7 +57,7 @@ export const nameList = (known: readonly string[], what: string) => (text: strin
 export const oneOf =
   <Name extends string>(known: readonly Name[], what: string) =>
   (text: string, flag: string): Name => {
-    if (!(known as readonly string[]).includes(text)) throw new UsageError(`${flag}: unknown ${what} '${text}' (known: ${known.join(', ')})`);
+    if (!(known as readonly string[]).includes(text)) throw new UsageError(`${flag}: unknown ${what} ${quote(text)} (known: ${known.join(', ')})`);
     return text as Name;
   };
 
@@ -68,9 +72,15 @@ export function readOptions(argv: readonly string[], table: OptionTable): { give
     const { help, ...given } = values as { help?: boolean; [name: string]: string | boolean | undefined };
     return { given: given as { [name: string]: string | undefined }, help: help === true };
   } catch (error) {
-    // node:util's messages run on with advice, sometimes over several lines; keep their first
-    // sentence, lower-cased, so that the error stays one line.
-    const message = (error instanceof Error ? error.message : String(error)).split(/\.\s|\n/)[0];
+    // A value that starts with '-' reads as an option: say which value, and how to pass it.
+    const ambiguous = error instanceof Error && /^Option '(--[^']+)' argument is ambiguous/.exec(error.message);
+    if (ambiguous) {
+      const value = argv[argv.indexOf(ambiguous[1]) + 1] ?? '';
+      throw new UsageError(`${ambiguous[1]}: the value ${quote(value)} looks like an option; write ${ambiguous[1]}=${value.replace(/[\u0000-\u001f\u007f]/g, '?')}`);
+    }
+    // node:util's other messages run on with advice, sometimes over several lines; keep their
+    // first sentence, lower-cased, so that the error stays one line.
+    const message = (error instanceof Error ? error.message : String(error)).split(/\.\s|\n/)[0].replace(/[\u0000-\u001f\u007f]/g, '?');
     throw new UsageError(message.charAt(0).toLowerCase() + message.slice(1));
   }
 }

@@ -1,6 +1,6 @@
 // The command line of stress/munmap.ts, as an option table (src/cli/option-table.ts).
 
-import { decimal, formatOptions, integer, nameList, oneOf, option, parseOptions, readOptions, UsageError } from '../cli/option-table.ts';
+import { decimal, formatOptions, integer, nameList, oneOf, option, parseOptions, quote, readOptions, UsageError } from '../cli/option-table.ts';
 import type { Workload } from '../cpu-worker/run.ts';
 import { FAULT_KINDS, type FaultKind } from '../cpu-worker/faults.ts';
 import { PMD_OPS, type PmdOp } from '../cpu-worker/pmd-ops.ts';
@@ -45,7 +45,7 @@ const faultList = (text: string, flag: string): { [cpu: number]: FaultKind } => 
   for (const part of text.split(',')) {
     const [kind, cpu, extra] = part.trim().split(':');
     if (!(FAULT_KINDS as readonly string[]).includes(kind) || extra !== undefined || !/^\d+$/.test(cpu ?? '')) {
-      throw new UsageError(`${flag}: '${part}' is not KIND:CPU with KIND one of ${FAULT_KINDS.join(', ')}`);
+      throw new UsageError(`${flag}: ${quote(part)} is not KIND:CPU with KIND one of ${FAULT_KINDS.join(', ')}`);
     }
     faults[Number(cpu)] = kind as FaultKind;
   }
@@ -59,17 +59,17 @@ const workloadMix = (text: string, flag: string): readonly KindShare[] => {
   return text.split(',').map((part) => {
     const [kind, weight = '1', extra] = part.trim().split(':');
     if (!WALKER_KIND_NAMES.includes(kind)) {
-      throw new UsageError(`${flag}: unknown walker kind or profile '${kind}' (kinds: ${WALKER_KIND_NAMES.join(', ')}; profiles: ${Object.keys(WORKLOAD_PROFILES).join(', ')})`);
+      throw new UsageError(`${flag}: unknown walker kind or profile ${quote(kind)} (kinds: ${WALKER_KIND_NAMES.join(', ')}; profiles: ${Object.keys(WORKLOAD_PROFILES).join(', ')})`);
     }
     const share = Number(weight);
-    if (extra !== undefined || !(share > 0) || !Number.isFinite(share)) throw new UsageError(`${flag}: '${part}' needs a positive weight, as in kvm-fault:70`);
+    if (extra !== undefined || !(share > 0) || !Number.isFinite(share)) throw new UsageError(`${flag}: ${quote(part)} needs a positive weight, as in kvm-fault:70`);
     return { kind, weight: share };
   });
 };
 
 const size = (text: string, flag: string) => {
   const bytes = parseSize(text);
-  if (bytes === undefined || bytes <= 0) throw new UsageError(`${flag} must be a size such as 512M or 496G, got '${text}'`);
+  if (bytes === undefined || bytes <= 0) throw new UsageError(`${flag} must be a size such as 512M or 496G, got ${quote(text)}`);
   return bytes;
 };
 
@@ -137,20 +137,15 @@ export function parseMunmapArgs(argv: readonly string[]): MunmapConfig | 'help' 
   for (const cpu of Object.keys(faults).map(Number)) {
     if (cpu === 0 || cpu >= o.cpus) throw new UsageError(`--inject: CPU ${cpu} is not a walker CPU (1..${o.cpus - 1})`);
   }
-  if (!THP_SIZES.includes(o.thp)) throw new UsageError(`--thp must be 2M or 16M, got '${given.thp}'`);
+  if (!THP_SIZES.includes(o.thp)) throw new UsageError(`--thp must be 2M or 16M, got ${quote(given.thp ?? '')}`);
   if (o.memory % o.thp !== 0) {
     throw new UsageError(`--memory ${formatSize(o.memory)} is not a whole number of ${formatSize(o.thp)} huge pages`);
   }
   const hugePages = o.memory / o.thp;
-  if (hugePages > MAX_HUGE_PAGES) {
-    throw new UsageError(
-      `--memory ${formatSize(o.memory)} is ${hugePages} huge pages; the limit is ${MAX_HUGE_PAGES} (${formatSize(MAX_HUGE_PAGES * o.thp)} of ${formatSize(o.thp)} pages)`,
-    );
-  }
-  if (o.op !== 'munmap' && hugePages > MAX_PTE_MAPPED_HUGE_PAGES) {
-    throw new UsageError(
-      `--op ${o.op} needs a PTE page per huge page: --memory ${formatSize(o.memory)} is ${hugePages} huge pages; the limit is ${MAX_PTE_MAPPED_HUGE_PAGES} (${formatSize(MAX_PTE_MAPPED_HUGE_PAGES * o.thp)})`,
-    );
+  const limit = o.op === 'munmap' ? MAX_HUGE_PAGES : MAX_PTE_MAPPED_HUGE_PAGES;
+  if (hugePages > limit) {
+    const why = o.op === 'munmap' ? '' : `, as --op ${o.op} needs a PTE page for each`;
+    throw new UsageError(`--memory ${formatSize(o.memory)} is ${hugePages} huge pages; the limit is ${limit} (${formatSize(limit * o.thp)} of ${formatSize(o.thp)} pages${why})`);
   }
   return {
     op: o.op,
