@@ -9,11 +9,13 @@ import { CpuPool } from '../src/coordinator/cpu-pool.ts';
 import { parseMunmapArgs, type MunmapConfig } from '../src/coordinator/options.ts';
 import { hostInfo } from '../src/coordinator/report.ts';
 import { createMachine, runStrategy, type StrategyRun } from '../src/coordinator/run-strategy.ts';
-import { PMD_OPS } from '../src/cpu-worker/pmd-ops.ts';
+import { PMD_OPS, type PmdOp } from '../src/cpu-worker/pmd-ops.ts';
 import { STRATEGIES } from '../src/strategies/index.ts';
 
 const COMMAND = 'npx tsx stress/soak.ts';
 const SAFE = STRATEGIES.filter((s) => s.safe).map((s) => s.name);
+/** The operations in turn, munmap twice as often: it is the one the seed is about. */
+const OP_SCHEDULE: readonly PmdOp[] = ['munmap', 'split', 'munmap', 'collapse'];
 
 /** A duration such as 90s, 10m, 1h, or plain seconds. */
 const duration = (text: string, flag: string) => {
@@ -66,7 +68,7 @@ async function main(argv: readonly string[]): Promise<number> {
   try {
     for (let cycle = 0; performance.now() < deadline && totals.brokenInvariants.length === 0; cycle++) {
       const strategy = SAFE[cycle % SAFE.length];
-      const op = PMD_OPS[Math.floor(cycle / SAFE.length) % PMD_OPS.length];
+      const op = OP_SCHEDULE[Math.floor(cycle / SAFE.length) % OP_SCHEDULE.length];
       const config = { ...configFor(op, strategy), seed: cycle };
       add(totals, await runStrategy(pool, config, strategy, cycle));
       if (o['include-racy'] > 0 && cycle % o['include-racy'] === 0) {
