@@ -29,7 +29,7 @@ const OPTIONS = {
   duration: option({ value: 'TIME', default: '60s', help: 'how long to soak: 90s, 10m, 1h', parse: duration }),
   cpus: option({ value: 'N', default: '4', help: 'emulated CPUs (CPU 0 changes the page tables, the others walk)', parse: integer(2, 64) }),
   memory: option({ value: 'SIZE', default: '8G', help: 'THP memory mapped and changed in each cycle', parse: (t: string) => t }),
-  'include-racy': option({ value: 'EVERY', default: '0', help: 'every EVERY cycles, also run counter-racy with race amplification (0: never)', parse: integer(0, 1_000_000) }),
+  'include-racy': option({ value: 'N', default: '0', help: 'every N cycles, also run counter-racy with race amplification (0: never)', parse: integer(0, 1_000_000) }),
   json: option({ value: 'FILE', default: undefined, help: "also write the totals as JSON to FILE ('-' for stdout)", parse: (text: string): string | undefined => text }),
 };
 

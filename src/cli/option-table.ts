@@ -104,7 +104,7 @@ export function formatOptions(table: OptionTable): string {
     const flag = `  --${name} ${spec.value}`;
     const shown = [spec.default, spec.defaultNote].filter((part) => part !== undefined);
     const dflt = shown.length === 0 ? '' : ` [${shown.join(', ')}]`;
-    return `${flag.padEnd(22)}${spec.help}${dflt}`;
+    return `${(flag + '  ').padEnd(22)}${spec.help}${dflt}`;
   });
   return [...rows, `${'  --help'.padEnd(22)}show this help`].join('\n');
 }
