@@ -7,12 +7,12 @@ import type { UseAfterFree } from '../cpu-worker/lockless-walk.ts';
 import type { PmdOp } from '../cpu-worker/pmd-ops.ts';
 import { CpuPhase, CpuStats, cpuStat, cpuWord } from '../shared-memory/cpu-block.ts';
 import { RunPhase, cpumask_clear, cpumask_set_cpu, mmWord } from '../shared-memory/mm.ts';
-import { PageTableArena } from '../shared-memory/page-table-arena.ts';
 import { SharedMachine } from '../shared-memory/shared-machine.ts';
 import { strategyByName } from '../strategies/index.ts';
 import type { CpuPool } from './cpu-pool.ts';
 import { map_thp_range, teardown_range_offline } from './map-thp.ts';
 import type { WatchdogReport } from './ipi-watchdog.ts';
+import { checkInvariants, walksStillCounted } from './invariants.ts';
 import { OP_EXPECTATIONS, wrongPmds } from './op-expectations.ts';
 import type { MunmapConfig } from './options.ts';
 import { percentiles, type Percentiles } from './percentiles.ts';
@@ -142,7 +142,7 @@ export async function runStrategy(pool: CpuPool, config: MunmapConfig, strategyN
       firstAfterMs: violations.length > 0 ? violations[0].atMs - munmap.startedAtMs : null,
       first: violations.slice(0, 8),
     },
-    counterDrift: walksStillCounted(pool),
+    counterDrift: walksStillCounted(machine),
     brokenInvariants: [],
     demonstrated: [],
     partial: munmap.aborted,
@@ -153,7 +153,7 @@ export async function runStrategy(pool: CpuPool, config: MunmapConfig, strategyN
   const freed = { frames: total('framesFreed'), pageTables: total('pageTablesFreed'), twice: total('doubleFrees') };
   const wrong = wrongPmds(machine, config.op, 0, config.hugePages);
   teardown_range_offline(machine, 0, config.hugePages);
-  return { ...run, ...checkInvariants(pool, config, run, freed, total('halfStates'), wrong) };
+  return { ...run, ...checkInvariants(machine, config, run, freed, total('halfStates'), wrong) };
 }
 
 /** Walker throughput alone: every CPU walks, nothing is unmapped. */
@@ -221,44 +221,6 @@ function walkerSide(reports: readonly CpuRunReport[]) {
   };
 }
 
-/**
- * Everything a correct run must leave true. A safe strategy must keep all of it; an unsafe one
- * must keep the emulator's own bookkeeping, and its use-after-frees and counter drift are what
- * it demonstrates.
- */
-function checkInvariants(
-  pool: CpuPool,
-  config: MunmapConfig,
-  run: StrategyRun,
-  freed: { readonly frames: number; readonly pageTables: number; readonly twice: number },
-  halfStates: number,
-  wrongPmds: readonly string[],
-) {
-  const machine = pool.machine;
-  const brokenInvariants: string[] = [...wrongPmds];
-  const demonstrated: string[] = [];
-  const expect = (holds: boolean, what: string) => holds || brokenInvariants.push(what);
-  const expectOfSafe = (holds: boolean, what: string) => holds || (run.safe ? brokenInvariants : demonstrated).push(what);
-  const { framesFreedPerPmd, pageTablesFreedPerPmd } = OP_EXPECTATIONS[run.op];
-  expect(run.ipis.sent === run.ipis.acked, `IPIs sent (${run.ipis.sent}) != IPIs acknowledged (${run.ipis.acked})`);
-  expect(run.pmdsDone === run.pmds, `PMDs done (${run.pmdsDone}) != PMDs mapped (${run.pmds})`);
-  expect(freed.frames === run.pmdsDone * framesFreedPerPmd, `frames freed (${freed.frames}) != ${framesFreedPerPmd} per PMD done (${run.pmdsDone})`);
-  expect(freed.pageTables === run.pmdsDone * pageTablesFreedPerPmd, `PTE pages freed (${freed.pageTables}) != ${pageTablesFreedPerPmd} per PMD done (${run.pmdsDone})`);
-  expect(freed.twice === 0, `${freed.twice} page(s) freed twice`);
-  expect(halfStates === 0, `${halfStates} walk(s) followed a PMD into a PTE page whose ptes were not there yet`);
-  const leaked = machine.frames.mappedCount();
-  expect(leaked === 0, `${leaked} frame(s) still mapped after the range was torn down`);
-  const tablePages = PageTableArena.pagesToMap(config.hugePages) - 1;
-  expect(machine.arena.pagesInUse === tablePages, `${machine.arena.pagesInUse - tablePages} page-table page(s) leaked`);
-  for (let cpu = 0; cpu < machine.cpus; cpu++) {
-    const pending = (Atomics.load(machine.cpuWords, cpuWord(cpu, 'ipiRequest')) - Atomics.load(machine.cpuWords, cpuWord(cpu, 'ipiAck'))) | 0;
-    expect(pending === 0, `CPU ${cpu} has ${pending} IPI(s) never acknowledged`);
-  }
-  expectOfSafe(run.counterDrift === 0, `lockless-walk count is ${run.counterDrift} after every walker stopped (lost updates)`);
-  expectOfSafe(run.violations.useAfterFree === 0, `${run.violations.useAfterFree} use-after-free`);
-  return { brokenInvariants, demonstrated };
-}
-
 /** One plan per CPU of the machine, with the role `roleOf` gives it. */
 function walkerPlans(config: MunmapConfig, strategy: string, run: number, roleOf: (cpu: number) => CpuRunPlan['role']): CpuRunPlan[] {
   return Array.from({ length: config.cpus + config.outsideCpus }, (_, cpu) => ({
@@ -273,14 +235,6 @@ function walkerPlans(config: MunmapConfig, strategy: string, run: number, roleOf
     fault: config.faults[cpu],
     warmupMs: config.warmupMs,
   }));
-}
-
-/** Walks still counted in flight, in the mm's counter and the per-CPU ones, once all stopped. */
-function walksStillCounted(pool: CpuPool): number {
-  const { mm, cpuWords, cpus } = pool.machine;
-  let counted = Atomics.load(mm, mmWord.locklessPgtblWalkCount);
-  for (let cpu = 0; cpu < cpus; cpu++) counted += Atomics.load(cpuWords, cpuWord(cpu, 'locklessWalks'));
-  return counted;
 }
 
 /**
