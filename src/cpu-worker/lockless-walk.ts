@@ -87,7 +87,9 @@ export class LocklessWalker {
   /** One step of the workload: one stretch with IRQs off, of one walk or (real mode) a batch. */
   step(nextTarget: () => number): void {
     const pick = this.random() * this.totalWeight;
-    const { kind, index, holdMs } = this.kinds.find((k) => pick < k.upTo) ?? this.kinds[this.kinds.length - 1];
+    let chosen = 0;
+    while (chosen < this.kinds.length - 1 && pick >= this.kinds[chosen].upTo) chosen++;
+    const { kind, index, holdMs } = this.kinds[chosen];
     this.cpu.words[this.kindWord] = index;
     // Timed only before the unmapper starts (its cursor is still -1): the same fully mapped
     // tables for every strategy, not ones emptying at each strategy's own pace.
