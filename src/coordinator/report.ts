@@ -96,7 +96,9 @@ export function formatHeader(report: MunmapReport): string {
       (config.outsideCpus > 0 ? ` + ${config.outsideCpus} outside the mm (idle)` : '') +
       ` on ${host.cores} host cores, ${share}`,
     `memory: ${formatSize(config.memoryBytes)} of ${formatSize(config.thpBytes)} THPs = ${config.pmds} PMDs, CPU 0 does ${config.op} on each; ` +
-      `walkers busy ${Math.round(config.busy * 100)}% of the time, seed ${config.seed}`,
+      `walkers busy ${Math.round(config.busy * 100)}% of the time, ` +
+      (config.walkRate > 0 ? `${config.walkRate.toLocaleString('en-US')} IRQ-off stretches/s when busy` : 'walking back to back when busy') +
+      `, seed ${config.seed}`,
     `walkers: ${config.mix.map((s) => `${s.kind}:${s.weight}`).join(' ')}; ` +
       (config.holdUs === undefined ? "each kind's own hold with IRQs off" : `${config.holdUs} us per walk with IRQs off`),
     `race: ${aim}`,
