@@ -54,6 +54,7 @@ async function main(argv: readonly string[]): Promise<number> {
       json: undefined,
       faults: {},
       watchdog: { thresholdMs: 5_000, onStuck: 'abort' },
+      budgetMs: undefined,
     };
     const pool = await CpuPool.start(createMachine(config));
     try {

@@ -73,6 +73,15 @@ describe('option parsing', () => {
     rejects(['--op', 'split', '--memory', '256G'], /^--memory 256G is 131072 huge pages; the limit is 65536 \(128G of 2M pages, as --op split needs a PTE page for each\)$/);
   });
 
+  it('expands a preset into defaults that options given still override', () => {
+    const seed = parseMunmapArgs(['--preset', 'qemu-128']) as MunmapConfig;
+    expect(seed).toMatchObject({ cpus: 128, memoryBytes: 496 * 2 ** 30, thpBytes: 2 ** 21, hugePages: 253_952, budgetMs: 60_000 });
+    expect(seed.strategies).toEqual(['ipi-broadcast', 'counter', 'percpu', 'rcu-free']);
+    expect((parseMunmapArgs(['--preset', 'qemu-128', '--cpus', '16', '--budget', '5']) as MunmapConfig)).toMatchObject({ cpus: 16, budgetMs: 5_000 });
+    expect((parseMunmapArgs([]) as MunmapConfig).budgetMs).toBeUndefined();
+    rejects(['--preset', 'qemu-64'], /--preset: unknown preset 'qemu-64' \(known: qemu-128\)/);
+  });
+
   it('refuses memory beyond the arena limit before allocating anything', () => {
     rejects(['--memory', '8T'], new RegExp(`limit is ${MAX_HUGE_PAGES}`));
   });

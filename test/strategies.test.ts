@@ -135,3 +135,28 @@ describe('rcu-free and sync-one, as the kernel has them', () => {
     expect(handledBy.get('ipi-broadcast')!.slice(3)).toEqual([0, 0]);
   });
 });
+
+describe('a time budget', () => {
+  it('stops CPU 0, estimates the whole range from the PMDs done, and keeps every invariant', async () => {
+    const cfg = config('--cpus', '3', '--memory', '8G', '--busy', '1', '--walk-rate', '0', '--budget', '0.03');
+    const pool = await CpuPool.start(createMachine(cfg));
+    try {
+      const run = await runStrategy(pool, cfg, 'ipi-broadcast', 0);
+      expect(run.estimated).toBe(true);
+      expect(run.pmdsDone).toBeGreaterThan(0);
+      expect(run.pmdsDone).toBeLessThan(run.pmds);
+      expect(run.estimate).toMatchObject({ measuredPmds: run.pmdsDone });
+      const e = run.estimate!;
+      expect(e.lowMs).toBeLessThanOrEqual(run.munmapMs);
+      expect(e.highMs).toBeGreaterThanOrEqual(run.munmapMs);
+      expect(run.munmapMs).toBeCloseTo(e.measuredMs + ((run.pmds - run.pmdsDone) * e.perPmdUs.mean) / 1000, 6);
+      expect(run.brokenInvariants).toEqual([]);
+      // The machine is whole again for the next run: nothing mapped, nothing leaked.
+      const next = await runStrategy(pool, { ...cfg, budgetMs: undefined }, 'rcu-free', 1);
+      expect(next.estimated).toBe(false);
+      expect(next.brokenInvariants).toEqual([]);
+    } finally {
+      await pool.close();
+    }
+  });
+});

@@ -36,6 +36,8 @@ export interface MunmapConfig {
   readonly json: string | undefined;
   /** Faults to inject, by CPU. */
   readonly faults: { readonly [cpu: number]: FaultKind };
+  /** CPU 0 stops after this many milliseconds and the rest is estimated; undefined: no limit. */
+  readonly budgetMs: number | undefined;
   readonly watchdog: { readonly thresholdMs: number; readonly onStuck: 'wait' | 'abort' };
 }
 
@@ -73,7 +75,14 @@ const size = (text: string, flag: string) => {
   return bytes;
 };
 
+/** Named scenarios: defaults for several options at once; options given still win. */
+export const PRESETS: { readonly [name: string]: { readonly [option: string]: string } } = {
+  // The seed's: qemu with 128 vCPUs unmapping 496 GB of THP memory.
+  'qemu-128': { cpus: '128', memory: '496G', thp: '2M', workload: 'qemu-guest', strategy: 'ipi-broadcast,counter,percpu,rcu-free', budget: '60' },
+};
+
 export const OPTIONS = {
+  preset: option({ value: 'NAME', default: undefined, help: `a scenario's defaults: ${Object.keys(PRESETS).join(', ')}`, parse: oneOf(Object.keys(PRESETS), 'preset') }),
   op: option({ value: 'OP', default: 'munmap', help: `what CPU 0 does to every PMD: ${PMD_OPS.join(', ')}`, parse: oneOf(PMD_OPS, 'operation') }),
   cpus: option({ value: 'N', default: '8', help: `emulated CPUs, 1..${MAX_CPUS}: CPU 0 runs munmap, the others walk`, parse: integer(1, MAX_CPUS) }),
   'outside-cpus': option({ value: 'N', default: '0', help: 'more online CPUs that never ran the mm (idle; only sync-one interrupts them)', parse: integer(0, MAX_CPUS - 1) }),
@@ -100,6 +109,7 @@ export const OPTIONS = {
   'warmup-ms': option({ value: 'MS', default: '100', help: 'walkers run this long before munmap; its second half measures them', parse: decimal(0, 60_000) }),
   timeout: option({ value: 'S', default: '300', help: 'a strategy not done after this many seconds is reported stuck', parse: decimal(1, 86_400) }),
   inject: option({ value: 'LIST', default: undefined, help: `faults, KIND:CPU,...: ${FAULT_KINDS.join(', ')} (on walker CPUs)`, parse: faultList }),
+  budget: option({ value: 'S', default: undefined, help: 'stop each strategy after S seconds and estimate the rest from the PMDs done', parse: decimal(0.001, 86_400) }),
   'watchdog-ms': option({ value: 'MS', default: '5000', help: 'report an IPI not acknowledged within this time', parse: decimal(10, 3_600_000) }),
   'on-stuck': option({ value: 'WHAT', default: 'abort', help: 'after a watchdog report: abort the run, or wait', parse: oneOf(['abort', 'wait'] as const, 'choice') }),
   json: option({ value: 'FILE', default: undefined, help: "also write the report as JSON to FILE ('-' for stdout)", parse: (text: string): string | undefined => text }),
@@ -127,8 +137,9 @@ export function helpText(command: string): string {
 export function parseMunmapArgs(argv: readonly string[]): MunmapConfig | 'help' {
   const { given, help } = readOptions(argv, OPTIONS);
   if (help) return 'help';
-  const racing = OPTIONS['race-window'].parse(given['race-window'] ?? '0', '--race-window') > 0;
-  const o = parseOptions(OPTIONS, given, racing ? RACE_DEFAULTS : {});
+  const preset = given.preset === undefined ? {} : PRESETS[OPTIONS.preset.parse(given.preset, '--preset')];
+  const racing = OPTIONS['race-window'].parse(given['race-window'] ?? preset['race-window'] ?? '0', '--race-window') > 0;
+  const o = parseOptions(OPTIONS, given, { ...preset, ...(racing ? RACE_DEFAULTS : {}) });
 
   if (o.cpus + o['outside-cpus'] > MAX_CPUS) {
     throw new UsageError(`--cpus ${o.cpus} plus --outside-cpus ${o['outside-cpus']} is more than ${MAX_CPUS} CPUs`);
@@ -162,5 +173,6 @@ export function parseMunmapArgs(argv: readonly string[]): MunmapConfig | 'help' 
     json: o.json,
     faults,
     watchdog: { thresholdMs: o['watchdog-ms'], onStuck: o['on-stuck'] },
+    budgetMs: o.budget === undefined ? undefined : o.budget * 1000,
   };
 }

@@ -5,6 +5,7 @@ import os from 'node:os';
 import type { KindShare } from '../cpu-worker/walker-kinds.ts';
 import { pmd_is_leaf } from '../shared-memory/pgtable-entry.ts';
 import type { MunmapConfig } from './options.ts';
+import type { Estimate } from './estimate.ts';
 import { describeWatchdog } from './ipi-watchdog.ts';
 import type { StrategyRun, Violation } from './run-strategy.ts';
 import { formatSize } from './sizes.ts';
@@ -110,10 +111,10 @@ type Column = { readonly title: string; readonly cell: (run: StrategyRun, floor:
 const COLUMNS: readonly Column[] = [
   { title: 'strategy', cell: (r) => r.strategy + (r.safe ? '' : ' (unsafe)') + (r.partial ? ' PARTIAL' : '') },
   { title: 'PMDs', cell: (r) => `${r.pmdsDone}/${r.pmds}` },
-  { title: 'munmap ms', cell: (r) => fixed(r.munmapMs) },
+  { title: 'munmap ms', cell: (r) => (r.estimated ? '~' : '') + fixed(r.munmapMs) },
   { title: 'x none', cell: (r, none) => (none ? `${fixed(r.munmapMs / Math.max(none.munmapMs, 1e-3))}x` : '-') },
   { title: 'all freed ms', cell: (r) => fixed(r.allFreedMs) },
-  { title: 'us/PMD', cell: (r) => fixed((r.munmapMs * 1000) / Math.max(1, r.pmdsDone)) },
+  { title: 'us/PMD', cell: (r) => fixed(r.estimate ? r.estimate.perPmdUs.mean : (r.munmapMs * 1000) / Math.max(1, r.pmdsDone)) },
   { title: 'IPIs sent', cell: (r) => `${r.ipis.sent}` },
   { title: 'acked', cell: (r) => `${r.ipis.acked}` },
   { title: 'skipped', cell: (r) => `${r.ipis.skipped}` },
@@ -145,6 +146,7 @@ export function formatFindings(runs: readonly StrategyRun[]): string {
     for (const v of run.violations.first) lines.push(`${run.strategy}: ${describeViolation(v)}`);
     for (const w of run.watchdog) lines.push(`${run.strategy}: ${describeWatchdog(w)}`);
     if (run.partial) lines.push(`${run.strategy}: PARTIAL: interrupted after ${run.pmdsDone} of ${run.pmds} PMDs`);
+    if (run.estimate) lines.push(`${run.strategy}: ${describeEstimate(run.op, run.estimate, run.pmds)}`);
     else if (!run.safe) lines.push(unsafeVerdict(run));
   }
   const safe = runs.filter((r) => r.safe && r.pmdsDone > 0);
@@ -152,11 +154,8 @@ export function formatFindings(runs: readonly StrategyRun[]): string {
     const slowest = safe.reduce((a, b) => (b.munmapMs > a.munmapMs ? b : a));
     const fastest = safe.reduce((a, b) => (b.munmapMs < a.munmapMs ? b : a));
     if (slowest !== fastest) {
-      lines.push(
-        `${slowest.op} of ${slowest.pmds} PMDs: ${slowest.strategy} ${seconds(slowest.munmapMs)} with ${slowest.ipis.sent} IPIs, ` +
-          `${fastest.strategy} ${seconds(fastest.munmapMs)} with ${fastest.ipis.sent} IPIs: ` +
-          `${(slowest.munmapMs / Math.max(fastest.munmapMs, 1e-3)).toFixed(0)}x faster`,
-      );
+      const said = (r: StrategyRun) => `${r.strategy} ${r.estimated ? '~' : ''}${seconds(r.munmapMs)}${r.estimated ? ' (estimated)' : ` with ${r.ipis.sent} IPIs`}`;
+      lines.push(`${slowest.op} of ${slowest.pmds} PMDs: ${said(slowest)}, ${said(fastest)}: ${(slowest.munmapMs / Math.max(fastest.munmapMs, 1e-3)).toFixed(0)}x faster`);
     }
   }
   return lines.join('\n');
@@ -195,10 +194,20 @@ function unsafeVerdict(run: StrategyRun): string {
   return `${run.strategy} (unsafe): DEMONSTRATED: ${shown.join('; ')}`;
 }
 
+function describeEstimate(op: string, e: Estimate, pmds: number): string {
+  return (
+    `ESTIMATED: CPU 0 stopped at the time budget after ${e.measuredPmds} of ${pmds} PMDs (${seconds(e.measuredMs)}); ` +
+    `at ${fixed(e.perPmdUs.mean)} us per PMD (serialize sd ${fixed(e.perPmdUs.sd)} us), the whole ${op} would take ` +
+    `~${seconds((e.lowMs + e.highMs) / 2)} (95%: ${seconds(e.lowMs)} to ${seconds(e.highMs)})`
+  );
+}
+
 function fixed(value: number): string {
   return value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2);
 }
 
 function seconds(ms: number): string {
+  if (ms >= 2 * 3600_000) return `${(ms / 3600_000).toFixed(1)} h`;
+  if (ms >= 120_000) return `${(ms / 60_000).toFixed(1)} min`;
   return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${fixed(ms)} ms`;
 }

@@ -12,6 +12,7 @@ import { strategyByName } from '../strategies/index.ts';
 import type { CpuPool } from './cpu-pool.ts';
 import { map_thp_range, teardown_range_offline } from './map-thp.ts';
 import type { WatchdogReport } from './ipi-watchdog.ts';
+import { estimateWholeRange, type Estimate } from './estimate.ts';
 import { checkInvariants, walksStillCounted } from './invariants.ts';
 import { OP_EXPECTATIONS, wrongPmds } from './op-expectations.ts';
 import type { MunmapConfig } from './options.ts';
@@ -34,7 +35,9 @@ export interface StrategyRun {
   readonly allFreedMs: number;
   /** The most frames waiting for a grace period at once. */
   readonly peakPendingFrees: number;
-  readonly estimated: false;
+  /** True when the budget ran out: munmapMs is then an estimate for the whole range (see estimate). */
+  readonly estimated: boolean;
+  readonly estimate?: Estimate;
   readonly ipis: { readonly sent: number; readonly skipped: number; readonly acked: number };
   readonly serializeUs: Percentiles;
   readonly walks: {
@@ -110,6 +113,7 @@ export async function runStrategy(pool: CpuPool, config: MunmapConfig, strategyN
     return sum;
   };
   const useAfterFree = total('useAfterFree');
+  const whole = munmap.stoppedAtBudget ? estimateWholeRange(munmap.munmapMs, munmap.pmdsDone, munmap.pmds, munmap.serializeUs) : undefined;
   const violations = reports
     .flatMap((r: CpuRunReport) => r.violations)
     .sort((a, b) => a.atMs - b.atMs)
@@ -122,10 +126,11 @@ export async function runStrategy(pool: CpuPool, config: MunmapConfig, strategyN
     pmds: munmap.pmds,
     pmdsDone: munmap.pmdsDone,
     pmdsUnmapped: munmap.op === 'munmap' ? munmap.pmdsDone : 0,
-    munmapMs: munmap.munmapMs,
+    munmapMs: whole?.ms ?? munmap.munmapMs,
     allFreedMs: munmap.allFreedMs,
     peakPendingFrees: munmap.peakPendingFrees,
-    estimated: false,
+    estimated: whole !== undefined,
+    ...(whole ? { estimate: whole.estimate } : {}),
     ipis: { sent: total('ipisSent'), skipped: munmap.serializeSkipped, acked: total('ipisHandled') },
     serializeUs: percentiles(munmap.serializeUs),
     walks: {
@@ -151,7 +156,7 @@ export async function runStrategy(pool: CpuPool, config: MunmapConfig, strategyN
   // An interrupted run is reported as it stands; the machine is not reused after it.
   if (run.partial) return run;
   const freed = { frames: total('framesFreed'), pageTables: total('pageTablesFreed'), twice: total('doubleFrees') };
-  const wrong = wrongPmds(machine, config.op, 0, config.hugePages);
+  const wrong = wrongPmds(machine, config.op, 0, munmap.pmdsDone);
   teardown_range_offline(machine, 0, config.hugePages);
   return { ...run, ...checkInvariants(machine, config, run, freed, total('halfStates'), wrong) };
 }
@@ -233,6 +238,7 @@ function walkerPlans(config: MunmapConfig, strategy: string, run: number, roleOf
     workload: config.workload,
     op: config.op,
     fault: config.faults[cpu],
+    budgetMs: config.budgetMs,
     warmupMs: config.warmupMs,
   }));
 }

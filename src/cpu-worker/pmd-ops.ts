@@ -48,6 +48,8 @@ export interface MunmapResult {
   readonly peakPendingFrees: number;
   /** True when the coordinator aborted the run part way. */
   readonly aborted: boolean;
+  /** True when the time budget ran out first: PMDs after pmdsDone were left as they were. */
+  readonly stoppedAtBudget: boolean;
 }
 
 /** How long each serialize_against_pte_lookup() took, what it sent, and how many sent nothing. */
@@ -67,14 +69,22 @@ const PER_PMD: { readonly [op in PmdOp]: PerPmd } = {
   collapse: collapse_huge_page,
 };
 
-/** `op` over huge pages [firstHpn, firstHpn + count), holding the page-table lock for each. */
-export function run_pmd_range(cpu: EmulatedCpu, strategy: PgtblSyncStrategy, op: PmdOp, firstHpn: number, count: number): MunmapResult {
+/**
+ * `op` over huge pages [firstHpn, firstHpn + count), holding the page-table lock for each, or
+ * until `budgetMs` has passed (the rest is then estimated by the coordinator).
+ */
+export function run_pmd_range(cpu: EmulatedCpu, strategy: PgtblSyncStrategy, op: PmdOp, firstHpn: number, count: number, budgetMs = Infinity): MunmapResult {
   const log: SerializeLog = { us: new Float64Array(count), ipis: new Int32Array(count), firstHpn, calls: 0, skipped: 0 };
   const perPmd = PER_PMD[op];
   let aborted = false;
+  let stoppedAtBudget = false;
   const start = performance.now();
   try {
     for (let i = 0; i < count; i++) {
+      if (performance.now() - start > budgetMs) {
+        stoppedAtBudget = true;
+        break;
+      }
       const hpn = firstHpn + i;
       // A hint for walkers that aim at the PMDs about to change; plain, it orders nothing.
       cpu.mm[mmWord.unmapCursor] = hpn;
@@ -103,6 +113,7 @@ export function run_pmd_range(cpu: EmulatedCpu, strategy: PgtblSyncStrategy, op:
     allFreedMs: performance.now() - start,
     peakPendingFrees,
     aborted,
+    stoppedAtBudget,
   };
 }
 

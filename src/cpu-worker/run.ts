@@ -43,6 +43,8 @@ export interface CpuRunPlan {
   readonly op: PmdOp;
   /** A fault to inject into this (walker) CPU. */
   readonly fault?: FaultKind;
+  /** The unmapper stops after this long; the coordinator estimates the rest. */
+  readonly budgetMs?: number;
   /** How long walkers run before the unmapper starts. */
   readonly warmupMs: number;
 }
@@ -108,7 +110,7 @@ function runUnmapper(cpu: EmulatedCpu, strategy: PgtblSyncStrategy, plan: CpuRun
   if (!cpu.aborted) cpu.cpu_idle(performance.now() + plan.warmupMs / 2);
   const walksBefore = totalWalks(cpu);
   const steadyMs = performance.now() - steadyFrom;
-  const munmap = run_pmd_range(cpu, strategy, plan.op, plan.firstHpn, plan.hugePages);
+  const munmap = run_pmd_range(cpu, strategy, plan.op, plan.firstHpn, plan.hugePages, plan.budgetMs);
   return {
     cpu: cpu.id,
     violations: [],
