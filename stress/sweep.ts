@@ -1,0 +1,156 @@
+// A grid of runs around the seed's scenario: CPUs x memory sizes x walker mixes x strategies,
+// each cell run exactly as stress/munmap.ts runs it. Writes the JSON of every cell, a Markdown
+// table, and SVG plots: munmap time and IPIs against CPUs, and walker throughput against CPUs.
+//   npx tsx stress/sweep.ts [--cpus 1,2,4,8,16] [--strategy ...] [--out sweep-out]
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SingleBar } from 'cli-progress';
+import { decimal, formatOptions, integer, nameList, option, parseOptions, readOptions, runCommand, UsageError } from '../src/cli/option-table.ts';
+import { CpuPool } from '../src/coordinator/cpu-pool.ts';
+import { parseMunmapArgs, type MunmapConfig } from '../src/coordinator/options.ts';
+import { lineChartSvg } from '../src/coordinator/plots.ts';
+import { hostInfo } from '../src/coordinator/report.ts';
+import { createMachine, runStrategy, runWalkersOnly, warmUpJit } from '../src/coordinator/run-strategy.ts';
+import { parseSize, formatSize } from '../src/coordinator/sizes.ts';
+import { MAX_CPUS } from '../src/shared-memory/mm.ts';
+import { STRATEGY_NAMES } from '../src/strategies/index.ts';
+
+const COMMAND = 'npx tsx stress/sweep.ts';
+
+const list = <T>(each: (text: string, flag: string) => T) => (text: string, flag: string) => text.split(',').map((part) => each(part.trim(), flag));
+const size = (text: string, flag: string) => {
+  const bytes = parseSize(text);
+  if (bytes === undefined || bytes <= 0) throw new UsageError(`${flag} must be sizes such as 1G,4G, got '${text}'`);
+  return bytes;
+};
+
+const OPTIONS = {
+  cpus: option({ value: 'LIST', default: '2,4,8,16', help: 'CPU counts', parse: list(integer(2, MAX_CPUS)) }),
+  memory: option({ value: 'LIST', default: '1G', help: 'THP memory sizes', parse: list(size) }),
+  workload: option({ value: 'LIST', default: 'qemu-guest', help: "walker mixes, ';'-separated (each as --workload takes it)", parse: (t: string) => t.split(';') }),
+  strategy: option({ value: 'LIST', default: 'ipi-broadcast,counter,percpu,rcu-free', help: `strategies, or all: ${STRATEGY_NAMES.join(', ')}`, parse: nameList(STRATEGY_NAMES, 'strategy') }),
+  budget: option({ value: 'S', default: '5', help: 'per cell: stop after S seconds and estimate the rest', parse: decimal(0.01, 3600) }),
+  'walkers-ms': option({ value: 'MS', default: '400', help: 'per CPU count and strategy: how long to measure walker throughput alone', parse: decimal(20, 60_000) }),
+  out: option({ value: 'DIR', default: 'sweep-out', help: 'where to write sweep.json, sweep.md and the plots', parse: (t: string) => t }),
+  quiet: option({ value: 'yes|no', default: 'no', help: 'no progress bar (NO_COLOR is honoured anyway: it has no colour)', parse: (t: string) => t === 'yes' }),
+};
+
+export interface SweepCell {
+  readonly cpus: number;
+  readonly memory: string;
+  readonly workload: string;
+  readonly strategy: string;
+  readonly munmapMs: number;
+  readonly estimated: boolean;
+  readonly pmds: number;
+  readonly pmdsDone: number;
+  readonly ipisSent: number;
+  readonly useAfterFree: number;
+  readonly invariantsHeld: boolean;
+}
+
+export interface WalkerCell {
+  readonly cpus: number;
+  readonly strategy: string;
+  readonly walksPerSecond: number;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const { given, help } = readOptions(argv, OPTIONS);
+  if (help) {
+    process.stdout.write(`usage: ${COMMAND} [options]\n\nRuns a grid of munmap runs and writes JSON, a Markdown table and SVG plots.\n\n${formatOptions(OPTIONS)}\n`);
+    return 0;
+  }
+  const o = parseOptions(OPTIONS, given);
+  const cellConfig = (cpus: number, memory: number, workload: string): MunmapConfig =>
+    parseMunmapArgs(['--cpus', String(cpus), '--memory', formatSize(memory), '--workload', workload, '--budget', String(o.budget)]) as MunmapConfig;
+  // Walker throughput alone is measured as stress/walkers.ts does: the shortest walks, back to back.
+  const walkerConfig = (cpus: number): MunmapConfig =>
+    parseMunmapArgs(['--cpus', String(cpus), '--memory', '1G', '--workload', 'find-pte', '--hold-us', '0', '--walk-rate', '0', '--busy', '1']) as MunmapConfig;
+  const cellsPerCpu = o.memory.length * o.workload.length * o.strategy.length + o.strategy.length;
+  const bar = process.stderr.isTTY && !o.quiet ? new SingleBar({ format: 'sweep [{bar}] {value}/{total} cells, {eta_formatted} left | {cell}', stream: process.stderr, hideCursor: true }) : undefined;
+  bar?.start(o.cpus.length * cellsPerCpu, 0, { cell: 'starting' });
+
+  const cells: SweepCell[] = [];
+  const walkers: WalkerCell[] = [];
+  for (const cpus of o.cpus) {
+    const biggest = cellConfig(cpus, Math.max(...o.memory), o.workload[0]);
+    const pool = await CpuPool.start(createMachine(biggest));
+    try {
+      await warmUpJit(pool, biggest);
+      for (const memory of o.memory) {
+        for (const workload of o.workload) {
+          for (const [i, strategy] of o.strategy.entries()) {
+            bar?.update({ cell: `${cpus} CPUs, ${formatSize(memory)}, ${workload}, ${strategy}` });
+            const run = await runStrategy(pool, cellConfig(cpus, memory, workload), strategy, i);
+            cells.push({
+              cpus,
+              memory: formatSize(memory),
+              workload,
+              strategy,
+              munmapMs: run.munmapMs,
+              estimated: run.estimated,
+              pmds: run.pmds,
+              pmdsDone: run.pmdsDone,
+              ipisSent: run.estimated ? Math.round((run.ipis.sent * run.pmds) / Math.max(1, run.pmdsDone)) : run.ipis.sent,
+              useAfterFree: run.violations.useAfterFree,
+              invariantsHeld: run.brokenInvariants.length === 0,
+            });
+            bar?.increment();
+          }
+        }
+      }
+      for (const [i, strategy] of o.strategy.entries()) {
+        bar?.update({ cell: `${cpus} CPUs, walkers alone, ${strategy}` });
+        const run = await runWalkersOnly(pool, walkerConfig(cpus), strategy, i, o['walkers-ms']);
+        walkers.push({ cpus, strategy, walksPerSecond: run.walksPerSecond });
+        bar?.increment();
+      }
+    } finally {
+      await pool.close();
+    }
+  }
+  bar?.stop();
+
+  mkdirSync(o.out, { recursive: true });
+  const host = hostInfo();
+  writeFileSync(join(o.out, 'sweep.json'), JSON.stringify({ host, config: { ...o, memory: o.memory.map(formatSize) }, cells, walkers }, null, 2) + '\n');
+  writeFileSync(join(o.out, 'sweep.md'), markdown(cells, walkers, o.cpus, host.cores));
+  const first = cells.filter((c) => c.memory === formatSize(o.memory[0]) && c.workload === o.workload[0]);
+  const plots = {
+    'munmap-ms.svg': { title: `munmap of ${formatSize(o.memory[0])} (ms, log scale; estimated beyond ${o.budget} s)`, rows: first, y: { field: 'munmapMs', title: 'munmap ms', log: true } },
+    'ipis.svg': { title: `IPIs sent for ${formatSize(o.memory[0])} (log scale)`, rows: first.map((c) => ({ ...c, ipisSent: Math.max(1, c.ipisSent) })), y: { field: 'ipisSent', title: 'IPIs (min 1)', log: true } },
+    'walkers.svg': { title: 'lockless walks per second, every CPU walking back to back, nothing unmapped', rows: walkers, y: { field: 'walksPerSecond', title: 'walks/s' } },
+  };
+  for (const [file, plot] of Object.entries(plots)) {
+    const svg = await lineChartSvg({ ...plot, rows: plot.rows as unknown as { [field: string]: string | number }[], x: { field: 'cpus', title: 'emulated CPUs', log: true }, series: 'strategy' });
+    writeFileSync(join(o.out, file), svg);
+  }
+  process.stdout.write(`host: ${host.cores} cores ${host.arch}, Node ${host.node}\n\n${markdown(cells, walkers, o.cpus, host.cores)}\nwrote ${['sweep.json', 'sweep.md', ...Object.keys(plots)].map((f) => join(o.out, f)).join(', ')}\n`);
+  return cells.every((c) => c.invariantsHeld) ? 0 : 3;
+}
+
+function markdown(cells: readonly SweepCell[], walkers: readonly WalkerCell[], cpuCounts: readonly number[], cores: number): string {
+  const head = ['strategy', 'memory', 'workload', ...cpuCounts.map((c) => `${c} CPUs${c > cores ? ` (${(c / cores).toFixed(0)}x over)` : ''}`)];
+  const keys = [...new Set(cells.map((c) => `${c.strategy}|${c.memory}|${c.workload}`))];
+  const ms = (c: SweepCell | undefined) => (c ? `${c.estimated ? '~' : ''}${c.munmapMs >= 100 ? c.munmapMs.toFixed(0) : c.munmapMs.toFixed(2)} ms${c.invariantsHeld ? '' : ' BROKEN'}` : '-');
+  const rows = keys.map((key) => {
+    const [strategy, memory, workload] = key.split('|');
+    return [strategy, memory, workload, ...cpuCounts.map((cpus) => ms(cells.find((c) => c.cpus === cpus && `${c.strategy}|${c.memory}|${c.workload}` === key)))];
+  });
+  const walkerRows = [...new Set(walkers.map((w) => w.strategy))].map((strategy) => [
+    strategy,
+    ...cpuCounts.map((cpus) => {
+      const w = walkers.find((x) => x.cpus === cpus && x.strategy === strategy);
+      return w ? `${(w.walksPerSecond / 1e6).toFixed(2)}M` : '-';
+    }),
+  ]);
+  const table = (h: string[], r: string[][]) => [`| ${h.join(' | ')} |`, `|${h.map(() => '---').join('|')}|`, ...r.map((x) => `| ${x.join(' | ')} |`)].join('\n');
+  return (
+    `munmap time ('~' = estimated beyond the budget):\n\n${table(head, rows)}\n\n` +
+    `walks per second, walkers alone:\n\n${table(['strategy', ...head.slice(3)], walkerRows)}\n`
+  );
+}
+
+await runCommand('sweep', COMMAND, main);
