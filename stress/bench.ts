@@ -1,0 +1,197 @@
+// The emulator against the host's floors: how much its machinery costs next to the rawest
+// thing the host can do for the same job. Each figure is the median of several repeats, with
+// the spread, and a ratio to its floor.
+//   npm run bench
+
+import { runCommand } from '../src/cli/option-table.ts';
+import { BenchWords, BenchWordsLayout } from '../src/bench/bench-words.ts';
+import type { BenchWorkerApi } from '../src/bench/bench-worker.ts';
+import { map_thp_range, teardown_range_offline } from '../src/coordinator/map-thp.ts';
+import { hostInfo } from '../src/coordinator/report.ts';
+import { spawnWorker } from '../src/coordinator/spawn-worker.ts';
+import { EmulatedCpu } from '../src/cpu-worker/cpu.ts';
+import { smp_call_function_many } from '../src/cpu-worker/ipi.ts';
+import { LocklessWalker } from '../src/cpu-worker/lockless-walk.ts';
+import { run_pmd_range } from '../src/cpu-worker/pmd-ops.ts';
+import { cpumask_set_cpu } from '../src/shared-memory/mm.ts';
+import { SharedMachine } from '../src/shared-memory/shared-machine.ts';
+import { none } from '../src/strategies/none.ts';
+
+const REPEATS = 7;
+const ROUND_TRIPS = 20_000;
+const SLEEPING_ROUND_TRIPS = 2_000;
+const PMDS = 8_192;
+const WORKER = new URL('../src/bench/bench-worker.ts', import.meta.url);
+
+interface Figure {
+  readonly name: string;
+  readonly unit: 'us' | 'ns';
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+/** Run `once` (which returns a time per operation) REPEATS times, after one unmeasured warm-up. */
+function measure(name: string, unit: Figure['unit'], once: () => number): Figure {
+  once();
+  const samples = Array.from({ length: REPEATS }, once).sort((a, b) => a - b);
+  return { name, unit, median: samples[REPEATS >> 1], min: samples[0], max: samples[REPEATS - 1] };
+}
+
+const elapsedUs = (start: number, ops: number) => ((performance.now() - start) * 1000) / ops;
+
+/** A worker running `responder`, and the ping/pong words it answers on. */
+async function responder(kind: 'spinResponder' | 'waitResponder') {
+  const buffer = new SharedArrayBuffer(BenchWordsLayout.stride * Int32Array.BYTES_PER_ELEMENT);
+  const words = new Int32Array(buffer);
+  const { api, worker } = spawnWorker<BenchWorkerApi>(WORKER, `bench-${kind}`);
+  const done = api[kind](buffer);
+  let ping = 0;
+  // The first answer proves the responder is in its loop.
+  Atomics.store(words, BenchWords.ping, ++ping);
+  Atomics.notify(words, BenchWords.ping);
+  while (Atomics.load(words, BenchWords.pong) !== ping) await new Promise((r) => setTimeout(r, 1));
+  return {
+    words,
+    next: () => ++ping,
+    async stop() {
+      Atomics.store(words, BenchWords.ping, -1);
+      Atomics.notify(words, BenchWords.ping);
+      await done;
+      await worker.terminate();
+    },
+  };
+}
+
+async function floors(): Promise<{ spin: Figure; wait: Figure }> {
+  const spinning = await responder('spinResponder');
+  const spin = measure('raw round trip, both spinning', 'us', () => {
+    const start = performance.now();
+    for (let i = 0; i < ROUND_TRIPS; i++) {
+      const ping = spinning.next();
+      Atomics.store(spinning.words, BenchWords.ping, ping);
+      while (Atomics.load(spinning.words, BenchWords.pong) !== ping);
+    }
+    return elapsedUs(start, ROUND_TRIPS);
+  });
+  await spinning.stop();
+  const waiting = await responder('waitResponder');
+  const wait = measure('raw round trip, Atomics.wait/notify', 'us', () => {
+    const start = performance.now();
+    for (let i = 0; i < SLEEPING_ROUND_TRIPS; i++) {
+      const ping = waiting.next();
+      Atomics.store(waiting.words, BenchWords.ping, ping);
+      Atomics.notify(waiting.words, BenchWords.ping);
+      while (Atomics.load(waiting.words, BenchWords.pong) !== ping) Atomics.wait(waiting.words, BenchWords.pong, ping - 1);
+    }
+    return elapsedUs(start, SLEEPING_ROUND_TRIPS);
+  });
+  await waiting.stop();
+  return { spin, wait };
+}
+
+/** The emulator's IPI round trip from this thread (CPU 0) to CPU 1, busy or halted in a worker. */
+async function ipiRoundTrip(halted: boolean): Promise<Figure> {
+  const machine = SharedMachine.create({ cpus: 2, hugePages: 1 });
+  cpumask_set_cpu(machine.mm, 0);
+  cpumask_set_cpu(machine.mm, 1);
+  const stop = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT);
+  const { api, worker } = spawnWorker<BenchWorkerApi>(WORKER, 'bench-target');
+  const running = api.emulatedTarget(machine.buffers, 1, halted, stop);
+  const cpu = new EmulatedCpu(machine, 0);
+  cpu.beginRun(none);
+  const rounds = halted ? SLEEPING_ROUND_TRIPS : ROUND_TRIPS;
+  smp_call_function_many(cpu, [1], true); // the target is up once it answers
+  const figure = measure(`emulator IPI to a ${halted ? 'halted' : 'busy (polling)'} CPU`, 'us', () => {
+    const start = performance.now();
+    for (let i = 0; i < rounds; i++) smp_call_function_many(cpu, [1], true);
+    return elapsedUs(start, rounds);
+  });
+  Atomics.store(new Int32Array(stop), 0, 1);
+  smp_call_function_many(cpu, [1], false); // wake it if halted
+  await running;
+  await worker.terminate();
+  return figure;
+}
+
+/** A lockless walk (none: no strategy cost), against a raw loop doing the same loads. */
+function walks(): { walk: Figure; raw: Figure } {
+  const machine = SharedMachine.create({ cpus: 1, hugePages: PMDS });
+  map_thp_range(machine, 0, PMDS);
+  const cpu = new EmulatedCpu(machine, 0);
+  cpu.beginRun(none);
+  const walker = new LocklessWalker(cpu, none, [{ kind: 'find-pte', weight: 1 }], 0);
+  let hpn = 0;
+  const next = () => (hpn = (hpn + 1) % PMDS);
+  const walk = measure('lockless walk + use (find-pte, no hold)', 'ns', () => {
+    const start = performance.now();
+    for (let i = 0; i < 1_000_000; i++) walker.step(next);
+    return elapsedUs(start, 1_000_000) * 1000;
+  });
+  const { entries } = machine.arena;
+  const frames = machine.frames.words;
+  let sink = 0;
+  const raw = measure('raw loop: the same page-table and frame loads', 'ns', () => {
+    const start = performance.now();
+    for (let i = 0; i < 1_000_000; i++) {
+      const slot = machine.arena.pmdSlot(next());
+      const pmd = entries[slot];
+      sink += Atomics.load(frames, pmd >>> 3) + Atomics.load(frames, pmd >>> 3) + Atomics.load(entries, slot);
+    }
+    return elapsedUs(start, 1_000_000) * 1000;
+  });
+  if (sink === -1) console.log(sink);
+  return { walk, raw };
+}
+
+/** munmap per PMD under none, against a raw loop clearing the same entries and freeing the frames. */
+function munmaps(): { munmap: Figure; raw: Figure } {
+  const machine = SharedMachine.create({ cpus: 1, hugePages: PMDS });
+  const cpu = new EmulatedCpu(machine, 0);
+  cpu.beginRun(none);
+  const munmap = measure('munmap per PMD under none', 'ns', () => {
+    map_thp_range(machine, 0, PMDS);
+    const result = run_pmd_range(cpu, none, 'munmap', 0, PMDS);
+    return (result.munmapMs * 1e6) / PMDS;
+  });
+  const raw = measure('raw loop: clear the PMD, free the frame', 'ns', () => {
+    map_thp_range(machine, 0, PMDS);
+    const { entries } = machine.arena;
+    const start = performance.now();
+    for (let hpn = 0; hpn < PMDS; hpn++) {
+      const slot = machine.arena.pmdSlot(hpn);
+      const pmd = entries[slot];
+      entries[slot] = 0;
+      machine.frames.free(pmd >>> 3);
+    }
+    const ns = elapsedUs(start, PMDS) * 1000;
+    teardown_range_offline(machine, 0, PMDS);
+    return ns;
+  });
+  return { munmap, raw };
+}
+
+async function main(): Promise<number> {
+  const host = hostInfo();
+  process.stdout.write(`host: ${host.cores} cores ${host.arch} (${host.cpuModel}), Node ${host.node}; median of ${REPEATS}, [min..max]\n\n`);
+  const floor = await floors();
+  const w = walks();
+  const m = munmaps();
+  const rows: [Figure, Figure][] = [
+    [floor.spin, floor.spin],
+    [floor.wait, floor.wait],
+    [await ipiRoundTrip(false), floor.spin],
+    [await ipiRoundTrip(true), floor.wait],
+    [w.walk, w.raw],
+    [m.munmap, m.raw],
+  ];
+  const cell = (f: Figure) => `${f.median.toFixed(f.median < 10 ? 2 : 1)} ${f.unit} [${f.min.toFixed(2)}..${f.max.toFixed(2)}]`;
+  const width = Math.max(...rows.map(([f]) => f.name.length));
+  for (const [figure, against] of rows) {
+    const ratio = figure === against ? 'floor' : `${(figure.median / against.median).toFixed(2)}x ${against.name}`;
+    process.stdout.write(`${figure.name.padEnd(width)}  ${cell(figure).padEnd(28)}  ${ratio}\n`);
+  }
+  return 0;
+}
+
+await runCommand('bench', 'npm run bench', () => main());
