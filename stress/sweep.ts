@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SingleBar } from 'cli-progress';
-import { decimal, formatOptions, integer, nameList, option, parseOptions, readOptions, runCommand, UsageError } from '../src/cli/option-table.ts';
+import { decimal, flag, formatOptions, integer, nameList, option, parseOptions, readOptions, runCommand, UsageError } from '../src/cli/option-table.ts';
 import { CpuPool } from '../src/coordinator/cpu-pool.ts';
 import { parseMunmapArgs, type MunmapConfig } from '../src/coordinator/options.ts';
 import { lineChartSvg } from '../src/coordinator/plots.ts';
@@ -33,7 +33,7 @@ const OPTIONS = {
   budget: option({ value: 'S', default: '5', help: 'per cell: stop after S seconds and estimate the rest', parse: decimal(0.01, 3600) }),
   'walkers-ms': option({ value: 'MS', default: '400', help: 'per CPU count and strategy: how long to measure walker throughput alone', parse: decimal(20, 60_000) }),
   out: option({ value: 'DIR', default: 'sweep-out', help: 'where to write sweep.json, sweep.md and the plots', parse: (t: string) => t }),
-  quiet: option({ value: 'yes|no', default: 'no', help: 'no progress bar (NO_COLOR is honoured anyway: it has no colour)', parse: (t: string) => t === 'yes' }),
+  quiet: flag('no progress bar (the bar shows only on a terminal, and has no colour, so NO_COLOR holds)'),
 };
 
 export interface SweepCell {

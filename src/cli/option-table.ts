@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 export class UsageError extends Error {}
 
 export interface OptionSpec<T> {
-  /** The placeholder in --help, e.g. N or SIZE. */
+  /** The placeholder in --help, e.g. N or SIZE; empty for a flag, which takes no value. */
   readonly value: string;
   readonly default: string | undefined;
   /** Said after the default in --help, e.g. when another option changes it. */
@@ -22,6 +22,9 @@ export type OptionTable = { readonly [name: string]: OptionSpec<unknown> };
 export type OptionValues<Table extends OptionTable> = { [K in keyof Table]: ReturnType<Table[K]['parse']> };
 
 export const option = <T>(spec: OptionSpec<T>): OptionSpec<T> => spec;
+
+/** An option that takes no value: present or not. */
+export const flag = (help: string): OptionSpec<boolean> => ({ value: '', default: 'false', help, parse: (text) => text === 'true' });
 
 /** A user's value inside a message: quoted, control characters escaped, so the message stays one line. */
 export const quote = (text: string): string =>
@@ -66,11 +69,13 @@ export const oneOf =
  * option, a missing value or a stray argument.
  */
 export function readOptions(argv: readonly string[], table: OptionTable): { given: { [name: string]: string | undefined }; help: boolean } {
-  const options = Object.fromEntries(Object.keys(table).map((name) => [name, { type: 'string' as const }]));
+  const options = Object.fromEntries(Object.entries(table).map(([name, spec]) => [name, { type: spec.value === '' ? ('boolean' as const) : ('string' as const) }]));
   try {
     const { values } = parseArgs({ args: [...argv], options: { ...options, help: { type: 'boolean' } }, strict: true, allowPositionals: false });
     const { help, ...given } = values as { help?: boolean; [name: string]: string | boolean | undefined };
-    return { given: given as { [name: string]: string | undefined }, help: help === true };
+    // Flags come back as booleans; keep every value a string for the parsers.
+    const texts = Object.fromEntries(Object.entries(given).map(([name, value]) => [name, value === undefined ? undefined : String(value)]));
+    return { given: texts, help: help === true };
   } catch (error) {
     // A value that starts with '-' reads as an option: say which value, and how to pass it.
     const ambiguous = error instanceof Error && /^Option '(--[^']+)' argument is ambiguous/.exec(error.message);
@@ -101,8 +106,8 @@ export function parseOptions<Table extends OptionTable>(
 
 export function formatOptions(table: OptionTable): string {
   const rows = Object.entries(table).map(([name, spec]) => {
-    const flag = `  --${name} ${spec.value}`;
-    const shown = [spec.default, spec.defaultNote].filter((part) => part !== undefined);
+    const flag = `  --${name}${spec.value === '' ? '' : ` ${spec.value}`}`;
+    const shown = spec.value === '' ? [] : [spec.default, spec.defaultNote].filter((part) => part !== undefined);
     const dflt = shown.length === 0 ? '' : ` [${shown.join(', ')}]`;
     return `${(flag + '  ').padEnd(22)}${spec.help}${dflt}`;
   });
