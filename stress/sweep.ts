@@ -67,7 +67,7 @@ async function main(argv: readonly string[]): Promise<number> {
     parseMunmapArgs(['--cpus', String(cpus), '--memory', formatSize(memory), '--workload', workload, '--budget', String(o.budget)]) as MunmapConfig;
   // Walker throughput alone is measured as stress/walkers.ts does: the shortest walks, back to back.
   const walkerConfig = (cpus: number): MunmapConfig =>
-    parseMunmapArgs(['--cpus', String(cpus), '--memory', '1G', '--workload', 'find-pte', '--hold-us', '0', '--walk-rate', '0', '--busy', '1']) as MunmapConfig;
+    parseMunmapArgs(['--cpus', String(cpus), '--memory', formatSize(Math.min(...o.memory)), '--workload', 'find-pte', '--hold-us', '0', '--walk-rate', '0', '--busy', '1']) as MunmapConfig;
   const cellsPerCpu = o.memory.length * o.workload.length * o.strategy.length + o.strategy.length;
   const bar = process.stderr.isTTY && !o.quiet ? new SingleBar({ format: 'sweep [{bar}] {value}/{total} cells, {eta_formatted} left | {cell}', stream: process.stderr, hideCursor: true }) : undefined;
   bar?.start(o.cpus.length * cellsPerCpu, 0, { cell: 'starting' });
