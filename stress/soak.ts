@@ -5,7 +5,7 @@
 
 import { writeFileSync } from 'node:fs';
 import { formatOptions, integer, option, parseOptions, quote, readOptions, runCommand, UsageError } from '../src/cli/option-table.ts';
-import { CpuPool } from '../src/coordinator/cpu-pool.ts';
+import { CpuPool, RunInterrupted } from '../src/coordinator/cpu-pool.ts';
 import { parseMunmapArgs, type MunmapConfig } from '../src/coordinator/options.ts';
 import { hostInfo } from '../src/coordinator/report.ts';
 import { createMachine, runStrategy, type StrategyRun } from '../src/coordinator/run-strategy.ts';
@@ -65,12 +65,23 @@ async function main(argv: readonly string[]): Promise<number> {
   const started = performance.now();
   const deadline = started + o.duration * 1000;
   let lastProgress = started;
+  // Ctrl-C: stop the cycle in progress, then the totals so far and the verdict on them.
+  let interrupted = false;
+  const onInterrupt = () => {
+    if (interrupted) return;
+    interrupted = true;
+    process.stderr.write('\ninterrupted: stopping; the totals so far follow\n');
+    pool.interrupt();
+  };
+  process.on('SIGINT', onInterrupt);
   try {
-    for (let cycle = 0; performance.now() < deadline && totals.brokenInvariants.length === 0; cycle++) {
+    for (let cycle = 0; performance.now() < deadline && totals.brokenInvariants.length === 0 && !interrupted; cycle++) {
       const strategy = SAFE[cycle % SAFE.length];
       const op = OP_SCHEDULE[Math.floor(cycle / SAFE.length) % OP_SCHEDULE.length];
       const config = { ...configFor(op, strategy), seed: cycle };
-      add(totals, await runStrategy(pool, config, strategy, cycle));
+      const run = await runStrategy(pool, config, strategy, cycle);
+      if (run.partial) break; // interrupted part way: its figures are not a cycle's
+      add(totals, run);
       if (o['include-racy'] > 0 && cycle % o['include-racy'] === 0) {
         const racy = await runStrategy(pool, { ...configFor('munmap', 'counter-racy', ['--race-window', '1']), seed: cycle }, 'counter-racy', cycle);
         totals.racyRuns++;
@@ -83,7 +94,10 @@ async function main(argv: readonly string[]): Promise<number> {
         say(progressLine(totals, (lastProgress - started) / 1000));
       }
     }
+  } catch (error) {
+    if (!(error instanceof RunInterrupted)) throw error;
   } finally {
+    process.off('SIGINT', onInterrupt);
     await pool.close();
   }
 
@@ -94,7 +108,7 @@ async function main(argv: readonly string[]): Promise<number> {
   for (const broken of totals.brokenInvariants.slice(0, 10)) say(`  BROKEN: ${broken}`);
   if (racyMissed) say(`  counter-racy ran ${totals.racyRuns} time(s) with race amplification and never showed its bug`);
   say(
-    `SOAK: ${success ? 'SUCCESS' : 'FAILURE'} after ${elapsedS.toFixed(0)} s: ${totals.violations} use-after-free under safe strategies, ` +
+    `SOAK: ${success ? (interrupted ? 'SUCCESS (interrupted)' : 'SUCCESS') : 'FAILURE'} after ${elapsedS.toFixed(0)} s: ${totals.violations} use-after-free under safe strategies, ` +
       `${totals.brokenInvariants.length} broken invariant(s)` +
       (totals.racyRuns > 0 ? `; counter-racy found ${totals.racyUseAfterFree} use-after-free in ${totals.racyRuns} run(s)` : ''),
   );
@@ -103,6 +117,7 @@ async function main(argv: readonly string[]): Promise<number> {
     if (o.json === '-') process.stdout.write(json);
     else writeFileSync(o.json, json);
   }
+  if (interrupted) return 130;
   return success ? 0 : 3;
 }
 
