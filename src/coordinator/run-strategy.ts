@@ -202,12 +202,15 @@ export async function runWalkersOnly(pool: CpuPool, config: MunmapConfig, strate
 export async function warmUpJit(pool: CpuPool, config: MunmapConfig): Promise<void> {
   const quiet = { ...config, faults: {} }; // faults are for the measured runs
   const oversubscription = (config.cpus + config.outsideCpus) / os.availableParallelism();
-  await runWalkersOnly(pool, quiet, 'none', -1, JIT_WARMUP_MS_PER_CORE_SHARE * Math.max(1, oversubscription));
+  const warmupMs = Math.min(JIT_WARMUP_MAX_MS, JIT_WARMUP_MS_PER_CORE_SHARE * Math.max(1, oversubscription));
+  await runWalkersOnly(pool, quiet, 'none', -1, warmupMs);
   // And CPU 0's side: one unmeasured run of the operation itself, under none (quick at any size).
   await runStrategy(pool, quiet, 'none', -2);
 }
 
 const JIT_WARMUP_MS_PER_CORE_SHARE = 500;
+/** Past this, a longer warm-up buys little: at 64x oversubscription a worker still gets its turns. */
+const JIT_WARMUP_MAX_MS = 5_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
