@@ -43,8 +43,12 @@ export interface WatchdogOptions {
 
 /** How often the coordinator looks at the CPUs while a run is going. */
 const SUPERVISE_EVERY_MS = 100;
-/** After an interrupt, or once CPU 0 is done, how long the others get to stop before they are called stuck. */
+/**
+ * After an interrupt, or once CPU 0 is done, how long the others get to stop before they are
+ * called stuck: 2 s, or more when so many CPU threads share the host that each needs its turn.
+ */
 const STOP_GRACE_MS = 2_000;
+const STOP_GRACE_MS_PER_CPU = 20;
 
 /** CPUs that did not finish in time, each with what it was doing. */
 export class CpusStuck extends Error {
@@ -115,13 +119,14 @@ export class CpuPool {
     );
     const timers: NodeJS.Timeout[] = [];
     const dog = new IpiWatchdog(this.machine, watchdog.thresholdMs);
+    const graceMs = Math.max(STOP_GRACE_MS, this.machine.cpus * STOP_GRACE_MS_PER_CPU);
     const supervision = new Promise<never>((_, reject) => {
       const stuck = (afterMs: number) => () => reject(new CpusStuck(this.stuckCpus(plans), afterMs));
       timers.push(setTimeout(stuck(timeoutMs), timeoutMs));
       // Once CPU 0 is done the others are told to stop; one that does not is stuck.
       void runs[0].then(() => {
         onUnmapperDone();
-        timers.push(setTimeout(stuck(STOP_GRACE_MS), STOP_GRACE_MS));
+        timers.push(setTimeout(stuck(graceMs), graceMs));
       }, () => {});
       timers.push(
         setInterval(() => {
@@ -132,7 +137,7 @@ export class CpuPool {
           }
         }, SUPERVISE_EVERY_MS),
       );
-      this.interruptRun = () => timers.push(setTimeout(() => reject(new RunInterrupted()), STOP_GRACE_MS));
+      this.interruptRun = () => timers.push(setTimeout(() => reject(new RunInterrupted()), graceMs));
     });
     try {
       return await Promise.race([Promise.all(runs), supervision]);
