@@ -48,7 +48,7 @@ async function main(argv: readonly string[]): Promise<number> {
       hugePages: 512,
       strategies: o.strategy,
       seed: 1,
-      workload: { mix: [{ kind: o.kind, weight: 1 }], holdUs: o['hold-us'], walkRate: 0, busy: 1, raceWindow: 0 },
+      workload: { mix: [{ kind: o.kind, weight: 1 }], holdUs: o['hold-us'], walkRate: 0, busy: 1, dutyMs: 1, raceWindow: 0 },
       warmupMs: 0,
       timeoutS: 60 + o['duration-ms'] / 1000,
       json: undefined,

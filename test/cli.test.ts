@@ -44,6 +44,7 @@ describe('option parsing', () => {
       holdUs: 0.2,
       walkRate: 0,
       busy: 1,
+      dutyMs: 1,
       raceWindow: 1,
     });
     expect((parseMunmapArgs(['--race-window', '2', '--hold-us', '3']) as MunmapConfig).workload).toMatchObject({ holdUs: 3, busy: 1 });
@@ -91,7 +92,7 @@ describe('option parsing', () => {
     expect(config.hugePages).toBe(253_952);
     expect(config.thpBytes).toBe(2 ** 21);
     expect(config.strategies).toEqual(['ipi-broadcast', 'counter']);
-    expect(config.workload).toEqual({ mix: WORKLOAD_PROFILES['qemu-guest'], holdUs: undefined, walkRate: 20_000, busy: 0.5, raceWindow: 0 });
+    expect(config.workload).toEqual({ mix: WORKLOAD_PROFILES['qemu-guest'], holdUs: undefined, walkRate: 20_000, busy: 0.5, dutyMs: 1, raceWindow: 0 });
     expect((parseMunmapArgs(['--strategy', 'all']) as MunmapConfig).strategies).toEqual(STRATEGY_NAMES);
     expect((parseMunmapArgs(['--thp', '16M', '--memory', '1G']) as MunmapConfig).hugePages).toBe(64);
     expect(parseMunmapArgs(['--help'])).toBe('help');

@@ -85,10 +85,13 @@ export const PRESETS: { readonly [name: string]: { readonly [option: string]: st
     memory: '496G',
     thp: '2M',
     workload: 'qemu-guest',
-    busy: '0.05',
-    'walk-rate': '1000',
+    busy: '0.02',
+    'duty-ms': '50',
+    'walk-rate': '200',
     strategy: 'ipi-broadcast,counter,percpu,rcu-free',
     budget: '60',
+    // 127 CPU threads on a few host cores: a thread can wait seconds for its turn.
+    'watchdog-ms': '60000',
   },
 };
 
@@ -116,6 +119,7 @@ export const OPTIONS = {
     parse: decimal(0, 1e9),
   }),
   busy: option({ value: 'SHARE', default: '0.5', defaultNote: '1 with --race-window', help: 'share of time a walker CPU is busy (0..1); idle CPUs halt', parse: decimal(0, 1) }),
+  'duty-ms': option({ value: 'MS', default: '1', help: "period of a walker CPU's busy/idle cycle (an idle CPU wakes once a period)", parse: decimal(0.01, 10_000) }),
   'race-window': option({ value: 'N', default: '0', help: 'amplify races: walkers hammer the N huge pages from the unmap cursor on (0 = walk anywhere)', parse: integer(0, 1 << 20) }),
   'warmup-ms': option({ value: 'MS', default: '100', help: 'walkers run this long before munmap; its second half measures them', parse: decimal(0, 60_000) }),
   timeout: option({ value: 'S', default: '300', help: 'a strategy not done after this many seconds is reported stuck', parse: decimal(1, 86_400) }),
@@ -178,7 +182,7 @@ export function parseMunmapArgs(argv: readonly string[]): MunmapConfig | 'help' 
     hugePages,
     strategies: o.strategy,
     seed: o.seed,
-    workload: { mix: o.workload, holdUs: o['hold-us'], walkRate: o['walk-rate'], busy: o.busy, raceWindow: o['race-window'] },
+    workload: { mix: o.workload, holdUs: o['hold-us'], walkRate: o['walk-rate'], busy: o.busy, dutyMs: o['duty-ms'], raceWindow: o['race-window'] },
     warmupMs: o['warmup-ms'],
     timeoutS: o.timeout,
     json: o.json,

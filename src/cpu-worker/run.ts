@@ -21,6 +21,8 @@ export interface Workload {
   readonly walkRate: number;
   /** Share of time a walker CPU is busy, 0..1; the rest it spends halted (idle). */
   readonly busy: number;
+  /** The period of that busy/idle cycle, in milliseconds: an idle CPU wakes once per period. */
+  readonly dutyMs: number;
   /**
    * Race amplification: when non-zero, walkers aim at the `raceWindow` huge pages from the
    * unmapper's cursor on, so that walks and clears really collide. 0 walks the whole range.
@@ -68,8 +70,8 @@ export interface CpuRunReport {
   readonly walksPerSecondSteady?: number;
 }
 
-/** Walkers alternate busy and idle phases within this period. */
-const DUTY_CYCLE_MS = 1;
+/** CPUs outside the mm wake this often to see whether the run is over. */
+const OUTSIDER_WAKE_MS = 1;
 
 export function runCpu(cpu: EmulatedCpu, plan: CpuRunPlan): CpuRunReport {
   const strategy = strategyByName(plan.strategy);
@@ -78,7 +80,7 @@ export function runCpu(cpu: EmulatedCpu, plan: CpuRunPlan): CpuRunReport {
   try {
     if (plan.role === 'unmapper') return runUnmapper(cpu, strategy, plan);
     if (plan.role === 'outsider') {
-      while (!cpu.stopping) cpu.cpu_idle(performance.now() + DUTY_CYCLE_MS);
+      while (!cpu.stopping) cpu.cpu_idle(performance.now() + OUTSIDER_WAKE_MS);
       return { cpu: cpu.id, violations: [] };
     }
     const random = mulberry32(cpuSeed(plan.seed, cpu.id, plan.run));
@@ -121,19 +123,19 @@ function runUnmapper(cpu: EmulatedCpu, strategy: PgtblSyncStrategy, plan: CpuRun
 }
 
 function runWalker(cpu: EmulatedCpu, walker: LocklessWalker, plan: CpuRunPlan, random: () => number): void {
-  const { walkRate, busy } = plan.workload;
+  const { walkRate, busy, dutyMs } = plan.workload;
   const gapMs = walkRate > 0 ? 1000 / walkRate : 0;
   const nextTarget = walkTargets(cpu, plan, random);
   while (!cpu.stopping) {
     const cycleStart = performance.now();
-    const busyUntil = cycleStart + DUTY_CYCLE_MS * busy;
+    const busyUntil = cycleStart + dutyMs * busy;
     let nextWalk = cycleStart;
     do {
       walker.step(nextTarget);
       // Paced, never catching up in a burst: a late walk moves the schedule, not the rate.
       if (gapMs > 0) workUntil(cpu, (nextWalk = Math.max(nextWalk + gapMs, performance.now())));
     } while (performance.now() < busyUntil && !cpu.stopping);
-    if (busy < 1) cpu.cpu_idle(cycleStart + DUTY_CYCLE_MS);
+    if (busy < 1) cpu.cpu_idle(cycleStart + dutyMs);
   }
 }
 
