@@ -5,6 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { runCommand } from '../src/cli/option-table.ts';
 import { CpuFailure, CpuPool, CpusStuck, IpiStuck, RunInterrupted } from '../src/coordinator/cpu-pool.ts';
+import { catchCtrlC } from '../src/coordinator/ctrl-c.ts';
 import { describeWatchdog } from '../src/coordinator/ipi-watchdog.ts';
 import { helpText, parseMunmapArgs } from '../src/coordinator/options.ts';
 import { buildReport, formatFindings, formatHeader, formatTable } from '../src/coordinator/report.ts';
@@ -27,23 +28,14 @@ async function main(argv: readonly string[]): Promise<number> {
   const pool = await CpuPool.start(machine);
   // Under --on-stuck abort the report ends the run and is printed as its failure.
   if (config.watchdog.onStuck === 'wait') pool.onWatchdog = (report) => process.stderr.write(describeWatchdog(report) + '\n');
-  let interrupted = false;
-  // Ctrl-C reaches this process more than once (the terminal signals the whole group, and tsx
-  // relays it too): the first one stops the run, the others are absorbed.
-  const onInterrupt = () => {
-    if (interrupted) return;
-    interrupted = true;
-    process.stderr.write('\ninterrupted: stopping the CPUs; the results so far follow, marked partial\n');
-    pool.interrupt();
-  };
-  process.on('SIGINT', onInterrupt);
+  const ctrlC = catchCtrlC(pool, 'stopping the CPUs; the results so far follow, marked partial');
   const runs: StrategyRun[] = [];
   let failure: string | undefined;
   try {
     say(formatHeader(buildReport(config, runs)) + '\n');
     await warmUpJit(pool, config);
     for (const [i, strategy] of config.strategies.entries()) {
-      if (interrupted) break;
+      if (ctrlC.pressed()) break;
       const stopProgress = showProgress(machine, strategy, config.hugePages);
       try {
         runs.push(await runStrategy(pool, config, strategy, i));
@@ -55,10 +47,11 @@ async function main(argv: readonly string[]): Promise<number> {
     if (!(error instanceof CpuFailure || error instanceof CpusStuck || error instanceof IpiStuck || error instanceof RunInterrupted)) throw error;
     if (!(error instanceof RunInterrupted)) failure = error.message;
   } finally {
-    process.off('SIGINT', onInterrupt);
+    ctrlC.release();
     await pool.close();
   }
 
+  const interrupted = ctrlC.pressed();
   const report = { ...buildReport(config, runs), ...(failure ? { failure } : {}), ...(interrupted ? { interrupted: true } : {}) };
   if (runs.length > 0) say(formatTable(runs));
   const findings = formatFindings(runs);

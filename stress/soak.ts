@@ -6,6 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { formatOptions, integer, option, parseOptions, quote, readOptions, runCommand, UsageError } from '../src/cli/option-table.ts';
 import { CpuPool, RunInterrupted } from '../src/coordinator/cpu-pool.ts';
+import { catchCtrlC } from '../src/coordinator/ctrl-c.ts';
 import { parseMunmapArgs, type MunmapConfig } from '../src/coordinator/options.ts';
 import { hostInfo } from '../src/coordinator/report.ts';
 import { createMachine, runStrategy, type StrategyRun } from '../src/coordinator/run-strategy.ts';
@@ -66,16 +67,9 @@ async function main(argv: readonly string[]): Promise<number> {
   const deadline = started + o.duration * 1000;
   let lastProgress = started;
   // Ctrl-C: stop the cycle in progress, then the totals so far and the verdict on them.
-  let interrupted = false;
-  const onInterrupt = () => {
-    if (interrupted) return;
-    interrupted = true;
-    process.stderr.write('\ninterrupted: stopping; the totals so far follow\n');
-    pool.interrupt();
-  };
-  process.on('SIGINT', onInterrupt);
+  const ctrlC = catchCtrlC(pool, 'stopping; the totals so far follow');
   try {
-    for (let cycle = 0; performance.now() < deadline && totals.brokenInvariants.length === 0 && !interrupted; cycle++) {
+    for (let cycle = 0; performance.now() < deadline && totals.brokenInvariants.length === 0 && !ctrlC.pressed(); cycle++) {
       const strategy = SAFE[cycle % SAFE.length];
       const op = OP_SCHEDULE[Math.floor(cycle / SAFE.length) % OP_SCHEDULE.length];
       const config = { ...configFor(op, strategy), seed: cycle };
@@ -97,9 +91,10 @@ async function main(argv: readonly string[]): Promise<number> {
   } catch (error) {
     if (!(error instanceof RunInterrupted)) throw error;
   } finally {
-    process.off('SIGINT', onInterrupt);
+    ctrlC.release();
     await pool.close();
   }
+  const interrupted = ctrlC.pressed();
 
   const elapsedS = (performance.now() - started) / 1000;
   say(progressLine(totals, elapsedS));
