@@ -6,28 +6,23 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SingleBar } from 'cli-progress';
-import { decimal, flag, formatOptions, integer, nameList, option, parseOptions, readOptions, runCommand, UsageError } from '../src/cli/option-table.ts';
+import { decimal, flag, formatOptions, integer, nameList, option, parseOptions, readOptions, runCommand } from '../src/cli/option-table.ts';
 import { CpuPool } from '../src/coordinator/cpu-pool.ts';
-import { parseMunmapArgs, type MunmapConfig } from '../src/coordinator/options.ts';
+import { parseMunmapArgs, sizeArgument, type MunmapConfig } from '../src/coordinator/options.ts';
 import { lineChartSvg } from '../src/coordinator/plots.ts';
 import { hostInfo } from '../src/coordinator/report.ts';
-import { createMachine, runStrategy, runWalkersOnly, warmUpJit } from '../src/coordinator/run-strategy.ts';
-import { parseSize, formatSize } from '../src/coordinator/sizes.ts';
+import { createMachine, runStrategy, runWalkersOnly, walkersAloneConfig, warmUpJit } from '../src/coordinator/run-strategy.ts';
+import { formatSize } from '../src/coordinator/sizes.ts';
 import { MAX_CPUS } from '../src/shared-memory/mm.ts';
 import { STRATEGY_NAMES } from '../src/strategies/index.ts';
 
 const COMMAND = 'npx tsx stress/sweep.ts';
 
 const list = <T>(each: (text: string, flag: string) => T) => (text: string, flag: string) => text.split(',').map((part) => each(part.trim(), flag));
-const size = (text: string, flag: string) => {
-  const bytes = parseSize(text);
-  if (bytes === undefined || bytes <= 0) throw new UsageError(`${flag} must be sizes such as 1G,4G, got '${text}'`);
-  return bytes;
-};
 
 const OPTIONS = {
   cpus: option({ value: 'LIST', default: '2,4,8,16', help: 'CPU counts', parse: list(integer(2, MAX_CPUS)) }),
-  memory: option({ value: 'LIST', default: '1G', help: 'THP memory sizes', parse: list(size) }),
+  memory: option({ value: 'LIST', default: '1G', help: 'THP memory sizes', parse: list(sizeArgument) }),
   workload: option({ value: 'LIST', default: 'qemu-guest', help: "walker mixes, ';'-separated (each as --workload takes it)", parse: (t: string) => t.split(';') }),
   strategy: option({ value: 'LIST', default: 'ipi-broadcast,counter,percpu,rcu-free', help: `strategies, or all: ${STRATEGY_NAMES.join(', ')}`, parse: nameList(STRATEGY_NAMES, 'strategy') }),
   budget: option({ value: 'S', default: '5', help: 'per cell: stop after S seconds and estimate the rest', parse: decimal(0.01, 3600) }),
@@ -65,9 +60,6 @@ async function main(argv: readonly string[]): Promise<number> {
   const o = parseOptions(OPTIONS, given);
   const cellConfig = (cpus: number, memory: number, workload: string): MunmapConfig =>
     parseMunmapArgs(['--cpus', String(cpus), '--memory', formatSize(memory), '--workload', workload, '--budget', String(o.budget)]) as MunmapConfig;
-  // Walker throughput alone is measured as stress/walkers.ts does: the shortest walks, back to back.
-  const walkerConfig = (cpus: number): MunmapConfig =>
-    parseMunmapArgs(['--cpus', String(cpus), '--memory', formatSize(Math.min(...o.memory)), '--workload', 'find-pte', '--hold-us', '0', '--walk-rate', '0', '--busy', '1']) as MunmapConfig;
   const cellsPerCpu = o.memory.length * o.workload.length * o.strategy.length + o.strategy.length;
   const bar = process.stderr.isTTY && !o.quiet ? new SingleBar({ format: 'sweep [{bar}] {value}/{total} cells, {eta_formatted} left | {cell}', stream: process.stderr, hideCursor: true }) : undefined;
   bar?.start(o.cpus.length * cellsPerCpu, 0, { cell: 'starting' });
@@ -103,7 +95,8 @@ async function main(argv: readonly string[]): Promise<number> {
       }
       for (const [i, strategy] of o.strategy.entries()) {
         bar?.update({ cell: `${cpus} CPUs, walkers alone, ${strategy}` });
-        const run = await runWalkersOnly(pool, walkerConfig(cpus), strategy, i, o['walkers-ms']);
+        // As stress/walkers.ts measures it: the shortest walks, back to back.
+        const run = await runWalkersOnly(pool, walkersAloneConfig(cpus, 'find-pte', 0, formatSize(Math.min(...o.memory))), strategy, i, o['walkers-ms']);
         walkers.push({ cpus, strategy, walksPerSecond: run.walksPerSecond });
         bar?.increment();
       }

@@ -5,9 +5,8 @@
 import { writeFileSync } from 'node:fs';
 import { decimal, formatOptions, integer, nameList, oneOf, option, parseOptions, readOptions, runCommand } from '../src/cli/option-table.ts';
 import { CpuPool } from '../src/coordinator/cpu-pool.ts';
-import type { MunmapConfig } from '../src/coordinator/options.ts';
 import { hostInfo } from '../src/coordinator/report.ts';
-import { createMachine, runWalkersOnly, warmUpJit, type WalkersOnlyRun } from '../src/coordinator/run-strategy.ts';
+import { createMachine, runWalkersOnly, walkersAloneConfig, warmUpJit, type WalkersOnlyRun } from '../src/coordinator/run-strategy.ts';
 import { WALKER_KIND_NAMES } from '../src/cpu-worker/walker-kinds.ts';
 import { MAX_CPUS } from '../src/shared-memory/mm.ts';
 import { STRATEGY_NAMES } from '../src/strategies/index.ts';
@@ -39,23 +38,7 @@ async function main(argv: readonly string[]): Promise<number> {
 
   const results: WalkersOnlyRun[] = [];
   for (const cpus of o.cpus) {
-    const config: MunmapConfig = {
-      op: 'munmap',
-      cpus,
-      outsideCpus: 0,
-      memoryBytes: 2 ** 30,
-      thpBytes: 2 ** 21,
-      hugePages: 512,
-      strategies: o.strategy,
-      seed: 1,
-      workload: { mix: [{ kind: o.kind, weight: 1 }], holdUs: o['hold-us'], walkRate: 0, busy: 1, dutyMs: 1, raceWindow: 0 },
-      warmupMs: 0,
-      timeoutS: 60 + o['duration-ms'] / 1000,
-      json: undefined,
-      faults: {},
-      watchdog: { thresholdMs: 5_000, onStuck: 'abort' },
-      budgetMs: undefined,
-    };
+    const config = walkersAloneConfig(cpus, o.kind, o['hold-us']);
     const pool = await CpuPool.start(createMachine(config));
     try {
       await warmUpJit(pool, config);

@@ -69,7 +69,8 @@ const workloadMix = (text: string, flag: string): readonly KindShare[] => {
   });
 };
 
-const size = (text: string, flag: string) => {
+/** A size such as 512M or 496G, in bytes. */
+export const sizeArgument = (text: string, flag: string) => {
   const bytes = parseSize(text);
   if (bytes === undefined || bytes <= 0) throw new UsageError(`${flag} must be a size such as 512M or 496G, got ${quote(text)}`);
   return bytes;
@@ -100,8 +101,8 @@ export const OPTIONS = {
   op: option({ value: 'OP', default: 'munmap', help: `what CPU 0 does to every PMD: ${PMD_OPS.join(', ')}`, parse: oneOf(PMD_OPS, 'operation') }),
   cpus: option({ value: 'N', default: '8', help: `emulated CPUs, 1..${MAX_CPUS}: CPU 0 runs munmap, the others walk`, parse: integer(1, MAX_CPUS) }),
   'outside-cpus': option({ value: 'N', default: '0', help: 'more online CPUs that never ran the mm (idle; only sync-one interrupts them)', parse: integer(0, MAX_CPUS - 1) }),
-  memory: option({ value: 'SIZE', default: '1G', help: 'THP memory to map and unmap (K, M, G, T suffixes)', parse: size }),
-  thp: option({ value: 'SIZE', default: '2M', help: 'huge page size: 2M (radix MMU) or 16M (hash MMU)', parse: size }),
+  memory: option({ value: 'SIZE', default: '1G', help: 'THP memory to map and unmap (K, M, G, T suffixes)', parse: sizeArgument }),
+  thp: option({ value: 'SIZE', default: '2M', help: 'huge page size: 2M (radix MMU) or 16M (hash MMU)', parse: sizeArgument }),
   strategy: option({
     value: 'LIST',
     default: 'ipi-broadcast,counter',

@@ -35,6 +35,7 @@ export interface MunmapReport {
     readonly holdUs: number | undefined;
     readonly walkRate: number;
     readonly busy: number;
+    readonly dutyMs: number;
     readonly raceWindow: number;
     readonly warmupMs: number;
     /** Emulated CPUs per host core. */

@@ -5,7 +5,7 @@ import os from 'node:os';
 import type { CpuRunPlan, CpuRunReport } from '../cpu-worker/run.ts';
 import type { UseAfterFree } from '../cpu-worker/lockless-walk.ts';
 import type { PmdOp } from '../cpu-worker/pmd-ops.ts';
-import { CpuPhase, CpuStats, cpuStat, cpuWord } from '../shared-memory/cpu-block.ts';
+import { CpuPhase, CpuStats, cpuWord, sumStat } from '../shared-memory/cpu-block.ts';
 import { RunPhase, cpumask_clear, cpumask_set_cpu, mmWord } from '../shared-memory/mm.ts';
 import { SharedMachine } from '../shared-memory/shared-machine.ts';
 import { strategyByName } from '../strategies/index.ts';
@@ -15,7 +15,7 @@ import type { WatchdogReport } from './ipi-watchdog.ts';
 import { estimateWholeRange, type Estimate } from './estimate.ts';
 import { checkInvariants, walksStillCounted } from './invariants.ts';
 import { OP_EXPECTATIONS, wrongPmds } from './op-expectations.ts';
-import type { MunmapConfig } from './options.ts';
+import { parseMunmapArgs, type MunmapConfig } from './options.ts';
 import { percentiles, type Percentiles } from './percentiles.ts';
 
 /** One row of the report; the JSON `runs[]` entry. */
@@ -107,11 +107,7 @@ export async function runStrategy(pool: CpuPool, config: MunmapConfig, strategyN
   const munmap = reports[UNMAPPER_CPU].munmap;
   if (!munmap) throw new Error('the unmapper CPU returned no munmap result');
 
-  const total = (field: keyof typeof CpuStats.offset) => {
-    let sum = 0;
-    for (let cpu = 0; cpu < machine.cpus; cpu++) sum += machine.cpuStats[cpuStat(cpu, field)];
-    return sum;
-  };
+  const total = (field: keyof typeof CpuStats.offset) => sumStat(machine.cpuStats, machine.cpus, field);
   const useAfterFree = total('useAfterFree');
   const whole = munmap.stoppedAtBudget ? estimateWholeRange(munmap.munmapMs, munmap.pmdsDone, munmap.pmds, munmap.serializeUs) : undefined;
   const violations = reports
@@ -161,6 +157,14 @@ export async function runStrategy(pool: CpuPool, config: MunmapConfig, strategyN
   return { ...run, ...checkInvariants(machine, config, run, freed, total('halfStates'), wrong) };
 }
 
+/**
+ * The configuration walker throughput alone is measured in (stress/walkers.ts, stress/sweep.ts):
+ * one walker kind, back to back, every CPU busy, nothing unmapped.
+ */
+export function walkersAloneConfig(cpus: number, kind = 'find-pte', holdUs = 0, memory = '1G'): MunmapConfig {
+  return parseMunmapArgs(['--cpus', String(cpus), '--memory', memory, '--workload', kind, '--hold-us', String(holdUs), '--walk-rate', '0', '--busy', '1']) as MunmapConfig;
+}
+
 /** Walker throughput alone: every CPU walks, nothing is unmapped. */
 export interface WalkersOnlyRun {
   readonly strategy: string;
@@ -181,7 +185,7 @@ export async function runWalkersOnly(pool: CpuPool, config: MunmapConfig, strate
   map_thp_range(machine, 0, config.hugePages);
   const plans = walkerPlans(config, strategyName, runIndex, () => 'walker');
   const running = pool.run(plans, config.timeoutS * 1000, () => {}, config.watchdog);
-  const walked = () => Array.from({ length: machine.cpus }, (_, cpu) => machine.cpuStats[cpuStat(cpu, 'walks')]).reduce((a, b) => a + b, 0);
+  const walked = () => sumStat(machine.cpuStats, machine.cpus, 'walks');
   await sleep(durationMs / 2);
   const [from, walksFrom] = [performance.now(), walked()];
   await sleep(durationMs / 2);

@@ -48,8 +48,8 @@ const MAX_LATENCY_SAMPLES = 1 << 14;
 export class LocklessWalker {
   /** The first few use-after-frees in detail; the total is in the CPU's statistics. */
   readonly violations: UseAfterFree[] = [];
-  /** Walks of each kind. */
-  readonly walksByKind: { [kind: string]: number } = {};
+  /** Walks of each kind of the mix, by its place in the mix (see walksByKind). */
+  private readonly walksOfKind: Float64Array;
   /** Microseconds from local_irq_save() to local_irq_restore(), for one stretch in 16, before the unmapper starts. */
   readonly latencyUs = new Float64Array(MAX_LATENCY_SAMPLES);
   latencySamples = 0;
@@ -61,7 +61,8 @@ export class LocklessWalker {
   private readonly kinds: readonly { readonly kind: WalkerKind; readonly index: number; readonly holdMs: number; readonly upTo: number }[];
   private readonly totalWeight: number;
   private stepCount = 0;
-  private kindNow = '';
+  /** The place in the mix of the kind walking now, for reports. */
+  private kindNow = 0;
 
   constructor(
     private readonly cpu: EmulatedCpu,
@@ -76,9 +77,9 @@ export class LocklessWalker {
     this.lastHpnWord = cpuWord(cpu.id, 'lastWalkedHpn');
     this.kindWord = cpuWord(cpu.id, 'walkerKind');
     let upTo = 0;
+    this.walksOfKind = new Float64Array(mix.length);
     this.kinds = mix.map(({ kind, weight }) => {
       const k = walkerKind(kind);
-      this.walksByKind[k.name] = 0;
       return { kind: k, index: WALKER_KINDS.indexOf(k), holdMs: (holdUs ?? k.holdUs) / 1000, upTo: (upTo += weight) };
     });
     this.totalWeight = upTo;
@@ -91,6 +92,7 @@ export class LocklessWalker {
     while (chosen < this.kinds.length - 1 && pick >= this.kinds[chosen].upTo) chosen++;
     const { kind, index, holdMs } = this.kinds[chosen];
     this.cpu.words[this.kindWord] = index;
+    this.kindNow = chosen;
     // Timed only before the unmapper starts (its cursor is still -1): the same fully mapped
     // tables for every strategy, not ones emptying at each strategy's own pace.
     const timed =
@@ -99,6 +101,7 @@ export class LocklessWalker {
     const flags = this.cpu.local_irq_save();
     // Real mode (MSR_EE=0) does a batch of walks before IRQs come back: no interrupt point between.
     for (let i = 0; i < kind.walksPerIrqOff; i++) this.walk(kind, holdMs, nextTarget());
+    this.walksOfKind[chosen] += kind.walksPerIrqOff;
     this.cpu.local_irq_restore(flags);
     if (timed) this.latencyUs[this.latencySamples++] = (performance.now() - start) * 1000;
   }
@@ -106,7 +109,6 @@ export class LocklessWalker {
   /** One lockless walk of huge page `hpn`, IRQs already off: find_current_mm_pte(), then use. */
   private walk(kind: WalkerKind, holdMs: number, hpn: number): void {
     const cpu = this.cpu;
-    this.kindNow = kind.name;
     this.strategy.start_lockless_pgtbl_walk(cpu);
     cpu.words[this.lastHpnWord] = hpn;
     this.fault?.inWalk();
@@ -143,8 +145,14 @@ export class LocklessWalker {
       if (used && Atomics.load(entries, slot) !== pmd) cpu.count('collisions');
     }
     cpu.count('walks');
-    this.walksByKind[kind.name]++;
     this.strategy.end_lockless_pgtbl_walk(cpu);
+  }
+
+  /** Walks of each kind, by name. */
+  get walksByKind(): { [kind: string]: number } {
+    const byKind: { [kind: string]: number } = {};
+    this.kinds.forEach(({ kind }, i) => (byKind[kind.name] = (byKind[kind.name] ?? 0) + this.walksOfKind[i]));
+    return byKind;
   }
 
   /** GUP-fast's speculative reference: re-check that the PMD still holds what we loaded. */
@@ -193,7 +201,7 @@ export class LocklessWalker {
       this.violations.push({
         cpu: this.cpu.id,
         strategy: this.strategy.name,
-        kind: this.kindNow,
+        kind: this.kinds[this.kindNow].kind.name,
         hpn,
         what,
         page,

@@ -1,7 +1,7 @@
 // What an emulated CPU does during one run: the unmapper CPU (the qemu thread calling munmap)
 // or a walker CPU (a vCPU whose guest keeps faulting, pinning, sampling: lockless walks).
 
-import { CpuPhase, cpuStat } from '../shared-memory/cpu-block.ts';
+import { CpuPhase, sumStat } from '../shared-memory/cpu-block.ts';
 import { mmWord } from '../shared-memory/mm.ts';
 import { strategyByName } from '../strategies/index.ts';
 import type { PgtblSyncStrategy } from '../strategies/strategy.ts';
@@ -158,9 +158,5 @@ function workUntil(cpu: EmulatedCpu, untilMs: number): void {
   while (performance.now() < untilMs) cpu.interruptPoint();
 }
 
-/** Walks started by every CPU so far (each CPU writes its own counter; we only read). */
-function totalWalks(cpu: EmulatedCpu): number {
-  let walks = 0;
-  for (let other = 0; other < cpu.machine.cpus; other++) walks += cpu.stats[cpuStat(other, 'walks')];
-  return walks;
-}
+/** Walks done by every CPU so far. */
+const totalWalks = (cpu: EmulatedCpu): number => sumStat(cpu.stats, cpu.machine.cpus, 'walks');

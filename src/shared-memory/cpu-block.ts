@@ -65,3 +65,10 @@ export const cpuWord = (cpu: number, field: keyof typeof CpuWords.offset): numbe
 
 export const cpuStat = (cpu: number, field: keyof typeof CpuStats.offset): number =>
   cpu * CpuStats.stride + CpuStats.offset[field];
+
+/** One statistic summed over CPUs [0, cpus): each CPU writes its own, so the sum is a snapshot. */
+export function sumStat(stats: Float64Array, cpus: number, field: keyof typeof CpuStats.offset): number {
+  let sum = 0;
+  for (let cpu = 0; cpu < cpus; cpu++) sum += stats[cpuStat(cpu, field)];
+  return sum;
+}

@@ -25,7 +25,7 @@ export const MmWords = lineGroupedRecord(
   INT32_WORDS_PER_LINE,
 );
 
-export const RunPhase = { SETUP: 0, GO: 1, STOP: 2 } as const;
+export const RunPhase = { SETUP: 0, STOP: 1 } as const;
 
 const MASK_WORDS = MAX_CPUS / 32;
 /** mm_cpumask(mm): one bit per CPU that has run the mm, after the fields above. */
