@@ -56,3 +56,20 @@ describe('what the strategies send', () => {
     expect(run.ipis.sent).toBeLessThanOrEqual(runs.get('ipi-broadcast#0')!.ipis.sent);
   });
 });
+
+describe('walker pacing', () => {
+  it('keeps a walker CPU to its busy share even when walks are further apart than its busy stretch', async () => {
+    // 2 ms busy in every 20 ms, one walk per 50 ms: pacing that waited for the next walk
+    // would keep the CPU busy all the time (and, at 128 CPUs, swamp the host).
+    const paced = parseMunmapArgs(['--cpus', '3', '--memory', '64M', '--busy', '0.1', '--duty-ms', '20', '--walk-rate', '20', '--warmup-ms', '300']) as MunmapConfig;
+    const small = await CpuPool.start(createMachine(paced));
+    try {
+      const run = await runStrategy(small, paced, 'none', 0);
+      expect(run.walks.completed).toBeGreaterThan(0);
+      expect(run.walks.busyShare).toBeGreaterThan(0.03);
+      expect(run.walks.busyShare).toBeLessThan(0.3);
+    } finally {
+      await small.close();
+    }
+  });
+});

@@ -104,7 +104,18 @@ export function formatHeader(report: MunmapReport): string {
     `walkers: ${config.mix.map((s) => `${s.kind}:${s.weight}`).join(' ')}; ` +
       (config.holdUs === undefined ? "each kind's own hold with IRQs off" : `${config.holdUs} us per walk with IRQs off`),
     `race: ${aim}`,
+    describeLoad(config.cpus - 1, config.busy, host.cores),
   ].join('\n');
+}
+
+/** What the run asks of the host: the walkers' busy shares and CPU 0, against its cores. */
+export function describeLoad(walkers: number, busy: number, cores: number): string {
+  const asked = walkers * busy;
+  const fits = asked + 1 <= cores;
+  return (
+    `load: the walkers ask for ${asked.toFixed(asked < 10 ? 2 : 0)} of the ${cores} host cores (${walkers} x ${+(busy * 100).toFixed(2)}% busy), CPU 0 for 1: ` +
+    (fits ? 'the host has room for both' : 'the host is short of cores, so every CPU waits for its turn and the figures include those waits')
+  );
 }
 
 type Column = { readonly title: string; readonly cell: (run: StrategyRun, floor: StrategyRun | undefined) => string };

@@ -52,6 +52,8 @@ export interface StrategyRun {
     readonly byKind: { readonly [kind: string]: number };
     /** GUP-fast walks that found their PMD changed on re-check and backed off. */
     readonly gupBackoffs: number;
+    /** The share of their time the walker CPUs were busy (out of idle), measured; --busy asks for it. */
+    readonly busyShare: number;
     /** Walks whose PMD was cleared while they used its page: the unmapper and a walker met. */
     readonly collisions: number;
   };
@@ -230,6 +232,7 @@ function walkerSide(reports: readonly CpuRunReport[]) {
     latencyUs: percentiles(latency),
     byKind,
     gupBackoffs: walkers.reduce((sum, r) => sum + (r.gupBackoffs ?? 0), 0),
+    busyShare: walkers.length > 0 ? walkers.reduce((sum, r) => sum + (r.busyShare ?? 0), 0) / walkers.length : 0,
   };
 }
 

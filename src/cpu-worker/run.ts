@@ -59,6 +59,8 @@ export interface CpuRunReport {
   /** Sampled walk latencies in microseconds (walkers only). */
   readonly walkLatencyUs?: Float64Array;
   readonly gupBackoffs?: number;
+  /** The share of its time the walker was out of idle, as measured (walkers only). */
+  readonly busyShare?: number;
   /** The unmapper's measurements; absent on walkers. */
   readonly munmap?: MunmapResult;
   /** Walks completed on all CPUs while munmap ran (unmapper only). */
@@ -86,10 +88,11 @@ export function runCpu(cpu: EmulatedCpu, plan: CpuRunPlan): CpuRunReport {
     const random = mulberry32(cpuSeed(plan.seed, cpu.id, plan.run));
     const fault = plan.fault ? new FaultInjector(cpu, plan.fault) : undefined;
     const walker = new LocklessWalker(cpu, strategy, plan.workload.mix, plan.workload.holdUs, random, fault);
-    runWalker(cpu, walker, plan, random);
+    const busyShare = runWalker(cpu, walker, plan, random);
     return {
       cpu: cpu.id,
       violations: walker.violations,
+      busyShare,
       walksByKind: walker.walksByKind,
       walkLatencyUs: walker.latencyUs.slice(0, walker.latencySamples),
       gupBackoffs: walker.gupBackoffs,
@@ -122,21 +125,28 @@ function runUnmapper(cpu: EmulatedCpu, strategy: PgtblSyncStrategy, plan: CpuRun
   };
 }
 
-function runWalker(cpu: EmulatedCpu, walker: LocklessWalker, plan: CpuRunPlan, random: () => number): void {
+/** Walk in busy/idle cycles until the run stops; returns the share of the time spent busy. */
+function runWalker(cpu: EmulatedCpu, walker: LocklessWalker, plan: CpuRunPlan, random: () => number): number {
   const { walkRate, busy, dutyMs } = plan.workload;
   const gapMs = walkRate > 0 ? 1000 / walkRate : 0;
   const nextTarget = walkTargets(cpu, plan, random);
+  const start = performance.now();
+  let busyMs = 0;
   while (!cpu.stopping) {
     const cycleStart = performance.now();
     const busyUntil = cycleStart + dutyMs * busy;
     let nextWalk = cycleStart;
     do {
       walker.step(nextTarget);
-      // Paced, never catching up in a burst: a late walk moves the schedule, not the rate.
-      if (gapMs > 0) workUntil(cpu, (nextWalk = Math.max(nextWalk + gapMs, performance.now())));
+      // Paced, never catching up in a burst: a late walk moves the schedule, not the rate. The
+      // work between walks ends with the busy share, or a gap longer than it would stretch it.
+      if (gapMs > 0) workUntil(cpu, Math.min((nextWalk = Math.max(nextWalk + gapMs, performance.now())), busyUntil));
     } while (performance.now() < busyUntil && !cpu.stopping);
+    busyMs += performance.now() - cycleStart;
     if (busy < 1) cpu.cpu_idle(cycleStart + dutyMs);
   }
+  const elapsedMs = performance.now() - start;
+  return elapsedMs > 0 ? Math.min(1, busyMs / elapsedMs) : 0;
 }
 
 /**
