@@ -1,10 +1,19 @@
 // Starting a TypeScript worker thread with a comlink control plane, and noticing its death.
+//
+// The worker's code is bundled once per process into one plain-JavaScript module, which every
+// worker of that entry then loads with no loader at all. Registering tsx inside each worker
+// instead (Node 20 does not carry the parent's loader hooks into workers) starts a module-hooks
+// thread per worker, and at 128 workers those threads took most of a 2-core host for the whole
+// run: the unmapper CPU was on a core for 7% of its wall time.
 
-import { Worker } from 'node:worker_threads';
+import { createHash } from 'node:crypto';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker, threadId } from 'node:worker_threads';
 import { wrap, type Remote } from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
-
-const BOOTSTRAP = new URL('../cpu-worker/bootstrap.mjs', import.meta.url);
+import { buildSync } from 'esbuild';
 
 export interface SpawnedWorker<Api> {
   readonly worker: Worker;
@@ -15,7 +24,7 @@ export interface SpawnedWorker<Api> {
 
 /** A worker running the TypeScript module at `entry` (a file URL), which exposes `Api` with comlink. */
 export function spawnWorker<Api>(entry: URL, name: string): SpawnedWorker<Api> {
-  const worker = new Worker(BOOTSTRAP, { name, workerData: { entry: entry.href } });
+  const worker = new Worker(bundled(entry), { name });
   const death = new Promise<never>((_, reject) => {
     worker.once('error', (error) => reject(new Error(errorText(error))));
     worker.once('exit', (code) => reject(new Error(`worker exited with code ${code}`)));
@@ -26,4 +35,36 @@ export function spawnWorker<Api>(entry: URL, name: string): SpawnedWorker<Api> {
 
 export function errorText(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+const bundles = new Map<string, URL>();
+/** Where bundles are written: with the installed packages, like other tools' caches. */
+const BUNDLE_DIR = fileURLToPath(new URL('../../node_modules/.cache/pgtbl-emu/', import.meta.url));
+
+/** `entry` and everything it imports as one ES module file, built on first use in this process. */
+function bundled(entry: URL): URL {
+  let url = bundles.get(entry.href);
+  if (url === undefined) {
+    const { outputFiles } = buildSync({
+      entryPoints: [fileURLToPath(entry)],
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      target: `node${process.versions.node.split('.')[0]}`,
+      // With a file to point at, stack traces name the TypeScript files and lines.
+      sourcemap: 'inline',
+      write: false,
+      logLevel: 'silent',
+    });
+    const code = outputFiles[0].text;
+    // Named by its content: processes running at once write the same bytes, renamed into place whole.
+    mkdirSync(BUNDLE_DIR, { recursive: true });
+    const path = join(BUNDLE_DIR, `${createHash('sha256').update(code).digest('hex').slice(0, 16)}.mjs`);
+    const partial = `${path}.${process.pid}.${threadId}`;
+    writeFileSync(partial, code);
+    renameSync(partial, path);
+    url = pathToFileURL(path);
+    bundles.set(entry.href, url);
+  }
+  return url;
 }
