@@ -98,7 +98,7 @@ export function formatHeader(report: MunmapReport): string {
       (config.outsideCpus > 0 ? ` + ${config.outsideCpus} outside the mm (idle)` : '') +
       ` on ${host.cores} host cores, ${share}`,
     `memory: ${formatSize(config.memoryBytes)} of ${formatSize(config.thpBytes)} THPs = ${config.pmds} PMDs, CPU 0 does ${config.op} on each; ` +
-      `walkers busy ${Math.round(config.busy * 100)}% of the time, ` +
+      `walkers busy ${percent(config.busy)} of the time, ` +
       (config.walkRate > 0 ? `${config.walkRate.toLocaleString('en-US')} IRQ-off stretches/s when busy` : 'walking back to back when busy') +
       `, seed ${config.seed}`,
     `walkers: ${config.mix.map((s) => `${s.kind}:${s.weight}`).join(' ')}; ` +
@@ -113,7 +113,7 @@ export function describeLoad(walkers: number, busy: number, cores: number): stri
   const asked = walkers * busy;
   const fits = asked + 1 <= cores;
   return (
-    `load: the walkers ask for ${asked.toFixed(asked < 10 ? 2 : 0)} of the ${cores} host cores (${walkers} x ${+(busy * 100).toFixed(2)}% busy), CPU 0 for 1: ` +
+    `load: the walkers ask for ${asked.toFixed(asked < 10 ? 2 : 0)} of the ${cores} host cores (${walkers} x ${percent(busy)} busy), CPU 0 for 1: ` +
     (fits ? 'the host has room for both' : 'the host is short of cores, so every CPU waits for its turn and the figures include those waits')
   );
 }
@@ -212,6 +212,11 @@ function describeEstimate(op: string, e: Estimate, pmds: number): string {
     `at ${fixed(e.perPmdUs.mean)} us per PMD (serialize sd ${fixed(e.perPmdUs.sd)} us), the whole ${op} would take ` +
     `~${seconds((e.lowMs + e.highMs) / 2)} (95%: ${seconds(e.lowMs)} to ${seconds(e.highMs)})`
   );
+}
+
+/** A share as a percentage, with no more digits than it needs: 0.005 is 0.5%. */
+function percent(share: number): string {
+  return `${+(share * 100).toFixed(2)}%`;
 }
 
 function fixed(value: number): string {
