@@ -5,13 +5,15 @@ export interface Percentiles {
   readonly p99: number;
   readonly max: number;
   readonly mean: number;
+  /** How many samples: 0 when there were none, and the figures above are then meaningless. */
+  readonly count: number;
 }
 
 export function percentiles(samples: Float64Array): Percentiles {
-  if (samples.length === 0) return { p50: 0, p99: 0, max: 0, mean: 0 };
+  if (samples.length === 0) return { p50: 0, p99: 0, max: 0, mean: 0, count: 0 };
   const sorted = Float64Array.from(samples).sort();
   const rank = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
   let sum = 0;
   for (const s of sorted) sum += s;
-  return { p50: rank(0.5), p99: rank(0.99), max: sorted[sorted.length - 1], mean: sum / sorted.length };
+  return { p50: rank(0.5), p99: rank(0.99), max: sorted[sorted.length - 1], mean: sum / sorted.length, count: sorted.length };
 }
