@@ -18,9 +18,13 @@ import { SharedMachine } from '../src/shared-memory/shared-machine.ts';
 import { none } from '../src/strategies/none.ts';
 
 const REPEATS = 7;
+/** Enough for the optimising compiler to have finished with every loop measured. */
+const WARMUPS = 3;
 const ROUND_TRIPS = 20_000;
 const SLEEPING_ROUND_TRIPS = 2_000;
 const PMDS = 8_192;
+/** munmap's sample: long enough (tens of ms) that one scheduler tick or GC does not set it. */
+const MUNMAP_PMDS = 65_536;
 const WORKER = new URL('../src/bench/bench-worker.ts', import.meta.url);
 
 interface Figure {
@@ -31,9 +35,9 @@ interface Figure {
   readonly max: number;
 }
 
-/** Run `once` (which returns a time per operation) REPEATS times, after one unmeasured warm-up. */
+/** Run `once` (which returns a time per operation) REPEATS times, after WARMUPS unmeasured ones. */
 function measure(name: string, unit: Figure['unit'], once: () => number): Figure {
-  once();
+  for (let i = 0; i < WARMUPS; i++) once();
   const samples = Array.from({ length: REPEATS }, once).sort((a, b) => a - b);
   return { name, unit, median: samples[REPEATS >> 1], min: samples[0], max: samples[REPEATS - 1] };
 }
@@ -148,26 +152,26 @@ function walks(): { walk: Figure; raw: Figure } {
 
 /** munmap per PMD under none, against a raw loop clearing the same entries and freeing the frames. */
 function munmaps(): { munmap: Figure; raw: Figure } {
-  const machine = SharedMachine.create({ cpus: 1, hugePages: PMDS });
+  const machine = SharedMachine.create({ cpus: 1, hugePages: MUNMAP_PMDS });
   const cpu = new EmulatedCpu(machine, 0);
   cpu.beginRun(none);
   const munmap = measure('munmap per PMD under none', 'ns', () => {
-    map_thp_range(machine, 0, PMDS);
-    const result = run_pmd_range(cpu, none, 'munmap', 0, PMDS);
-    return (result.munmapMs * 1e6) / PMDS;
+    map_thp_range(machine, 0, MUNMAP_PMDS);
+    const result = run_pmd_range(cpu, none, 'munmap', 0, MUNMAP_PMDS);
+    return (result.munmapMs * 1e6) / MUNMAP_PMDS;
   });
   const raw = measure('raw loop: clear the PMD, free the frame', 'ns', () => {
-    map_thp_range(machine, 0, PMDS);
+    map_thp_range(machine, 0, MUNMAP_PMDS);
     const { entries } = machine.arena;
     const start = performance.now();
-    for (let hpn = 0; hpn < PMDS; hpn++) {
+    for (let hpn = 0; hpn < MUNMAP_PMDS; hpn++) {
       const slot = machine.arena.pmdSlot(hpn);
       const pmd = entries[slot];
       entries[slot] = 0;
       machine.frames.free(pmd >>> 3);
     }
-    const ns = elapsedUs(start, PMDS) * 1000;
-    teardown_range_offline(machine, 0, PMDS);
+    const ns = elapsedUs(start, MUNMAP_PMDS) * 1000;
+    teardown_range_offline(machine, 0, MUNMAP_PMDS);
     return ns;
   });
   return { munmap, raw };

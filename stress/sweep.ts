@@ -1,7 +1,7 @@
 // A grid of runs around the seed's scenario: CPUs x memory sizes x walker mixes x strategies,
 // each cell run exactly as stress/munmap.ts runs it. Writes the JSON of every cell, a Markdown
 // table, and SVG plots: munmap time and IPIs against CPUs, and walker throughput against CPUs.
-//   npx tsx stress/sweep.ts [--cpus 1,2,4,8,16] [--strategy ...] [--out sweep-out]
+//   npx tsx stress/sweep.ts [--cpus 2,4,8,16,32,64,128] [--strategy ...] [--out sweep-out]
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,7 +21,7 @@ const COMMAND = 'npx tsx stress/sweep.ts';
 const list = <T>(each: (text: string, flag: string) => T) => (text: string, flag: string) => text.split(',').map((part) => each(part.trim(), flag));
 
 const OPTIONS = {
-  cpus: option({ value: 'LIST', default: '2,4,8,16', help: 'CPU counts', parse: list(integer(2, MAX_CPUS)) }),
+  cpus: option({ value: 'LIST', default: '2,4,8,16,32,64,128', help: 'CPU counts', parse: list(integer(2, MAX_CPUS)) }),
   memory: option({ value: 'LIST', default: '1G', help: 'THP memory sizes', parse: list(sizeArgument) }),
   workload: option({ value: 'LIST', default: 'qemu-guest', help: "walker mixes, ';'-separated (each as --workload takes it)", parse: (t: string) => t.split(';') }),
   strategy: option({ value: 'LIST', default: 'ipi-broadcast,counter,percpu,rcu-free', help: `strategies, or all: ${STRATEGY_NAMES.join(', ')}`, parse: nameList(STRATEGY_NAMES, 'strategy') }),
