@@ -73,3 +73,23 @@ describe('walker pacing', () => {
     }
   });
 });
+
+describe("the seed's machine: the qemu-128 preset's 128 CPUs, on a smaller range", () => {
+  it('runs the counter family to completion with every IPI acknowledged and no walker using a freed page', async () => {
+    const preset = parseMunmapArgs(['--preset', 'qemu-128', '--memory', '4G', '--warmup-ms', '50']) as MunmapConfig;
+    const seed = { ...preset, budgetMs: undefined }; // run to the end, however long this host takes
+    const big = await CpuPool.start(createMachine(seed));
+    try {
+      for (const [i, strategy] of ['counter', 'percpu', 'rcu-free'].entries()) {
+        const run = await runStrategy(big, seed, strategy, i);
+        expect(run.estimated, strategy).toBe(false);
+        expect(run.pmdsUnmapped, strategy).toBe(2048);
+        expect(run.ipis.acked, strategy).toBe(run.ipis.sent);
+        expect(run.violations.useAfterFree, strategy).toBe(0);
+        expect(run.brokenInvariants, strategy).toEqual([]);
+      }
+    } finally {
+      await big.close();
+    }
+  }, 120_000);
+});
