@@ -10,17 +10,10 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
 import { Worker, threadId } from 'node:worker_threads';
 import { wrap, type Remote } from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { buildSync } from 'esbuild';
-
-// V8 optimises a hot function on a pool of helper threads shared by every worker. With 128 CPU
-// threads on 2 cores those few threads get a sliver of the host, and workers ran unoptimised
-// code for many seconds: walkers alone at 128 CPUs did 1.0M walks/s instead of 9M+. Compiling
-// on the worker's own thread charges each CPU for its own code, in its own turns on a core.
-setFlagsFromString('--no-concurrent-recompilation');
 
 export interface SpawnedWorker<Api> {
   readonly worker: Worker;
