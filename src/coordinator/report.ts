@@ -2,7 +2,7 @@
 // comparison in the seed's terms, and the same facts as JSON.
 
 import os from 'node:os';
-import type { KindShare } from '../cpu-worker/walker-kinds.ts';
+import type { Workload } from '../cpu-worker/run.ts';
 import { pmd_is_leaf } from '../shared-memory/pgtable-entry.ts';
 import type { MunmapConfig } from './options.ts';
 import type { Estimate } from './estimate.ts';
@@ -23,7 +23,8 @@ export function hostInfo(): HostInfo {
 
 export interface MunmapReport {
   readonly host: HostInfo;
-  readonly config: {
+  /** The run's configuration, its walker workload flattened in. */
+  readonly config: Workload & {
     readonly op: string;
     readonly cpus: number;
     readonly outsideCpus: number;
@@ -31,12 +32,6 @@ export interface MunmapReport {
     readonly thpBytes: number;
     readonly pmds: number;
     readonly seed: number;
-    readonly mix: readonly KindShare[];
-    readonly holdUs: number | undefined;
-    readonly walkRate: number;
-    readonly busy: number;
-    readonly dutyMs: number;
-    readonly raceWindow: number;
     readonly warmupMs: number;
     /** Emulated CPUs per host core. */
     readonly oversubscription: number;
