@@ -138,9 +138,12 @@ function runWalker(cpu: EmulatedCpu, walker: LocklessWalker, plan: CpuRunPlan, r
     let nextWalk = cycleStart;
     do {
       walker.step(nextTarget);
-      // Paced, never catching up in a burst: a late walk moves the schedule, not the rate. The
-      // work between walks ends with the busy share, or a gap longer than it would stretch it.
-      if (gapMs > 0) workUntil(cpu, Math.min((nextWalk = Math.max(nextWalk + gapMs, performance.now())), busyUntil));
+      if (gapMs > 0) {
+        // Paced, never catching up in a burst: a late walk moves the schedule, not the rate.
+        nextWalk = Math.max(nextWalk + gapMs, performance.now());
+        // The work between walks ends with the busy share: a longer gap must not stretch it.
+        workUntil(cpu, Math.min(nextWalk, busyUntil));
+      }
     } while (performance.now() < busyUntil && !cpu.stopping);
     busyMs += performance.now() - cycleStart;
     if (busy < 1) cpu.cpu_idle(cycleStart + dutyMs);
