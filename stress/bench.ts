@@ -3,19 +3,20 @@
 // the spread, and a ratio to its floor.
 //   npm run bench
 
-import { runCommand } from '../src/cli/option-table.ts';
 import { BenchWords, BenchWordsLayout } from '../src/bench/bench-words.ts';
 import type { BenchWorkerApi } from '../src/bench/bench-worker.ts';
-import { map_thp_range, teardown_range_offline } from '../src/coordinator/map-thp.ts';
-import { hostInfo } from '../src/coordinator/report.ts';
-import { spawnWorker } from '../src/coordinator/spawn-worker.ts';
-import { EmulatedCpu } from '../src/cpu-worker/cpu.ts';
-import { smp_call_function_many } from '../src/cpu-worker/ipi.ts';
-import { LocklessWalker } from '../src/cpu-worker/lockless-walk.ts';
-import { run_pmd_range } from '../src/cpu-worker/pmd-ops.ts';
+import { EmulatedCpu } from '../src/kernel/cpu.ts';
+import { smp_call_function_many } from '../src/kernel/ipi.ts';
+import { LocklessWalker } from '../src/kernel/lockless-walk.ts';
+import { map_thp_range, teardown_range_offline } from '../src/kernel/map-thp.ts';
+import { run_pmd_range } from '../src/kernel/pmd-ops.ts';
+import { hostInfo, hostLine } from '../src/report/host.ts';
+import { runCommand } from '../src/run/session.ts';
+import { spawnWorker } from '../src/run/spawn-worker.ts';
 import { cpumask_set_cpu } from '../src/shared-memory/mm.ts';
+import { entry_pfn } from '../src/shared-memory/pgtable-entry.ts';
 import { SharedMachine } from '../src/shared-memory/shared-machine.ts';
-import { none } from '../src/strategies/none.ts';
+import { FLOOR as none } from '../src/strategies/index.ts';
 
 const REPEATS = 7;
 /** Enough for the optimising compiler to have finished with every loop measured. */
@@ -105,7 +106,7 @@ async function ipiRoundTrip(halted: boolean): Promise<Figure> {
   const { api, worker } = spawnWorker<BenchWorkerApi>(WORKER, 'bench-target');
   const running = api.emulatedTarget(machine.buffers, 1, halted, stop);
   const cpu = new EmulatedCpu(machine, 0);
-  cpu.beginRun(none);
+  cpu.beginRun(false);
   const rounds = halted ? SLEEPING_ROUND_TRIPS : ROUND_TRIPS;
   smp_call_function_many(cpu, [1], true); // the target is up once it answers
   const figure = measure(`emulator IPI to a ${halted ? 'halted' : 'busy (polling)'} CPU`, 'us', () => {
@@ -125,7 +126,7 @@ function walks(): { walk: Figure; raw: Figure } {
   const machine = SharedMachine.create({ cpus: 1, hugePages: PMDS });
   map_thp_range(machine, 0, PMDS);
   const cpu = new EmulatedCpu(machine, 0);
-  cpu.beginRun(none);
+  cpu.beginRun(false);
   const walker = new LocklessWalker(cpu, none, [{ kind: 'find-pte', weight: 1 }], 0);
   let hpn = 0;
   const next = () => (hpn = (hpn + 1) % PMDS);
@@ -142,7 +143,7 @@ function walks(): { walk: Figure; raw: Figure } {
     for (let i = 0; i < 1_000_000; i++) {
       const slot = machine.arena.pmdSlot(next());
       const pmd = entries[slot];
-      sink += Atomics.load(frames, pmd >>> 3) + Atomics.load(frames, pmd >>> 3) + Atomics.load(entries, slot);
+      sink += Atomics.load(frames, entry_pfn(pmd)) + Atomics.load(frames, entry_pfn(pmd)) + Atomics.load(entries, slot);
     }
     return elapsedUs(start, 1_000_000) * 1000;
   });
@@ -154,7 +155,7 @@ function walks(): { walk: Figure; raw: Figure } {
 function munmaps(): { munmap: Figure; raw: Figure } {
   const machine = SharedMachine.create({ cpus: 1, hugePages: MUNMAP_PMDS });
   const cpu = new EmulatedCpu(machine, 0);
-  cpu.beginRun(none);
+  cpu.beginRun(false);
   const munmap = measure('munmap per PMD under none', 'ns', () => {
     map_thp_range(machine, 0, MUNMAP_PMDS);
     const result = run_pmd_range(cpu, none, 'munmap', 0, MUNMAP_PMDS);
@@ -168,7 +169,7 @@ function munmaps(): { munmap: Figure; raw: Figure } {
       const slot = machine.arena.pmdSlot(hpn);
       const pmd = entries[slot];
       entries[slot] = 0;
-      machine.frames.free(pmd >>> 3);
+      machine.frames.free(entry_pfn(pmd));
     }
     const ns = elapsedUs(start, MUNMAP_PMDS) * 1000;
     teardown_range_offline(machine, 0, MUNMAP_PMDS);
@@ -178,8 +179,7 @@ function munmaps(): { munmap: Figure; raw: Figure } {
 }
 
 async function main(): Promise<number> {
-  const host = hostInfo();
-  process.stdout.write(`host: ${host.cores} cores ${host.arch} (${host.cpuModel}), Node ${host.node}; median of ${REPEATS}, [min..max]\n\n`);
+  process.stdout.write(`${hostLine(hostInfo())}; median of ${REPEATS}, [min..max]\n\n`);
   const floor = await floors();
   const w = walks();
   const m = munmaps();

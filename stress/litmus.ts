@@ -1,9 +1,8 @@
 // Classic litmus shapes on worker threads, to show which reorderings this host really makes.
 //   npx tsx stress/litmus.ts [--test SB,MP] [--variant plain] [--iterations N] [--json -]
 
-import { writeFileSync } from 'node:fs';
-import { formatOptions, integer, nameList, option, parseOptions, readOptions, runCommand } from '../src/cli/option-table.ts';
-import { hostInfo } from '../src/coordinator/report.ts';
+import { formatOptions, integer, nameList, option, parseOptions, readOptions } from '../src/cli/option-table.ts';
+import { Session, runCommand } from '../src/run/session.ts';
 import { VARIANTS, type Variant } from '../src/litmus/compile.ts';
 import { brokenResults, formatResult, formatSummary, type LitmusReport } from '../src/litmus/report.ts';
 import { LitmusPool, type LitmusResult } from '../src/litmus/run-litmus.ts';
@@ -27,9 +26,10 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const o = parseOptions(OPTIONS, given);
-  const say = (line: string) => (o.json === '-' ? process.stderr : process.stdout).write(line + '\n');
-  const host = hostInfo();
-  say(`host: ${host.cores} cores ${host.arch} (${host.cpuModel}), Node ${host.node}\n`);
+  const session = new Session('litmus', { json: o.json });
+  const say = (line: string) => session.say(line);
+  const { host } = session;
+  say(session.hostLine + '\n');
 
   const shapes = o.test.map(shapeByName);
   const pool = LitmusPool.start(Math.max(...shapes.map((s) => s.threads.length)));
@@ -43,19 +43,15 @@ async function main(argv: readonly string[]): Promise<number> {
       }
     }
   } catch (error) {
-    process.stderr.write(`litmus: ${error instanceof Error ? error.message : String(error)}\n`);
-    return 1;
+    session.failure = error instanceof Error ? error.message : String(error);
+    return session.finish({ broken: false });
   } finally {
     await pool.close();
   }
   const report: LitmusReport = { host, tests };
   say(formatSummary(report));
-  if (o.json) {
-    const json = JSON.stringify(report, null, 2) + '\n';
-    if (o.json === '-') process.stdout.write(json);
-    else writeFileSync(o.json, json);
-  }
-  return brokenResults(report).length > 0 ? 3 : 0;
+  session.writeJson(report);
+  return session.finish({ broken: brokenResults(report).length > 0 });
 }
 
 await runCommand('litmus', COMMAND, main);

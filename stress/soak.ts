@@ -3,18 +3,19 @@
 // with a verdict line in rcutorture's style and the totals.
 //   npx tsx stress/soak.ts --duration 1h [--include-racy] [--json FILE]
 
-import { writeFileSync } from 'node:fs';
-import { formatOptions, integer, option, parseOptions, quote, readOptions, runCommand, UsageError } from '../src/cli/option-table.ts';
-import { CpuPool, RunInterrupted } from '../src/coordinator/cpu-pool.ts';
-import { catchCtrlC } from '../src/coordinator/ctrl-c.ts';
-import { parseMunmapArgs, type MunmapConfig } from '../src/coordinator/options.ts';
-import { hostInfo } from '../src/coordinator/report.ts';
-import { createMachine, runStrategy, type StrategyRun } from '../src/coordinator/run-strategy.ts';
-import { PMD_OPS, type PmdOp } from '../src/cpu-worker/pmd-ops.ts';
-import { STRATEGIES } from '../src/strategies/index.ts';
+import { formatOptions, integer, option, parseOptions, quote, readOptions, UsageError } from '../src/cli/option-table.ts';
+import { formatSize } from '../src/cli/sizes.ts';
+import { PMD_OPS, type PmdOp } from '../src/kernel/pmd-ops.ts';
+import { sizeArgument } from '../src/run/run-options.ts';
+import { runSpec, type RunSpecOverrides } from '../src/run/run-spec.ts';
+import { runStrategy, type StrategyRun } from '../src/run/runs.ts';
+import { Session, runCommand } from '../src/run/session.ts';
+import { STRATEGIES, isSafe, strategyByName } from '../src/strategies/index.ts';
 
 const COMMAND = 'npx tsx stress/soak.ts';
-const SAFE = STRATEGIES.filter((s) => s.safe).map((s) => s.name);
+const SAFE = STRATEGIES.filter(isSafe);
+/** The strategy whose store-buffering bug shows the detector still catches what it should. */
+const RACY = strategyByName('counter-racy');
 /** The operations in turn, munmap twice as often: it is the one the seed is about. */
 const OP_SCHEDULE: readonly PmdOp[] = ['munmap', 'split', 'munmap', 'collapse'];
 
@@ -29,7 +30,7 @@ const duration = (text: string, flag: string) => {
 const OPTIONS = {
   duration: option({ value: 'TIME', default: '60s', help: 'how long to soak: 90s, 10m, 1h', parse: duration }),
   cpus: option({ value: 'N', default: '4', help: 'emulated CPUs (CPU 0 changes the page tables, the others walk)', parse: integer(2, 64) }),
-  memory: option({ value: 'SIZE', default: '8G', help: 'THP memory mapped and changed in each cycle', parse: (t: string) => t }),
+  memory: option({ value: 'SIZE', default: '8G', help: 'THP memory mapped and changed in each cycle', parse: sizeArgument }),
   'include-racy': option({ value: 'N', default: '0', help: 'every N cycles, also run counter-racy with race amplification (0: never)', parse: integer(0, 1_000_000) }),
   json: option({ value: 'FILE', default: undefined, help: "also write the totals as JSON to FILE ('-' for stdout)", parse: (text: string): string | undefined => text }),
 };
@@ -54,33 +55,31 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const o = parseOptions(OPTIONS, given);
-  const say = (line: string) => (o.json === '-' ? process.stderr : process.stdout).write(line + '\n');
-  const configFor = (op: string, strategy: string, extra: string[] = []) =>
-    parseMunmapArgs(['--op', op, '--cpus', String(o.cpus), '--memory', o.memory, '--strategy', strategy, '--busy', '1', '--walk-rate', '0', '--warmup-ms', '10', ...extra]) as MunmapConfig;
-  // Sized for the widest operation, collapse: every cycle reuses the same frames and pages.
-  const pool = await CpuPool.start(createMachine(configFor('collapse', 'none')));
+  // Ctrl-C or SIGTERM: stop the cycle in progress, then the totals so far and the verdict on them.
+  const session = new Session('soak', { json: o.json, onInterrupt: 'stopping; the totals so far follow' });
+  const say = (line: string) => session.say(line);
+  // Walkers back to back, so every cycle's walks and changes really meet.
+  const specFor = (op: PmdOp, extra: RunSpecOverrides = {}) =>
+    runSpec({ ...extra, op, machine: { cpus: o.cpus, memoryBytes: o.memory }, workload: { busy: 1, walkRate: 0, ...extra.workload }, warmupMs: 10 });
   const totals: Totals = { cycles: 0, pmds: {}, walks: 0, ipisSent: 0, ipisAcked: 0, violations: 0, brokenInvariants: [], racyRuns: 0, racyUseAfterFree: 0 };
-  const host = hostInfo();
-  say(`host: ${host.cores} cores ${host.arch}, Node ${host.node}; soaking ${o.duration} s with ${o.cpus} CPUs, ${o.memory} a cycle, strategies ${SAFE.join(', ')}, operations ${PMD_OPS.join(', ')}`);
+  say(`${session.hostLine}; soaking ${o.duration} s with ${o.cpus} CPUs, ${formatSize(o.memory)} a cycle, strategies ${SAFE.map((s) => s.name).join(', ')}, operations ${PMD_OPS.join(', ')}`);
 
   const started = performance.now();
   const deadline = started + o.duration * 1000;
   let lastProgress = started;
-  // Ctrl-C: stop the cycle in progress, then the totals so far and the verdict on them.
-  const ctrlC = catchCtrlC(pool, 'stopping; the totals so far follow');
-  try {
-    for (let cycle = 0; performance.now() < deadline && totals.brokenInvariants.length === 0 && !ctrlC.pressed(); cycle++) {
+  // Sized for the widest operation, collapse: every cycle reuses the same frames and pages.
+  await session.withCpus(specFor('collapse'), { warmUp: false }, async (pool) => {
+    for (let cycle = 0; performance.now() < deadline && totals.brokenInvariants.length === 0 && !session.interrupted; cycle++) {
       const strategy = SAFE[cycle % SAFE.length];
       const op = OP_SCHEDULE[Math.floor(cycle / SAFE.length) % OP_SCHEDULE.length];
-      const config = { ...configFor(op, strategy), seed: cycle };
-      const run = await runStrategy(pool, config, strategy, cycle);
+      const run = await runStrategy(pool, specFor(op, { strategy, seed: cycle }), cycle);
       if (run.partial) break; // interrupted part way: its figures are not a cycle's
       add(totals, run);
       if (o['include-racy'] > 0 && cycle % o['include-racy'] === 0) {
-        const racy = await runStrategy(pool, { ...configFor('munmap', 'counter-racy', ['--race-window', '1']), seed: cycle }, 'counter-racy', cycle);
+        const racy = await runStrategy(pool, specFor('munmap', { strategy: RACY, seed: cycle, workload: { raceWindow: 1 } }), cycle);
         totals.racyRuns++;
         totals.racyUseAfterFree += racy.violations.useAfterFree;
-        totals.brokenInvariants.push(...racy.brokenInvariants.map((b) => `counter-racy cycle ${cycle}: ${b}`));
+        totals.brokenInvariants.push(...racy.brokenInvariants.map((b) => `${RACY.name} cycle ${cycle}: ${b}`));
       }
       totals.cycles++;
       if (performance.now() - lastProgress > 60_000) {
@@ -88,32 +87,22 @@ async function main(argv: readonly string[]): Promise<number> {
         say(progressLine(totals, (lastProgress - started) / 1000));
       }
     }
-  } catch (error) {
-    if (!(error instanceof RunInterrupted)) throw error;
-  } finally {
-    ctrlC.release();
-    await pool.close();
-  }
-  const interrupted = ctrlC.pressed();
+  });
+  const interrupted = session.interrupted;
 
   const elapsedS = (performance.now() - started) / 1000;
   say(progressLine(totals, elapsedS));
   const racyMissed = o['include-racy'] > 0 && totals.racyRuns > 0 && totals.racyUseAfterFree === 0;
   const success = totals.brokenInvariants.length === 0 && totals.violations === 0 && !racyMissed;
   for (const broken of totals.brokenInvariants.slice(0, 10)) say(`  BROKEN: ${broken}`);
-  if (racyMissed) say(`  counter-racy ran ${totals.racyRuns} time(s) with race amplification and never showed its bug`);
+  if (racyMissed) say(`  ${RACY.name} ran ${totals.racyRuns} time(s) with race amplification and never showed its bug`);
   say(
     `SOAK: ${success ? (interrupted ? 'SUCCESS (interrupted)' : 'SUCCESS') : 'FAILURE'} after ${elapsedS.toFixed(0)} s: ${totals.violations} use-after-free under safe strategies, ` +
       `${totals.brokenInvariants.length} broken invariant(s)` +
-      (totals.racyRuns > 0 ? `; counter-racy found ${totals.racyUseAfterFree} use-after-free in ${totals.racyRuns} run(s)` : ''),
+      (totals.racyRuns > 0 ? `; ${RACY.name} found ${totals.racyUseAfterFree} use-after-free in ${totals.racyRuns} run(s)` : ''),
   );
-  if (o.json) {
-    const json = JSON.stringify({ host, config: { durationS: o.duration, cpus: o.cpus, memory: o.memory }, elapsedS, success, totals }, null, 2) + '\n';
-    if (o.json === '-') process.stdout.write(json);
-    else writeFileSync(o.json, json);
-  }
-  if (interrupted) return 130;
-  return success ? 0 : 3;
+  session.writeJson({ host: session.host, config: { durationS: o.duration, cpus: o.cpus, memory: formatSize(o.memory) }, elapsedS, success, totals });
+  return session.finish({ broken: !success });
 }
 
 function add(totals: Totals, run: StrategyRun): void {

@@ -6,15 +6,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SingleBar } from 'cli-progress';
-import { decimal, flag, formatOptions, integer, nameList, option, parseOptions, readOptions, runCommand } from '../src/cli/option-table.ts';
-import { CpuPool } from '../src/coordinator/cpu-pool.ts';
-import { parseMunmapArgs, sizeArgument, type MunmapConfig } from '../src/coordinator/options.ts';
-import { lineChartSvg } from '../src/coordinator/plots.ts';
-import { hostInfo } from '../src/coordinator/report.ts';
-import { createMachine, runStrategy, runWalkersOnly, walkersAloneConfig, warmUpJit } from '../src/coordinator/run-strategy.ts';
-import { formatSize } from '../src/coordinator/sizes.ts';
+import { decimal, flag, formatOptions, integer, nameList, option, parseOptions, readOptions } from '../src/cli/option-table.ts';
+import { formatSize } from '../src/cli/sizes.ts';
+import { lineChartSvg } from '../src/report/plots.ts';
+import { RUN_OPTIONS, sizeArgument } from '../src/run/run-options.ts';
+import { runSpec, walkersAloneSpec, type RunSpec } from '../src/run/run-spec.ts';
+import { runStrategy, runWalkersOnly } from '../src/run/runs.ts';
+import { Session, runCommand } from '../src/run/session.ts';
 import { MAX_CPUS } from '../src/shared-memory/mm.ts';
-import { STRATEGY_NAMES } from '../src/strategies/index.ts';
+import { STRATEGY_NAMES, strategyByName } from '../src/strategies/index.ts';
 
 const COMMAND = 'npx tsx stress/sweep.ts';
 
@@ -23,7 +23,12 @@ const list = <T>(each: (text: string, flag: string) => T) => (text: string, flag
 const OPTIONS = {
   cpus: option({ value: 'LIST', default: '2,4,8,16,32,64,128', help: 'CPU counts', parse: list(integer(2, MAX_CPUS)) }),
   memory: option({ value: 'LIST', default: '1G', help: 'THP memory sizes', parse: list(sizeArgument) }),
-  workload: option({ value: 'LIST', default: 'qemu-guest', help: "walker mixes, ';'-separated (each as --workload takes it)", parse: (t: string) => t.split(';') }),
+  workload: option({
+    value: 'LIST',
+    default: 'qemu-guest',
+    help: "walker mixes, ';'-separated (each as --workload takes it)",
+    parse: (t: string, flag: string) => t.split(';').map((text) => ({ text, mix: RUN_OPTIONS.workload.parse(text, flag) })),
+  }),
   strategy: option({ value: 'LIST', default: 'ipi-broadcast,counter,percpu,rcu-free', help: `strategies, or all: ${STRATEGY_NAMES.join(', ')}`, parse: nameList(STRATEGY_NAMES, 'strategy') }),
   budget: option({ value: 'S', default: '5', help: 'per cell: stop after S seconds and estimate the rest', parse: decimal(0.01, 3600) }),
   'walkers-ms': option({ value: 'MS', default: '400', help: 'per CPU count and strategy: how long to measure walker throughput alone', parse: decimal(20, 60_000) }),
@@ -58,8 +63,9 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const o = parseOptions(OPTIONS, given);
-  const cellConfig = (cpus: number, memory: number, workload: string): MunmapConfig =>
-    parseMunmapArgs(['--cpus', String(cpus), '--memory', formatSize(memory), '--workload', workload, '--budget', String(o.budget)]) as MunmapConfig;
+  const session = new Session('sweep', { onInterrupt: 'stopping; the cells so far are written' });
+  const cellSpec = (cpus: number, memoryBytes: number, workload: (typeof o.workload)[number], strategy?: string): RunSpec =>
+    runSpec({ machine: { cpus, memoryBytes }, workload: { mix: workload.mix }, budgetMs: o.budget * 1000, strategy });
   const cellsPerCpu = o.memory.length * o.workload.length * o.strategy.length + o.strategy.length;
   const bar = process.stderr.isTTY && !o.quiet ? new SingleBar({ format: 'sweep [{bar}] {value}/{total} cells, {eta_formatted} left | {cell}', stream: process.stderr, hideCursor: true }) : undefined;
   bar?.start(o.cpus.length * cellsPerCpu, 0, { cell: 'starting' });
@@ -67,19 +73,17 @@ async function main(argv: readonly string[]): Promise<number> {
   const cells: SweepCell[] = [];
   const walkers: WalkerCell[] = [];
   for (const cpus of o.cpus) {
-    const biggest = cellConfig(cpus, Math.max(...o.memory), o.workload[0]);
-    const pool = await CpuPool.start(createMachine(biggest));
-    try {
-      await warmUpJit(pool, biggest);
+    await session.withCpus(cellSpec(cpus, Math.max(...o.memory), o.workload[0]), { warmUp: true }, async (pool) => {
       for (const memory of o.memory) {
         for (const workload of o.workload) {
           for (const [i, strategy] of o.strategy.entries()) {
-            bar?.update({ cell: `${cpus} CPUs, ${formatSize(memory)}, ${workload}, ${strategy}` });
-            const run = await runStrategy(pool, cellConfig(cpus, memory, workload), strategy, i);
+            if (session.interrupted) return;
+            bar?.update({ cell: `${cpus} CPUs, ${formatSize(memory)}, ${workload.text}, ${strategy}` });
+            const run = await runStrategy(pool, cellSpec(cpus, memory, workload, strategy), i);
             cells.push({
               cpus,
               memory: formatSize(memory),
-              workload,
+              workload: workload.text,
               strategy,
               munmapMs: run.munmapMs,
               estimated: run.estimated,
@@ -94,23 +98,24 @@ async function main(argv: readonly string[]): Promise<number> {
         }
       }
       for (const [i, strategy] of o.strategy.entries()) {
+        if (session.interrupted) return;
         bar?.update({ cell: `${cpus} CPUs, walkers alone, ${strategy}` });
         // As stress/walkers.ts measures it: the shortest walks, back to back.
-        const run = await runWalkersOnly(pool, walkersAloneConfig(cpus, 'find-pte', 0, formatSize(Math.min(...o.memory))), strategy, i, o['walkers-ms']);
+        const spec = { ...walkersAloneSpec(cpus, 'find-pte', 0, Math.min(...o.memory)), strategy: strategyByName(strategy) };
+        const run = await runWalkersOnly(pool, spec, i, o['walkers-ms']);
         walkers.push({ cpus, strategy, walksPerSecond: run.walksPerSecond });
         bar?.increment();
       }
-    } finally {
-      await pool.close();
-    }
+    });
   }
   bar?.stop();
 
   mkdirSync(o.out, { recursive: true });
-  const host = hostInfo();
-  writeFileSync(join(o.out, 'sweep.json'), JSON.stringify({ host, config: { ...o, memory: o.memory.map(formatSize) }, cells, walkers }, null, 2) + '\n');
+  const { host } = session;
+  const config = { ...o, memory: o.memory.map(formatSize), workload: o.workload.map((w) => w.text) };
+  writeFileSync(join(o.out, 'sweep.json'), JSON.stringify({ host, config, cells, walkers }, null, 2) + '\n');
   writeFileSync(join(o.out, 'sweep.md'), markdown(cells, walkers, o.cpus, host.cores));
-  const first = cells.filter((c) => c.memory === formatSize(o.memory[0]) && c.workload === o.workload[0]);
+  const first = cells.filter((c) => c.memory === formatSize(o.memory[0]) && c.workload === o.workload[0].text);
   const plots = {
     'munmap-ms.svg': { title: `munmap of ${formatSize(o.memory[0])} (ms, log scale; estimated beyond ${o.budget} s)`, rows: first, y: { field: 'munmapMs', title: 'munmap ms', log: true } },
     'ipis.svg': { title: `IPIs sent for ${formatSize(o.memory[0])} (log scale)`, rows: first.map((c) => ({ ...c, ipisSent: Math.max(1, c.ipisSent) })), y: { field: 'ipisSent', title: 'IPIs (min 1)', log: true } },
@@ -120,8 +125,8 @@ async function main(argv: readonly string[]): Promise<number> {
     const svg = await lineChartSvg({ ...plot, rows: plot.rows as unknown as { [field: string]: string | number }[], x: { field: 'cpus', title: 'emulated CPUs', log: true }, series: 'strategy' });
     writeFileSync(join(o.out, file), svg);
   }
-  process.stdout.write(`host: ${host.cores} cores ${host.arch}, Node ${host.node}\n\n${markdown(cells, walkers, o.cpus, host.cores)}\nwrote ${['sweep.json', 'sweep.md', ...Object.keys(plots)].map((f) => join(o.out, f)).join(', ')}\n`);
-  return cells.every((c) => c.invariantsHeld) ? 0 : 3;
+  session.say(`${session.hostLine}\n\n${markdown(cells, walkers, o.cpus, host.cores)}\nwrote ${['sweep.json', 'sweep.md', ...Object.keys(plots)].map((f) => join(o.out, f)).join(', ')}`);
+  return session.finish({ broken: !cells.every((c) => c.invariantsHeld) });
 }
 
 function markdown(cells: readonly SweepCell[], walkers: readonly WalkerCell[], cpuCounts: readonly number[], cores: number): string {

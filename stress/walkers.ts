@@ -2,14 +2,13 @@
 // so that the cost of one shared counter against per-CPU counters shows.
 //   npx tsx stress/walkers.ts [--cpus 1,2,4,8] [--strategy none,counter,percpu] [--json -]
 
-import { writeFileSync } from 'node:fs';
-import { decimal, formatOptions, integer, nameList, oneOf, option, parseOptions, readOptions, runCommand } from '../src/cli/option-table.ts';
-import { CpuPool } from '../src/coordinator/cpu-pool.ts';
-import { hostInfo } from '../src/coordinator/report.ts';
-import { createMachine, runWalkersOnly, walkersAloneConfig, warmUpJit, type WalkersOnlyRun } from '../src/coordinator/run-strategy.ts';
-import { WALKER_KIND_NAMES } from '../src/cpu-worker/walker-kinds.ts';
+import { decimal, formatOptions, integer, nameList, oneOf, option, parseOptions, readOptions } from '../src/cli/option-table.ts';
+import { WALKER_KIND_NAMES } from '../src/kernel/walker-kinds.ts';
+import { walkersAloneSpec } from '../src/run/run-spec.ts';
+import { runWalkersOnly, type WalkersOnlyRun } from '../src/run/runs.ts';
+import { Session, runCommand } from '../src/run/session.ts';
 import { MAX_CPUS } from '../src/shared-memory/mm.ts';
-import { STRATEGY_NAMES } from '../src/strategies/index.ts';
+import { FLOOR, STRATEGY_NAMES, strategyByName } from '../src/strategies/index.ts';
 
 const COMMAND = 'npx tsx stress/walkers.ts';
 
@@ -31,38 +30,32 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const o = parseOptions(OPTIONS, given);
-  const say = (line: string) => (o.json === '-' ? process.stderr : process.stdout).write(line + '\n');
-  const host = hostInfo();
-  say(`host: ${host.cores} cores ${host.arch} (${host.cpuModel}), Node ${host.node}`);
-  say(`walkers: ${o.kind}, ${o['hold-us']} us hold, busy 100%, ${o['duration-ms']} ms per cell (second half measured)\n`);
+  const session = new Session('walkers', { json: o.json });
+  session.say(session.hostLine);
+  session.say(`walkers: ${o.kind}, ${o['hold-us']} us hold, busy 100%, ${o['duration-ms']} ms per cell (second half measured)\n`);
 
   const results: WalkersOnlyRun[] = [];
   for (const cpus of o.cpus) {
-    const config = walkersAloneConfig(cpus, o.kind, o['hold-us']);
-    const pool = await CpuPool.start(createMachine(config));
-    try {
-      await warmUpJit(pool, config);
-      for (const [i, strategy] of o.strategy.entries()) results.push(await runWalkersOnly(pool, config, strategy, i, o['duration-ms']));
-    } finally {
-      await pool.close();
-    }
+    const spec = walkersAloneSpec(cpus, o.kind, o['hold-us']);
+    await session.withCpus(spec, { warmUp: true }, async (pool) => {
+      for (const [i, strategy] of o.strategy.entries()) {
+        if (!session.interrupted) results.push(await runWalkersOnly(pool, { ...spec, strategy: strategyByName(strategy) }, i, o['duration-ms']));
+      }
+    });
   }
 
-  say(formatScaling(results, o.cpus, o.strategy, host.cores));
-  if (o.json) {
-    const json = JSON.stringify({ host, config: { kind: o.kind, holdUs: o['hold-us'], durationMs: o['duration-ms'] }, results }, null, 2) + '\n';
-    if (o.json === '-') process.stdout.write(json);
-    else writeFileSync(o.json, json);
-  }
-  return 0;
+  session.say(formatScaling(results, o.cpus, o.strategy, session.host.cores));
+  session.writeJson({ host: session.host, config: { kind: o.kind, holdUs: o['hold-us'], durationMs: o['duration-ms'] }, results });
+  return session.finish({ broken: false });
 }
 
 /** Rows: strategies; columns: CPU counts; cells: walks/s, and the ratio to none's at that count. */
 function formatScaling(results: readonly WalkersOnlyRun[], cpuCounts: readonly number[], strategies: readonly string[], cores: number): string {
   const cell = (strategy: string, cpus: number) => {
-    const run = results.find((r) => r.strategy === strategy && r.cpus === cpus)!;
-    const none = results.find((r) => r.strategy === 'none' && r.cpus === cpus);
-    const ratio = none && strategy !== 'none' ? ` (${(run.walksPerSecond / none.walksPerSecond).toFixed(2)}x)` : '';
+    const run = results.find((r) => r.strategy === strategy && r.cpus === cpus);
+    if (!run) return '-'; // interrupted before it
+    const none = results.find((r) => r.strategy === FLOOR.name && r.cpus === cpus);
+    const ratio = none && strategy !== FLOOR.name ? ` (${(run.walksPerSecond / none.walksPerSecond).toFixed(2)}x)` : '';
     return `${(run.walksPerSecond / 1e6).toFixed(2)}M${ratio}`;
   };
   const header = ['walks/s', ...cpuCounts.map((c) => `${c} CPU${c > 1 ? 's' : ''}${c > cores ? ` (${(c / cores).toFixed(0)}x over)` : ''}`)];

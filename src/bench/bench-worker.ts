@@ -4,9 +4,9 @@
 import { parentPort } from 'node:worker_threads';
 import { expose } from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
-import { EmulatedCpu } from '../cpu-worker/cpu.ts';
+import { EmulatedCpu } from '../kernel/cpu.ts';
 import { SharedMachine, type SharedMachineBuffers } from '../shared-memory/shared-machine.ts';
-import { none } from '../strategies/none.ts';
+
 import { BenchWords } from './bench-words.ts';
 
 const api = {
@@ -36,7 +36,7 @@ const api = {
   /** Emulator: a CPU taking IPIs, busy (polling interrupt points) or halted, until told to stop. */
   emulatedTarget(buffers: SharedMachineBuffers, id: number, halted: boolean, stop: SharedArrayBuffer): void {
     const cpu = new EmulatedCpu(new SharedMachine(buffers), id);
-    cpu.beginRun(none);
+    cpu.beginRun(false);
     const stopWord = new Int32Array(stop);
     while (Atomics.load(stopWord, 0) === 0) {
       if (halted) cpu.cpu_idle(performance.now() + 5);

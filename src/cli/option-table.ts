@@ -104,6 +104,16 @@ export function parseOptions<Table extends OptionTable>(
   return values as OptionValues<Table>;
 }
 
+/** Only the options given, parsed; the others undefined, their defaults left to the caller. */
+export function parseGiven<Table extends OptionTable>(table: Table, given: { readonly [name: string]: string | undefined }): Partial<OptionValues<Table>> {
+  const values: { [name: string]: unknown } = {};
+  for (const [name, spec] of Object.entries(table)) {
+    const text = given[name];
+    if (text !== undefined) values[name] = spec.parse(text, `--${name}`);
+  }
+  return values as Partial<OptionValues<Table>>;
+}
+
 export function formatOptions(table: OptionTable): string {
   const rows = Object.entries(table).map(([name, spec]) => {
     const flag = `  --${name}${spec.value === '' ? '' : ` ${spec.value}`}`;
@@ -112,18 +122,4 @@ export function formatOptions(table: OptionTable): string {
     return `${(flag + '  ').padEnd(22)}${spec.help}${dflt}`;
   });
   return [...rows, `${'  --help'.padEnd(22)}show this help`].join('\n');
-}
-
-/**
- * Run a command's main and set the exit status: bad usage is one line naming the bad value and
- * a pointer to --help, with status 2 and no stack trace.
- */
-export async function runCommand(name: string, command: string, main: (argv: readonly string[]) => Promise<number>): Promise<void> {
-  try {
-    process.exitCode = await main(process.argv.slice(2));
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`${name}: ${error.message}\nTry '${command} --help'.\n`);
-    process.exitCode = 2;
-  }
 }

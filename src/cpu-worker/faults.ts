@@ -6,7 +6,7 @@
 //   slow       the CPU's thread is descheduled for long stretches, wherever it happens to be.
 
 import { mmWord } from '../shared-memory/mm.ts';
-import type { EmulatedCpu } from './cpu.ts';
+import type { EmulatedCpu } from '../kernel/cpu.ts';
 
 export const FAULT_KINDS = ['stuck-irq', 'crash', 'slow'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];

@@ -1,15 +1,17 @@
 // What an emulated CPU does during one run: the unmapper CPU (the qemu thread calling munmap)
-// or a walker CPU (a vCPU whose guest keeps faulting, pinning, sampling: lockless walks).
+// or a walker CPU (a vCPU whose guest keeps faulting, pinning, sampling: lockless walks). The
+// strategy is resolved here, once, where the worker starts its run; below this file the kernel
+// only sees the PgtblSync hooks.
 
-import { CpuPhase, sumStat } from '../shared-memory/cpu-block.ts';
-import { mmWord } from '../shared-memory/mm.ts';
+import { CpuPhase, cpuStatValues, type CpuStatValues } from '../shared-memory/cpu-block.ts';
+import { RunPhase, advanceRunPhase, mmWord } from '../shared-memory/mm.ts';
 import { strategyByName } from '../strategies/index.ts';
-import type { PgtblSyncStrategy } from '../strategies/strategy.ts';
-import type { EmulatedCpu } from './cpu.ts';
-import { LocklessWalker, type UseAfterFree } from './lockless-walk.ts';
-import { run_pmd_range, type MunmapResult, type PmdOp } from './pmd-ops.ts';
+import type { EmulatedCpu } from '../kernel/cpu.ts';
+import { LocklessWalker, type UseAfterFree } from '../kernel/lockless-walk.ts';
+import type { PgtblSync } from '../kernel/pgtbl-sync.ts';
+import { run_pmd_range, type MunmapResult, type PmdOp } from '../kernel/pmd-ops.ts';
+import type { KindShare } from '../kernel/walker-kinds.ts';
 import { FaultInjector, type FaultKind } from './faults.ts';
-import type { KindShare } from './walker-kinds.ts';
 import { cpuSeed, mulberry32 } from './prng.ts';
 
 export interface Workload {
@@ -47,29 +49,39 @@ export interface CpuRunPlan {
   readonly fault?: FaultKind;
   /** The unmapper stops after this long; the coordinator estimates the rest. */
   readonly budgetMs?: number;
-  /** How long walkers run before the unmapper starts. */
+  /** How long walkers run before the unmapper starts; its second half is RunPhase.MEASURE. */
   readonly warmupMs: number;
 }
 
+/** Walks a walker did in one phase of the run, and how long it was in that phase. */
+export interface PhaseWalks {
+  readonly walks: number;
+  readonly ms: number;
+}
+
+/** Everything one CPU tells the coordinator at the end of a run: the one channel for results. */
 export interface CpuRunReport {
   readonly cpu: number;
+  /** Its statistics, final now that it has stopped. */
+  readonly stats: CpuStatValues;
   readonly violations: readonly UseAfterFree[];
-  /** Walks of each kind (walkers only). */
-  readonly walksByKind?: { readonly [kind: string]: number };
-  /** Sampled walk latencies in microseconds (walkers only). */
-  readonly walkLatencyUs?: Float64Array;
-  readonly gupBackoffs?: number;
-  /** The share of its time the walker was out of idle, as measured (walkers only). */
-  readonly busyShare?: number;
-  /** The unmapper's measurements; absent on walkers. */
+  /** What a walker CPU measured of itself; absent on the others. */
+  readonly walker?: WalkerReport;
+  /** The unmapper's measurements; absent on the others. */
   readonly munmap?: MunmapResult;
-  /** Walks completed on all CPUs while munmap ran (unmapper only). */
-  readonly walksDuringMunmap?: number;
-  /**
-   * Walks per second on all CPUs over the second half of the warm-up, when the walkers run
-   * undisturbed and the JIT has settled: the strategy's cost to walkers alone (unmapper only).
-   */
-  readonly walksPerSecondSteady?: number;
+}
+
+export interface WalkerReport {
+  /** Walks of each kind. */
+  readonly byKind: { readonly [kind: string]: number };
+  /** Sampled walk latencies in microseconds. */
+  readonly latencyUs: Float64Array;
+  readonly gupBackoffs: number;
+  /** The share of its time the walker was out of idle, as measured. */
+  readonly busyShare: number;
+  /** Undisturbed (RunPhase.MEASURE), and while CPU 0 changed the PMDs (RunPhase.OPERATE). */
+  readonly measure: PhaseWalks;
+  readonly operate: PhaseWalks;
 }
 
 /** CPUs outside the mm wake this often to see whether the run is over. */
@@ -77,62 +89,50 @@ const OUTSIDER_WAKE_MS = 1;
 
 export function runCpu(cpu: EmulatedCpu, plan: CpuRunPlan): CpuRunReport {
   const strategy = strategyByName(plan.strategy);
-  cpu.beginRun(strategy);
+  cpu.beginRun(strategy.freeing === 'rcu');
   Atomics.add(cpu.mm, mmWord.cpusRunning, 1);
+  let report: Omit<CpuRunReport, 'stats'>;
   try {
-    if (plan.role === 'unmapper') return runUnmapper(cpu, strategy, plan);
-    if (plan.role === 'outsider') {
+    if (plan.role === 'unmapper') {
+      report = { cpu: cpu.id, violations: [], munmap: runUnmapper(cpu, strategy, plan) };
+    } else if (plan.role === 'outsider') {
       while (!cpu.stopping) cpu.cpu_idle(performance.now() + OUTSIDER_WAKE_MS);
-      return { cpu: cpu.id, violations: [] };
+      report = { cpu: cpu.id, violations: [] };
+    } else {
+      report = runWalker(cpu, strategy, plan);
     }
-    const random = mulberry32(cpuSeed(plan.seed, cpu.id, plan.run));
-    const fault = plan.fault ? new FaultInjector(cpu, plan.fault) : undefined;
-    const walker = new LocklessWalker(cpu, strategy, plan.workload.mix, plan.workload.holdUs, random, fault);
-    const busyShare = runWalker(cpu, walker, plan, random);
-    return {
-      cpu: cpu.id,
-      violations: walker.violations,
-      busyShare,
-      walksByKind: walker.walksByKind,
-      walkLatencyUs: walker.latencyUs.slice(0, walker.latencySamples),
-      gupBackoffs: walker.gupBackoffs,
-    };
   } finally {
     cpu.interruptPoint();
     cpu.setPhase(CpuPhase.DONE);
   }
+  return { ...report, stats: cpuStatValues(cpu.stats, cpu.id) };
 }
 
-function runUnmapper(cpu: EmulatedCpu, strategy: PgtblSyncStrategy, plan: CpuRunPlan): CpuRunReport {
+function runUnmapper(cpu: EmulatedCpu, sync: PgtblSync, plan: CpuRunPlan): MunmapResult {
   // Let every walker start, then warm up, halted like a qemu thread waiting for work. An
   // abort meanwhile falls through: run_pmd_range() sees it before its first PMD.
   while (Atomics.load(cpu.mm, mmWord.cpusRunning) < cpu.machine.cpus && !cpu.aborted) {
     cpu.cpu_idle(performance.now() + 0.1);
   }
   if (!cpu.aborted) cpu.cpu_idle(performance.now() + plan.warmupMs / 2);
-  const steadyFrom = performance.now();
-  const walksAtSteady = totalWalks(cpu);
+  advanceRunPhase(cpu.mm, RunPhase.MEASURE);
   if (!cpu.aborted) cpu.cpu_idle(performance.now() + plan.warmupMs / 2);
-  const walksBefore = totalWalks(cpu);
-  const steadyMs = performance.now() - steadyFrom;
-  const munmap = run_pmd_range(cpu, strategy, plan.op, plan.firstHpn, plan.hugePages, plan.budgetMs);
-  return {
-    cpu: cpu.id,
-    violations: [],
-    munmap,
-    walksDuringMunmap: totalWalks(cpu) - walksBefore,
-    walksPerSecondSteady: steadyMs > 0 ? ((walksBefore - walksAtSteady) * 1000) / steadyMs : 0,
-  };
+  advanceRunPhase(cpu.mm, RunPhase.OPERATE);
+  return run_pmd_range(cpu, sync, plan.op, plan.firstHpn, plan.hugePages, plan.budgetMs);
 }
 
-/** Walk in busy/idle cycles until the run stops; returns the share of the time spent busy. */
-function runWalker(cpu: EmulatedCpu, walker: LocklessWalker, plan: CpuRunPlan, random: () => number): number {
-  const { walkRate, busy, dutyMs } = plan.workload;
-  const gapMs = walkRate > 0 ? 1000 / walkRate : 0;
+/** Walk in busy/idle cycles until the run stops, noting the walks of each phase. */
+function runWalker(cpu: EmulatedCpu, sync: PgtblSync, plan: CpuRunPlan): Omit<CpuRunReport, 'stats'> {
+  const { walkRate, busy, dutyMs, mix, holdUs } = plan.workload;
+  const random = mulberry32(cpuSeed(plan.seed, cpu.id, plan.run));
+  const fault = plan.fault ? new FaultInjector(cpu, plan.fault) : undefined;
+  const walker = new LocklessWalker(cpu, sync, mix, holdUs, random, fault && (() => fault.inWalk()));
   const nextTarget = walkTargets(cpu, plan, random);
+  const phases = new PhaseLog(cpu);
+  const gapMs = walkRate > 0 ? 1000 / walkRate : 0;
   const start = performance.now();
   let busyMs = 0;
-  while (!cpu.stopping) {
+  while (phases.note() !== RunPhase.STOP) {
     const cycleStart = performance.now();
     const busyUntil = cycleStart + dutyMs * busy;
     let nextWalk = cycleStart;
@@ -144,12 +144,47 @@ function runWalker(cpu: EmulatedCpu, walker: LocklessWalker, plan: CpuRunPlan, r
         // The work between walks ends with the busy share: a longer gap must not stretch it.
         workUntil(cpu, Math.min(nextWalk, busyUntil));
       }
-    } while (performance.now() < busyUntil && !cpu.stopping);
+    } while (performance.now() < busyUntil && phases.note() !== RunPhase.STOP);
     busyMs += performance.now() - cycleStart;
     if (busy < 1) cpu.cpu_idle(cycleStart + dutyMs);
   }
   const elapsedMs = performance.now() - start;
-  return elapsedMs > 0 ? Math.min(1, busyMs / elapsedMs) : 0;
+  return {
+    cpu: cpu.id,
+    violations: walker.violations,
+    walker: {
+      byKind: walker.walksByKind,
+      latencyUs: walker.latencyUs.slice(0, walker.latencySamples),
+      gupBackoffs: walker.gupBackoffs,
+      busyShare: elapsedMs > 0 ? Math.min(1, busyMs / elapsedMs) : 0,
+      measure: phases.walks[RunPhase.MEASURE],
+      operate: phases.walks[RunPhase.OPERATE],
+    },
+  };
+}
+
+/** A walker's own record of the run's phases: when it saw each begin, and its walks in each. */
+class PhaseLog {
+  readonly walks: PhaseWalks[] = Object.values(RunPhase).map(() => ({ walks: 0, ms: 0 }));
+  private phase: RunPhase;
+  private since = performance.now();
+  private walksSince: number;
+
+  constructor(private readonly cpu: EmulatedCpu) {
+    this.phase = cpu.runPhase;
+    this.walksSince = cpu.stat('walks');
+  }
+
+  /** The phase now; on a change, the phase that ended is written down. */
+  note(): RunPhase {
+    const phase = this.cpu.runPhase;
+    if (phase !== this.phase) {
+      const [now, walks] = [performance.now(), this.cpu.stat('walks')];
+      this.walks[this.phase] = { walks: walks - this.walksSince, ms: now - this.since };
+      [this.phase, this.since, this.walksSince] = [phase, now, walks];
+    }
+    return phase;
+  }
 }
 
 /**
@@ -170,6 +205,3 @@ function walkTargets(cpu: EmulatedCpu, plan: CpuRunPlan, random: () => number): 
 function workUntil(cpu: EmulatedCpu, untilMs: number): void {
   while (performance.now() < untilMs) cpu.interruptPoint();
 }
-
-/** Walks done by every CPU so far. */
-const totalWalks = (cpu: EmulatedCpu): number => sumStat(cpu.stats, cpu.machine.cpus, 'walks');

@@ -6,7 +6,7 @@ import { parentPort } from 'node:worker_threads';
 import { expose, transfer } from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { SharedMachine, type SharedMachineBuffers } from '../shared-memory/shared-machine.ts';
-import { EmulatedCpu } from './cpu.ts';
+import { EmulatedCpu } from '../kernel/cpu.ts';
 import { runCpu, type CpuRunPlan, type CpuRunReport } from './run.ts';
 
 let cpu: EmulatedCpu | undefined;
@@ -21,7 +21,7 @@ const api = {
     const report = runCpu(cpu, plan);
     // Sample arrays can be megabytes: move them, do not copy them.
     const buffers = report.munmap ? [report.munmap.serializeUs.buffer, report.munmap.ipisByPmd.buffer] : [];
-    if (report.walkLatencyUs) buffers.push(report.walkLatencyUs.buffer);
+    if (report.walker) buffers.push(report.walker.latencyUs.buffer);
     return transfer(report, buffers);
   },
 };

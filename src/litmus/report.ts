@@ -2,7 +2,7 @@
 // each outcome judged against sequential consistency, then the Observation line and what it
 // means on this host.
 
-import type { HostInfo } from '../coordinator/report.ts';
+import type { HostInfo } from '../report/host.ts';
 import type { LitmusResult } from './run-litmus.ts';
 import { shapeByName } from './shapes.ts';
 

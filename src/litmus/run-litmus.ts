@@ -1,6 +1,6 @@
 // Running one litmus test in one variant on worker threads, and what it found.
 
-import { spawnWorker, type SpawnedWorker } from '../coordinator/spawn-worker.ts';
+import { spawnWorker, type SpawnedWorker } from '../run/spawn-worker.ts';
 import { Barrier } from './barrier.ts';
 import { instanceLayout, threadRegisters, type Variant } from './compile.ts';
 import type { LitmusJob, LitmusWorkerApi } from './litmus-worker.ts';

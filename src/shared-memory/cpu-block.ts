@@ -63,12 +63,16 @@ export const CpuStats = paddedRecord(
 export const cpuWord = (cpu: number, field: keyof typeof CpuWords.offset): number =>
   cpu * CpuWords.stride + CpuWords.offset[field];
 
-export const cpuStat = (cpu: number, field: keyof typeof CpuStats.offset): number =>
+export const cpuStat = (cpu: number, field: CpuStat): number =>
   cpu * CpuStats.stride + CpuStats.offset[field];
 
-/** One statistic summed over CPUs [0, cpus): each CPU writes its own, so the sum is a snapshot. */
-export function sumStat(stats: Float64Array, cpus: number, field: keyof typeof CpuStats.offset): number {
-  let sum = 0;
-  for (let cpu = 0; cpu < cpus; cpu++) sum += stats[cpuStat(cpu, field)];
-  return sum;
+export type CpuStat = keyof typeof CpuStats.offset;
+/** One CPU's statistics by name, as it reports them at the end of a run. */
+export type CpuStatValues = { readonly [field in CpuStat]: number };
+
+export const CPU_STATS = Object.keys(CpuStats.offset) as CpuStat[];
+
+/** CPU `cpu`'s statistics as they stand: only it writes them, so at its end they are final. */
+export function cpuStatValues(stats: Float64Array, cpu: number): CpuStatValues {
+  return Object.fromEntries(CPU_STATS.map((field) => [field, stats[cpuStat(cpu, field)]])) as CpuStatValues;
 }

@@ -14,7 +14,7 @@ export const MmWords = lineGroupedRecord(
     ['locklessPgtblWalkCount'],
     // Written by the unmapper only: the huge-page number it will clear next.
     ['unmapCursor'],
-    // Written by the coordinator: see RunPhase.
+    // Written by the coordinator, and by CPU 0 as its warm-up ends: see RunPhase.
     ['runPhase', 'abort'],
     // Bumped once by each CPU when its run loop has started.
     ['cpusRunning'],
@@ -25,7 +25,28 @@ export const MmWords = lineGroupedRecord(
   INT32_WORDS_PER_LINE,
 );
 
-export const RunPhase = { SETUP: 0, STOP: 1 } as const;
+/**
+ * The phases of one run, in order. Every walker counts its own walks per phase, so walker
+ * throughput is measured one way only: by the walkers, over the phase each was in.
+ *   WARMUP   walkers walk, nothing is measured (their JIT settles)
+ *   MEASURE  walkers walk undisturbed: what the strategy costs them alone
+ *   OPERATE  CPU 0 changes the PMDs (munmap, split, collapse)
+ *   STOP     every CPU returns its report
+ */
+export const RunPhase = { WARMUP: 0, MEASURE: 1, OPERATE: 2, STOP: 3 } as const;
+export type RunPhase = (typeof RunPhase)[keyof typeof RunPhase];
+
+/**
+ * Move the run on to `phase`, unless it is there or further already: CPU 0 ending its warm-up
+ * must never undo the coordinator's STOP, which may come at any moment (an abort, Ctrl-C).
+ */
+export function advanceRunPhase(mm: Int32Array, phase: RunPhase): void {
+  for (let now = Atomics.load(mm, MmWords.offset.runPhase); now < phase; ) {
+    const seen = Atomics.compareExchange(mm, MmWords.offset.runPhase, now, phase);
+    if (seen === now) return;
+    now = seen;
+  }
+}
 
 const MASK_WORDS = MAX_CPUS / 32;
 /** mm_cpumask(mm): one bit per CPU that has run the mm, after the fields above. */

@@ -11,12 +11,15 @@ import { INT32_WORDS_PER_LINE, lineGroupedRecord } from './layout.ts';
 import { poison, revive } from './lifetime-word.ts';
 import {
   PTRS_PER_TABLE,
+  SUBPAGES,
   entry_pfn,
+  pfn_pte,
   pgd_index,
   pmd_is_leaf,
   pmd_present,
   pud_index,
   pmd_index,
+  subpage_pfn,
   table_entry,
   MAX_PFN,
 } from './pgtable-entry.ts';
@@ -24,23 +27,33 @@ import {
 const Header = lineGroupedRecord([['nextUnusedPage', 'freeListHead', 'pagesInUse', 'capacity']], INT32_WORDS_PER_LINE);
 
 const HEADER_PAGE = 0;
+/** Pages that hold no table: the header. */
+const HEADER_PAGES = 1;
 export const PGD_PAGE = 1;
 const FIRST_ALLOCATABLE_PAGE = 2;
 const NO_PAGE = 0;
 
 export class ArenaFullError extends Error {}
 
+/** The index in PageTableArena.entries of entry `index` of arena page `page`. */
+export const tableSlot = (page: number, index: number): number => page * PTRS_PER_TABLE + index;
+
 export class PageTableArena {
-  /** Every entry of every page: entry `i` of page `p` is `entries[p * PTRS_PER_TABLE + i]`. */
+  /** Every entry of every page: entry `i` of page `p` is `entries[tableSlot(p, i)]`. */
   readonly entries: Int32Array;
   /** One lifetime word per page. */
   readonly lives: Int32Array;
 
-  /** Table pages needed to map `hugePages` consecutive THPs from huge-page number 0, plus spares (PTE pages). */
+  /** Arena pages needed to map `hugePages` consecutive THPs from huge-page number 0, plus spares (PTE pages). */
   static pagesToMap(hugePages: number, sparePages = 0): number {
+    return HEADER_PAGES + PageTableArena.tablePagesMapping(hugePages) + sparePages;
+  }
+
+  /** Table pages in use (pagesInUse) once `hugePages` THPs from number 0 are mapped: PGD, PUDs, PMDs. */
+  static tablePagesMapping(hugePages: number): number {
     const pmdPages = Math.ceil(hugePages / PTRS_PER_TABLE);
     const pudPages = Math.ceil(pmdPages / PTRS_PER_TABLE);
-    return FIRST_ALLOCATABLE_PAGE + pudPages + pmdPages + sparePages;
+    return 1 + pudPages + pmdPages;
   }
 
   static create(pages: number): PageTableArena {
@@ -77,13 +90,13 @@ export class PageTableArena {
   allocPage(): number {
     let page = this.readHeader(Header.offset.freeListHead);
     if (page !== NO_PAGE) {
-      this.header(Header.offset.freeListHead, this.entries[page * PTRS_PER_TABLE]);
+      this.header(Header.offset.freeListHead, this.entries[tableSlot(page, 0)]);
     } else {
       page = this.readHeader(Header.offset.nextUnusedPage);
       if (page >= this.capacity) throw new ArenaFullError(`page-table arena full (${this.capacity} pages)`);
       this.header(Header.offset.nextUnusedPage, page + 1);
     }
-    this.entries.fill(0, page * PTRS_PER_TABLE, (page + 1) * PTRS_PER_TABLE);
+    this.entries.fill(0, tableSlot(page, 0), tableSlot(page + 1, 0));
     this.header(Header.offset.pagesInUse, this.readHeader(Header.offset.pagesInUse) + 1);
     revive(this.lives, page);
     return page;
@@ -93,8 +106,8 @@ export class PageTableArena {
   freePage(page: number): boolean {
     if (page < FIRST_ALLOCATABLE_PAGE || page >= this.capacity) throw new RangeError(`free of arena page ${page}`);
     if (!poison(this.lives, page)) return false;
-    this.entries.fill(0, page * PTRS_PER_TABLE, (page + 1) * PTRS_PER_TABLE);
-    this.entries[page * PTRS_PER_TABLE] = this.readHeader(Header.offset.freeListHead);
+    this.entries.fill(0, tableSlot(page, 0), tableSlot(page + 1, 0));
+    this.entries[tableSlot(page, 0)] = this.readHeader(Header.offset.freeListHead);
     this.header(Header.offset.freeListHead, page);
     this.header(Header.offset.pagesInUse, this.readHeader(Header.offset.pagesInUse) - 1);
     return true;
@@ -106,22 +119,32 @@ export class PageTableArena {
    */
   pmdSlot(hpn: number): number {
     const e = this.entries;
-    const pgd = e[PGD_PAGE * PTRS_PER_TABLE + pgd_index(hpn)];
+    const pgd = e[tableSlot(PGD_PAGE, pgd_index(hpn))];
     if (!pmd_present(pgd) || pmd_is_leaf(pgd)) return -1;
-    const pud = e[entry_pfn(pgd) * PTRS_PER_TABLE + pud_index(hpn)];
+    const pud = e[tableSlot(entry_pfn(pgd), pud_index(hpn))];
     if (!pmd_present(pud) || pmd_is_leaf(pud)) return -1;
-    return entry_pfn(pud) * PTRS_PER_TABLE + pmd_index(hpn);
+    return tableSlot(entry_pfn(pud), pmd_index(hpn));
+  }
+
+  /** Fill PTE page `page` with the small pages of huge frame `frame`, in order (not yet published). */
+  fillPtes(page: number, frame: number): void {
+    for (let i = 0; i < SUBPAGES; i++) this.entries[tableSlot(page, i)] = pfn_pte(subpage_pfn(frame, i));
+  }
+
+  /** The ptes of PTE page `page`, as a view. */
+  ptes(page: number): Int32Array {
+    return this.entries.subarray(tableSlot(page, 0), tableSlot(page, SUBPAGES));
   }
 
   /** Like pmdSlot(), but allocates the missing PUD and PMD pages: pud_alloc(), pmd_alloc(). */
   pmdSlotAlloc(hpn: number): number {
     const pudPage = this.childPage(PGD_PAGE, pgd_index(hpn));
     const pmdPage = this.childPage(pudPage, pud_index(hpn));
-    return pmdPage * PTRS_PER_TABLE + pmd_index(hpn);
+    return tableSlot(pmdPage, pmd_index(hpn));
   }
 
   private childPage(page: number, index: number): number {
-    const slot = page * PTRS_PER_TABLE + index;
+    const slot = tableSlot(page, index);
     // Publish the zeroed page with a sequentially consistent store (smp_wmb() in
     // pmd_populate()): pairs with the walker's dependent plain loads through this entry.
     if (this.entries[slot] === 0) Atomics.store(this.entries, slot, table_entry(this.allocPage()));
@@ -129,10 +152,10 @@ export class PageTableArena {
   }
 
   private readHeader(word: number): number {
-    return this.entries[HEADER_PAGE * PTRS_PER_TABLE + word];
+    return this.entries[tableSlot(HEADER_PAGE, word)];
   }
 
   private header(word: number, value: number): void {
-    this.entries[HEADER_PAGE * PTRS_PER_TABLE + word] = value;
+    this.entries[tableSlot(HEADER_PAGE, word)] = value;
   }
 }

@@ -4,13 +4,15 @@
 // Unsafe on purpose: its drift and use-after-frees are the demonstrated bug.
 // Models the series' counter without atomic_inc()/atomic_dec() (a teaching variant).
 
-import { smp_call_function_many } from '../cpu-worker/ipi.ts';
+import { smp_call_function_many } from '../kernel/ipi.ts';
 import { mmWord } from '../shared-memory/mm.ts';
-import type { PgtblSyncStrategy } from './strategy.ts';
+import { Expect, type PgtblSyncStrategy } from './strategy.ts';
 
 export const counterNonatomic: PgtblSyncStrategy = {
   name: 'counter-nonatomic',
-  safe: false,
+  // Lost updates drift the count; where it reads 0 with walks in flight, a page is freed under them.
+  expect: { useAfterFree: Expect.INTERESTING, counterDrift: Expect.INTERESTING },
+  freeing: 'immediate',
   models: 'the series with count++/count-- instead of atomics: lost updates',
 
   start_lockless_pgtbl_walk(cpu) {

@@ -10,10 +10,10 @@
 // split into one word per CPU, each written only by its own CPU with a plain store: an increment
 // that is never lost and never fenced, as on powerpc. running_lockless_pgtbl_walk() sums them.
 
-import { smp_call_function_many } from '../cpu-worker/ipi.ts';
-import type { EmulatedCpu } from '../cpu-worker/cpu.ts';
+import { smp_call_function_many } from '../kernel/ipi.ts';
+import type { EmulatedCpu } from '../kernel/cpu.ts';
 import { cpuWord } from '../shared-memory/cpu-block.ts';
-import type { PgtblSyncStrategy } from './strategy.ts';
+import { Expect, type PgtblSyncStrategy } from './strategy.ts';
 
 /** running_lockless_pgtbl_walk(mm), with plain loads: it may not see a store still buffered. */
 function running_lockless_pgtbl_walk(cpu: EmulatedCpu): number {
@@ -24,7 +24,9 @@ function running_lockless_pgtbl_walk(cpu: EmulatedCpu): number {
 
 export const counterRacy: PgtblSyncStrategy = {
   name: 'counter-racy',
-  safe: false,
+  // Store buffering lets the unmapper miss a walker; each CPU's own count never loses an update.
+  expect: { useAfterFree: Expect.INTERESTING, counterDrift: Expect.FORBIDDEN },
+  freeing: 'immediate',
   models: 'Bras series v1-v3: walk counter with no barriers (powerpc atomic_inc())',
 
   start_lockless_pgtbl_walk(cpu) {

@@ -3,13 +3,14 @@
 // when the count is zero.
 // Models arch/powerpc/mm/book3s64/pgtable.c of the series, v5: start/end/running_lockless_pgtbl_walk().
 
-import { smp_call_function_many } from '../cpu-worker/ipi.ts';
+import { smp_call_function_many } from '../kernel/ipi.ts';
 import { mmWord } from '../shared-memory/mm.ts';
-import type { PgtblSyncStrategy } from './strategy.ts';
+import { SAFE, type PgtblSyncStrategy } from './strategy.ts';
 
 export const counter: PgtblSyncStrategy = {
   name: 'counter',
-  safe: true,
+  expect: SAFE,
+  freeing: 'immediate',
   models: 'Bras series v5: mm counter + smp_mb(), IPI only if a walk is in flight',
 
   start_lockless_pgtbl_walk(cpu) {

@@ -11,12 +11,15 @@ import { rcuFree } from './rcu-free.ts';
 import { syncOne } from './sync-one.ts';
 import type { PgtblSyncStrategy } from './strategy.ts';
 
-export type { PgtblSyncStrategy } from './strategy.ts';
+export { Expect, isSafe, type Expectations, type Outcome, type PgtblSyncStrategy } from './strategy.ts';
 
 /** In the order a table reads best: the floor, the historical answers, the bugs. */
 export const STRATEGIES: readonly PgtblSyncStrategy[] = [none, ipiBroadcast, syncOne, counter, percpu, rcuFree, counterRacy, counterNonatomic];
 
 export const STRATEGY_NAMES: readonly string[] = STRATEGIES.map((s) => s.name);
+
+/** The floor every other strategy's munmap time and walker cost is compared against. */
+export const FLOOR: PgtblSyncStrategy = none;
 
 export function strategyByName(name: string): PgtblSyncStrategy {
   const strategy = STRATEGIES.find((s) => s.name === name);

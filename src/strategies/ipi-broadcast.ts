@@ -2,12 +2,13 @@
 // clear sends a synchronous IPI to every CPU of the mm.
 // Models arch/powerpc/mm/book3s64/pgtable.c: serialize_against_pte_lookup().
 
-import { smp_call_function_many } from '../cpu-worker/ipi.ts';
-import type { PgtblSyncStrategy } from './strategy.ts';
+import { smp_call_function_many } from '../kernel/ipi.ts';
+import { SAFE, type PgtblSyncStrategy } from './strategy.ts';
 
 export const ipiBroadcast: PgtblSyncStrategy = {
   name: 'ipi-broadcast',
-  safe: true,
+  expect: SAFE,
+  freeing: 'immediate',
   models: 'Linux < 5.8: IPI to mm_cpumask on every PMD clear',
 
   start_lockless_pgtbl_walk() {},

@@ -3,10 +3,10 @@
 // barrier, interrupts only the CPUs whose count is non-zero.
 // Models arch/powerpc/mm/book3s64/pgtable.c of the series, v6, and mm/mmu_gather.c of the 2025 series.
 
-import type { EmulatedCpu } from '../cpu-worker/cpu.ts';
-import { smp_call_function_many } from '../cpu-worker/ipi.ts';
+import type { EmulatedCpu } from '../kernel/cpu.ts';
+import { smp_call_function_many } from '../kernel/ipi.ts';
 import { cpuWord } from '../shared-memory/cpu-block.ts';
-import type { PgtblSyncStrategy } from './strategy.ts';
+import { SAFE, type PgtblSyncStrategy } from './strategy.ts';
 
 /** The CPUs of the mm with a walk in flight, read after the barrier: the IPI mask. */
 function cpus_in_lockless_walk(cpu: EmulatedCpu): number[] {
@@ -17,7 +17,8 @@ function cpus_in_lockless_walk(cpu: EmulatedCpu): number[] {
 
 export const percpu: PgtblSyncStrategy = {
   name: 'percpu',
-  safe: true,
+  expect: SAFE,
+  freeing: 'immediate',
   models: 'Bras series v6 / Yang 2025: per-CPU count, IPI only CPUs walking',
 
   start_lockless_pgtbl_walk(cpu) {

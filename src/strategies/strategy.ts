@@ -1,35 +1,45 @@
-// What every answer to "how does the unmapper know no walker still uses the old PMD?" provides:
-// its walker side and its unmapper side, in the kernel's names. One file per strategy; the
-// registry in index.ts lists them.
+// One answer to "how does the unmapper know no walker still uses the old PMD?": its walker side
+// and its unmapper side (the kernel's PgtblSync hooks), what it models, and, as jcstress declares
+// outcomes next to its actors, what each outcome a run can show means for it. The verdicts, the
+// exit status and the findings are computed from that declaration, never from names.
+// One file per strategy; the registry in index.ts lists them.
 
-import type { EmulatedCpu } from '../cpu-worker/cpu.ts';
+import type { PgtblSync } from '../kernel/pgtbl-sync.ts';
 
-export interface PgtblSyncStrategy {
+/** What an outcome means for a strategy, in jcstress's words. */
+export const Expect = {
+  /** Must never happen: a run that shows it is BROKEN (exit status 3). */
+  FORBIDDEN: 'forbidden',
+  /** May happen and means nothing for this strategy, which does not claim to prevent it. */
+  ACCEPTABLE: 'acceptable',
+  /** The result this strategy exists to show: a run that shows it has demonstrated the bug. */
+  INTERESTING: 'interesting',
+} as const;
+export type Expect = (typeof Expect)[keyof typeof Expect];
+
+/**
+ * The outcomes of a run that depend on the strategy. Everything else a run checks (IPIs sent ==
+ * acknowledged, frames freed == PMDs unmapped, nothing leaked or freed twice, ...) is the
+ * emulator's own bookkeeping and forbidden under every strategy.
+ */
+export interface Expectations {
+  /** A walker used a page (frame or page-table page) freed under it. */
+  readonly useAfterFree: Expect;
+  /** The lockless-walk count was not back at 0 once every walker stopped (lost updates). */
+  readonly counterDrift: Expect;
+}
+
+export type Outcome = keyof Expectations;
+
+export interface PgtblSyncStrategy extends PgtblSync {
   readonly name: string;
-  /** False for strategies kept to show a bug: their use-after-free is the expected result. */
-  readonly safe: boolean;
   /** The kernel version or patch series it models, in a few words. */
   readonly models: string;
-
-  /** Walker side, with IRQs already off, before the first page-table load of a walk. */
-  start_lockless_pgtbl_walk(cpu: EmulatedCpu): void;
-  /** Walker side, after the last use of the pte, before IRQs go back on. */
-  end_lockless_pgtbl_walk(cpu: EmulatedCpu): void;
-  /**
-   * Unmapper side: called right after a PMD is cleared, before the page it mapped is freed.
-   * Returns how many IPIs it sent (0 when it decided none was needed).
-   */
-  serialize_against_pte_lookup(cpu: EmulatedCpu): number;
-
-  /** True if it frees pages after grace periods: CPUs then report quiescent states. */
-  readonly gracePeriods?: boolean;
-  /** Unmapper side: free a frame whose PMD is cleared and serialised. Absent: free it at once. */
-  tlb_remove_page?(cpu: EmulatedCpu, frame: number): void;
-  /** Unmapper side: free a page-table page no PMD points at any more. Absent: free it at once. */
-  tlb_remove_table?(cpu: EmulatedCpu, page: number): void;
-  /**
-   * Unmapper side, after the last PMD: wait until every deferred free is done, and return the
-   * most pages that were waiting at once. Absent: nothing was deferred.
-   */
-  tlb_finish_mmu?(cpu: EmulatedCpu): number;
+  readonly expect: Expectations;
 }
+
+/** Safe: it claims to prevent every outcome, so any of them is a failure. */
+export const isSafe = (strategy: PgtblSyncStrategy): boolean => Object.values(strategy.expect).every((e) => e === Expect.FORBIDDEN);
+
+/** What the strategies that claim to be safe declare. */
+export const SAFE: Expectations = { useAfterFree: Expect.FORBIDDEN, counterDrift: Expect.FORBIDDEN };

@@ -2,12 +2,13 @@
 // not only the CPUs of the mm, so CPUs that never ran the mm pay for it too.
 // Models mm/mmu_gather.c: tlb_remove_table_sync_one() -> smp_call_function(..., 1).
 
-import { smp_call_function_many } from '../cpu-worker/ipi.ts';
-import type { PgtblSyncStrategy } from './strategy.ts';
+import { smp_call_function_many } from '../kernel/ipi.ts';
+import { SAFE, type PgtblSyncStrategy } from './strategy.ts';
 
 export const syncOne: PgtblSyncStrategy = {
   name: 'sync-one',
-  safe: true,
+  expect: SAFE,
+  freeing: 'immediate',
   models: 'generic tlb_remove_table_sync_one(): IPI to every online CPU',
   start_lockless_pgtbl_walk() {},
   end_lockless_pgtbl_walk() {},

@@ -3,20 +3,12 @@
 // and every interrupt point it passes with IRQs on is a quiescent state. A page queued for
 // freeing waits for a grace period that starts after its PMD was cleared: once every CPU has
 // passed a quiescent state (or been seen idle) since, no walker can still hold it.
+// The reading side is EmulatedCpu.rcu_qs() in cpu.ts.
 // Models kernel/rcu/tree.c (call_rcu(), rcu_barrier()) and mm/mmu_gather.c (tlb_remove_table_rcu()).
 
 import { cpuWord } from '../shared-memory/cpu-block.ts';
 import { mmWord } from '../shared-memory/mm.ts';
 import type { EmulatedCpu } from './cpu.ts';
-
-/** Called by a CPU at an interrupt point with IRQs on: rcu_qs(). */
-export function rcu_note_quiescent_state(cpu: EmulatedCpu, seen: number): number {
-  const gp = Atomics.load(cpu.mm, mmWord.gpSeq);
-  // Sequentially consistent, and after every load of the walk that just ended: pairs with the
-  // Atomics.load of rcuQsSeq in rcu_gp_completed() before the page is freed.
-  if (gp !== seen) Atomics.store(cpu.words, cpuWord(cpu.id, 'rcuQsSeq'), gp);
-  return gp;
-}
 
 /** The freeing side, on the unmapper's CPU: call_rcu() batches, one grace period at a time. */
 export class RcuFreeQueue {
@@ -56,7 +48,7 @@ export class RcuFreeQueue {
     if (this.next.length > 0) {
       [this.waiting, this.next] = [this.next, []];
       // Atomics.add is a full barrier: every PMD clear before it is visible to a walker that
-      // sees the new sequence. Pairs with the Atomics.load of gpSeq in rcu_note_quiescent_state().
+      // sees the new sequence. Pairs with the Atomics.load of gpSeq in EmulatedCpu.rcu_qs().
       this.gpInFlight = Atomics.add(this.cpu.mm, mmWord.gpSeq, 1) + 1;
       this.firstNotQuiescent = 0;
     }

@@ -1,28 +1,15 @@
 // The unmapper CPU's work over a range of huge pages, PMD by PMD, each change serialised
-// against lockless walkers by the strategy:
+// against lockless walkers through the PgtblSync hooks, each free through the mmu_gather:
 //   munmap    zap_huge_pmd()        mm/huge_memory.c, via radix__pmdp_huge_get_and_clear()
 //   split     split_huge_pmd()      mm/huge_memory.c, via pmdp_invalidate() and pmd_populate()
 //   collapse  collapse_huge_page()  mm/khugepaged.c, via pmdp_collapse_flush()
-// The mmu_gather batch is one page: what an operation frees is freed as soon as its PMD is
-// serialised (or queued for a grace period), the strictest timing for a walker that holds it.
 
 import { mmWord } from '../shared-memory/mm.ts';
-import {
-  PTRS_PER_TABLE,
-  SUBPAGES,
-  entry_pfn,
-  pfn_pmd,
-  pfn_pte,
-  pmd_is_leaf,
-  pmd_mkinvalid,
-  pte_frame,
-  pte_present,
-  subpage_pfn,
-  table_entry,
-} from '../shared-memory/pgtable-entry.ts';
-import type { PgtblSyncStrategy } from '../strategies/strategy.ts';
+import { entry_pfn, pfn_pmd, pmd_is_leaf, pmd_mkinvalid, pte_frame, pte_present, table_entry } from '../shared-memory/pgtable-entry.ts';
 import type { EmulatedCpu } from './cpu.ts';
 import { RunAborted } from './cpu.ts';
+import { MmuGather } from './mmu-gather.ts';
+import type { PgtblSync } from './pgtbl-sync.ts';
 
 export const PMD_OPS = ['munmap', 'split', 'collapse'] as const;
 export type PmdOp = (typeof PMD_OPS)[number];
@@ -63,7 +50,15 @@ interface SerializeLog {
   lastReadingMs: number;
 }
 
-type PerPmd = (cpu: EmulatedCpu, strategy: PgtblSyncStrategy, hpn: number, log: SerializeLog) => void;
+/** What one operation needs on every PMD: its CPU, the hooks, its mmu_gather and its log. */
+interface PmdOpContext {
+  readonly cpu: EmulatedCpu;
+  readonly sync: PgtblSync;
+  readonly tlb: MmuGather;
+  readonly log: SerializeLog;
+}
+
+type PerPmd = (op: PmdOpContext, hpn: number) => void;
 
 const PER_PMD: { readonly [op in PmdOp]: PerPmd } = {
   munmap: zap_huge_pmd,
@@ -75,9 +70,10 @@ const PER_PMD: { readonly [op in PmdOp]: PerPmd } = {
  * `op` over huge pages [firstHpn, firstHpn + count), holding the page-table lock for each, or
  * until `budgetMs` has passed (the rest is then estimated by the coordinator).
  */
-export function run_pmd_range(cpu: EmulatedCpu, strategy: PgtblSyncStrategy, op: PmdOp, firstHpn: number, count: number, budgetMs = Infinity): MunmapResult {
+export function run_pmd_range(cpu: EmulatedCpu, sync: PgtblSync, op: PmdOp, firstHpn: number, count: number, budgetMs = Infinity): MunmapResult {
   const start = performance.now();
   const log: SerializeLog = { us: new Float64Array(count), ipis: new Int32Array(count), firstHpn, calls: 0, skipped: 0, lastReadingMs: start };
+  const context: PmdOpContext = { cpu, sync, tlb: new MmuGather(cpu, sync.freeing), log };
   const perPmd = PER_PMD[op];
   let aborted = false;
   let stoppedAtBudget = false;
@@ -94,16 +90,15 @@ export function run_pmd_range(cpu: EmulatedCpu, strategy: PgtblSyncStrategy, op:
       // IRQs are on between PMDs: the page-table lock is a spinlock, not spin_lock_irqsave.
       cpu.interruptPoint();
       if (cpu.aborted) throw new RunAborted();
-      perPmd(cpu, strategy, hpn, log);
+      perPmd(context, hpn);
     }
   } catch (error) {
     if (!(error instanceof RunAborted)) throw error;
     aborted = true;
   }
   const munmapMs = performance.now() - start;
-  // The call has returned; deferred frees complete in the background (tlb_finish_mmu(); after
-  // an abort it gives up waiting, but still drops what it had queued).
-  const peakPendingFrees = strategy.tlb_finish_mmu?.(cpu) ?? 0;
+  // The call has returned; deferred frees complete in the background.
+  const peakPendingFrees = context.tlb.tlb_finish_mmu();
   return {
     op,
     pmds: count,
@@ -121,9 +116,10 @@ export function run_pmd_range(cpu: EmulatedCpu, strategy: PgtblSyncStrategy, op:
 }
 
 /** zap_huge_pmd(): clear the THP leaf, serialise, free the page. */
-function zap_huge_pmd(cpu: EmulatedCpu, strategy: PgtblSyncStrategy, hpn: number, log: SerializeLog): void {
-  const { entries } = cpu.machine.arena;
-  const slot = cpu.machine.arena.pmdSlot(hpn);
+function zap_huge_pmd(op: PmdOpContext, hpn: number): void {
+  const { arena } = op.cpu.machine;
+  const { entries } = arena;
+  const slot = arena.pmdSlot(hpn);
   if (slot < 0 || !pmd_is_leaf(entries[slot])) return;
   const orig = entries[slot];
   const start = performance.now();
@@ -131,8 +127,8 @@ function zap_huge_pmd(cpu: EmulatedCpu, strategy: PgtblSyncStrategy, hpn: number
   // the ordering against walkers is the strategy's business), then the strategy, with nothing
   // in between.
   entries[slot] = 0;
-  serialized(cpu, strategy, hpn, log, start);
-  tlb_remove_page(cpu, strategy, entry_pfn(orig));
+  serialized(op, hpn, start);
+  op.tlb.tlb_remove_page(entry_pfn(orig));
 }
 
 /**
@@ -141,8 +137,8 @@ function zap_huge_pmd(cpu: EmulatedCpu, strategy: PgtblSyncStrategy, hpn: number
  * holding the old leaf still maps the same frame. What must never happen is a walker following
  * the new PMD into a PTE page whose ptes it cannot see yet.
  */
-function split_huge_pmd(cpu: EmulatedCpu, strategy: PgtblSyncStrategy, hpn: number, log: SerializeLog): void {
-  const { arena } = cpu.machine;
+function split_huge_pmd(op: PmdOpContext, hpn: number): void {
+  const { arena } = op.cpu.machine;
   const slot = arena.pmdSlot(hpn);
   if (slot < 0 || !pmd_is_leaf(arena.entries[slot])) return;
   const orig = arena.entries[slot];
@@ -151,9 +147,8 @@ function split_huge_pmd(cpu: EmulatedCpu, strategy: PgtblSyncStrategy, hpn: numb
   const start = performance.now();
   // pmdp_invalidate(): no longer usable by walkers, still present to the mm.
   arena.entries[slot] = pmd_mkinvalid(orig);
-  serialized(cpu, strategy, hpn, log, start);
-  const frame = entry_pfn(orig);
-  for (let i = 0; i < SUBPAGES; i++) arena.entries[pgtable * PTRS_PER_TABLE + i] = pfn_pte(subpage_pfn(frame, i));
+  serialized(op, hpn, start);
+  arena.fillPtes(pgtable, entry_pfn(orig));
   // smp_wmb(); pmd_populate(): the ptes are visible before the PMD points at them. Pairs with
   // the walker's load of a pte through the PMD it loaded (an address dependency).
   Atomics.store(arena.entries, slot, table_entry(pgtable));
@@ -165,52 +160,30 @@ function split_huge_pmd(cpu: EmulatedCpu, strategy: PgtblSyncStrategy, hpn: numb
  * the PTE page, which a walker may still be reading. (The kernel may deposit the PTE page for a
  * later split instead; freeing it is the case that matters to walkers.)
  */
-function collapse_huge_page(cpu: EmulatedCpu, strategy: PgtblSyncStrategy, hpn: number, log: SerializeLog): void {
-  const { arena, frames } = cpu.machine;
+function collapse_huge_page(op: PmdOpContext, hpn: number): void {
+  const { arena, frames } = op.cpu.machine;
   const slot = arena.pmdSlot(hpn);
   if (slot < 0) return;
   const pmd = arena.entries[slot];
   if (!pte_present(pmd) || pmd_is_leaf(pmd)) return;
   const pgtable = entry_pfn(pmd);
-  const oldFrame = pte_frame(arena.entries[pgtable * PTRS_PER_TABLE]);
+  const oldFrame = pte_frame(arena.ptes(pgtable)[0]);
   const start = performance.now();
   // pmdp_collapse_flush(): no new walk can find the PTE page after this.
   arena.entries[slot] = 0;
-  serialized(cpu, strategy, hpn, log, start);
+  serialized(op, hpn, start);
   // __collapse_huge_page_copy() into a new huge page, then set_pmd_at().
   Atomics.store(arena.entries, slot, pfn_pmd(frames.alloc()));
-  tlb_remove_page(cpu, strategy, oldFrame);
-  tlb_remove_table(cpu, strategy, pgtable);
+  op.tlb.tlb_remove_page(oldFrame);
+  op.tlb.tlb_remove_table(pgtable);
 }
 
 /** serialize_against_pte_lookup(), timed from `start` (just before the PMD store), and logged. */
-function serialized(cpu: EmulatedCpu, strategy: PgtblSyncStrategy, hpn: number, log: SerializeLog, start: number): void {
-  const sent = strategy.serialize_against_pte_lookup(cpu);
+function serialized({ cpu, sync, log }: PmdOpContext, hpn: number, start: number): void {
+  const sent = sync.serialize_against_pte_lookup(cpu);
   log.lastReadingMs = performance.now();
   log.us[log.calls++] = (log.lastReadingMs - start) * 1000;
   log.ipis[hpn - log.firstHpn] = sent;
   if (sent === 0) log.skipped++;
   cpu.count('pmdsDone');
-}
-
-/** tlb_remove_page_size(): free at once, or as the strategy says (after a grace period). */
-function tlb_remove_page(cpu: EmulatedCpu, strategy: PgtblSyncStrategy, frame: number): void {
-  if (strategy.tlb_remove_page) strategy.tlb_remove_page(cpu, frame);
-  else free_huge_page(cpu, frame);
-}
-
-/** tlb_remove_table(): free a page-table page at once, or as the strategy says. */
-function tlb_remove_table(cpu: EmulatedCpu, strategy: PgtblSyncStrategy, page: number): void {
-  if (strategy.tlb_remove_table) strategy.tlb_remove_table(cpu, page);
-  else free_pgtable_page(cpu, page);
-}
-
-/** Give a frame back: poison it, and count a double free if it was free already. */
-export function free_huge_page(cpu: EmulatedCpu, frame: number): void {
-  cpu.count(cpu.machine.frames.free(frame) ? 'framesFreed' : 'doubleFrees');
-}
-
-/** Give a page-table page back to the arena, likewise. */
-export function free_pgtable_page(cpu: EmulatedCpu, page: number): void {
-  cpu.count(cpu.machine.arena.freePage(page) ? 'pageTablesFreed' : 'doubleFrees');
 }

@@ -9,8 +9,6 @@
 import { CpuPhase, CpuStats, cpuStat, cpuWord } from '../shared-memory/cpu-block.ts';
 import { RunPhase, mmWord, mm_cpumask } from '../shared-memory/mm.ts';
 import type { SharedMachine } from '../shared-memory/shared-machine.ts';
-import type { PgtblSyncStrategy } from '../strategies/strategy.ts';
-import { rcu_note_quiescent_state } from './rcu.ts';
 
 /** Thrown out of a wait when the coordinator aborts the run (another CPU crashed, or Ctrl-C). */
 export class RunAborted extends Error {
@@ -36,7 +34,10 @@ export class EmulatedCpu {
   private handledRequests = 0;
   /** Mirrors the shared irqEnabled word, which only this CPU writes. */
   private irqsOn = true;
-  /** Whether this run's strategy waits for grace periods, so interrupt points report them. */
+  /**
+   * Whether this run frees through RCU, so that interrupt points report quiescent states. Off
+   * otherwise: the report costs every interrupt point an Atomics.load of the grace-period word.
+   */
   private reportsQuiescentStates = false;
   /** The last grace-period sequence this CPU has reported a quiescent state in. */
   private qsSeen = -1;
@@ -75,10 +76,13 @@ export class EmulatedCpu {
     this.stats[this.statBase + CpuStats.offset[field]] += by;
   }
 
-  /** Called at the start of every run, once the coordinator has set mm_cpumask. */
-  beginRun(strategy: PgtblSyncStrategy): void {
+  /**
+   * Called at the start of every run, once the coordinator has set mm_cpumask; `rcu` says
+   * whether the run frees through RCU grace periods (PgtblSync.freeing).
+   */
+  beginRun(rcu: boolean): void {
     this.mmCpus = mm_cpumask(this.mm, this.machine.cpus);
-    this.reportsQuiescentStates = strategy.gracePeriods === true;
+    this.reportsQuiescentStates = rcu;
     this.setPhase(CpuPhase.RUNNING);
   }
 
@@ -112,7 +116,20 @@ export class EmulatedCpu {
   interruptPoint(): void {
     if (!this.irqsOn) return;
     if (Atomics.load(this.words, this.requestWord) !== this.handledRequests) this.generic_smp_call_function_interrupt();
-    if (this.reportsQuiescentStates) this.qsSeen = rcu_note_quiescent_state(this, this.qsSeen);
+    if (this.reportsQuiescentStates) this.rcu_qs();
+  }
+
+  /**
+   * rcu_qs() (kernel/rcu/tree.c): no lockless walk is in progress here, so this CPU has passed a
+   * quiescent state in the current grace period. Published once per grace period.
+   */
+  private rcu_qs(): void {
+    const gp = Atomics.load(this.mm, mmWord.gpSeq);
+    if (gp === this.qsSeen) return;
+    this.qsSeen = gp;
+    // Sequentially consistent, and after every load of the walk that just ended: pairs with the
+    // Atomics.load of rcuQsSeq in RcuFreeQueue.rcu_gp_completed() before the page is freed.
+    Atomics.store(this.words, cpuWord(this.id, 'rcuQsSeq'), gp);
   }
 
   /**
@@ -158,6 +175,16 @@ export class EmulatedCpu {
 
   get stopping(): boolean {
     return Atomics.load(this.mm, mmWord.runPhase) === RunPhase.STOP;
+  }
+
+  /** The phase of the run (RunPhase), as the coordinator or CPU 0 last set it. */
+  get runPhase(): RunPhase {
+    return Atomics.load(this.mm, mmWord.runPhase) as RunPhase;
+  }
+
+  /** This CPU's value of one of its statistics. */
+  stat(field: keyof typeof CpuStats.offset): number {
+    return this.stats[this.statBase + CpuStats.offset[field]];
   }
 
   get aborted(): boolean {

@@ -2,7 +2,7 @@
 // unacknowledged for too long, say which CPU holds it up, whether its IRQs are off and for how
 // long, and what it was doing. Runs on the coordinator, which only reads shared memory.
 
-import { WALKER_KINDS } from '../cpu-worker/walker-kinds.ts';
+import { WALKER_KINDS } from '../kernel/walker-kinds.ts';
 import { cpuStat, cpuWord } from '../shared-memory/cpu-block.ts';
 import type { SharedMachine } from '../shared-memory/shared-machine.ts';
 

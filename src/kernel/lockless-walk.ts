@@ -13,16 +13,18 @@
 import { cpuWord } from '../shared-memory/cpu-block.ts';
 import { Life, lifeGeneration, lifeState } from '../shared-memory/lifetime-word.ts';
 import { mmWord } from '../shared-memory/mm.ts';
-import { PTRS_PER_TABLE, entry_pfn, pmd_is_leaf, pte_frame, pte_present } from '../shared-memory/pgtable-entry.ts';
-import type { PgtblSyncStrategy } from '../strategies/strategy.ts';
+import { tableSlot } from '../shared-memory/page-table-arena.ts';
+import { SUBPAGES, entry_pfn, pmd_is_leaf, pte_frame, pte_present } from '../shared-memory/pgtable-entry.ts';
 import type { EmulatedCpu } from './cpu.ts';
-import type { FaultInjector } from './faults.ts';
+import type { PgtblSync } from './pgtbl-sync.ts';
 import { WALKER_KINDS, walkerKind, type KindShare, type WalkerKind } from './walker-kinds.ts';
+
+/** Called inside every walk with IRQs off: where a fault can be injected into a walker. */
+export type InWalkHook = () => void;
 
 /** What a walker saw when the page it was using turned out to be freed. */
 export interface UseAfterFree {
   readonly cpu: number;
-  readonly strategy: string;
   /** The walker kind that was using the page. */
   readonly kind: string;
   readonly hpn: number;
@@ -66,13 +68,13 @@ export class LocklessWalker {
 
   constructor(
     private readonly cpu: EmulatedCpu,
-    private readonly strategy: PgtblSyncStrategy,
+    private readonly sync: PgtblSync,
     mix: readonly KindShare[],
     /** Microseconds every kind holds its page, instead of the kind's own; undefined: their own. */
     holdUs: number | undefined,
     private readonly random: () => number = Math.random,
     /** A fault to inject into this CPU's walks, if any. */
-    private readonly fault?: FaultInjector,
+    private readonly inWalk?: InWalkHook,
   ) {
     this.lastHpnWord = cpuWord(cpu.id, 'lastWalkedHpn');
     this.kindWord = cpuWord(cpu.id, 'walkerKind');
@@ -109,9 +111,9 @@ export class LocklessWalker {
   /** One lockless walk of huge page `hpn`, IRQs already off: find_current_mm_pte(), then use. */
   private walk(kind: WalkerKind, holdMs: number, hpn: number): void {
     const cpu = this.cpu;
-    this.strategy.start_lockless_pgtbl_walk(cpu);
+    this.sync.start_lockless_pgtbl_walk(cpu);
     cpu.words[this.lastHpnWord] = hpn;
-    this.fault?.inWalk();
+    this.inWalk?.();
 
     const { entries, lives } = cpu.machine.arena;
     const slot = cpu.machine.arena.pmdSlot(hpn);
@@ -128,7 +130,7 @@ export class LocklessWalker {
         // The detector notes the page's lifetime before the plain load of the pte.
         const table = entry_pfn(pmd);
         const tableSeen = Atomics.load(lives, table);
-        const pte = entries[table * PTRS_PER_TABLE + (this.stepCount & (PTRS_PER_TABLE - 1))];
+        const pte = entries[tableSlot(table, this.stepCount & (SUBPAGES - 1))];
         if (!pte_present(pte)) {
           if (Atomics.load(lives, table) !== tableSeen || lifeState(tableSeen) !== Life.IN_USE) {
             this.report(hpn, 'page-table', table, pmd, tableSeen, Atomics.load(lives, table), true);
@@ -145,7 +147,7 @@ export class LocklessWalker {
       if (used && Atomics.load(entries, slot) !== pmd) cpu.count('collisions');
     }
     cpu.count('walks');
-    this.strategy.end_lockless_pgtbl_walk(cpu);
+    this.sync.end_lockless_pgtbl_walk(cpu);
   }
 
   /** Walks of each kind, by name. */
@@ -200,7 +202,6 @@ export class LocklessWalker {
     if (this.violations.length < MAX_VIOLATIONS_KEPT) {
       this.violations.push({
         cpu: this.cpu.id,
-        strategy: this.strategy.name,
         kind: this.kinds[this.kindNow].kind.name,
         hpn,
         what,

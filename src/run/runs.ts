@@ -1,22 +1,22 @@
-// One strategy, one run: map the THP memory, let the walkers loose, munmap it all from CPU 0,
-// stop, then check every invariant. The same code path serves every strategy and every script.
+// One strategy, one run: map the THP memory, let the walkers loose, run the operation from
+// CPU 0, stop, then check every invariant. The same code path serves every strategy and every
+// script; what each CPU measured comes back in its report, and nowhere else.
 
 import os from 'node:os';
-import type { CpuRunPlan, CpuRunReport } from '../cpu-worker/run.ts';
-import type { UseAfterFree } from '../cpu-worker/lockless-walk.ts';
-import type { PmdOp } from '../cpu-worker/pmd-ops.ts';
-import { CpuPhase, CpuStats, cpuWord, sumStat } from '../shared-memory/cpu-block.ts';
-import { RunPhase, cpumask_clear, cpumask_set_cpu, mmWord } from '../shared-memory/mm.ts';
+import type { CpuRunPlan, CpuRunReport, PhaseWalks } from '../cpu-worker/run.ts';
+import type { UseAfterFree } from '../kernel/lockless-walk.ts';
+import type { PmdOp } from '../kernel/pmd-ops.ts';
+import { CPU_STATS, CpuPhase, cpuWord, type CpuStatValues } from '../shared-memory/cpu-block.ts';
+import { RunPhase, advanceRunPhase, cpumask_clear, cpumask_set_cpu, mmWord } from '../shared-memory/mm.ts';
 import { SharedMachine } from '../shared-memory/shared-machine.ts';
-import { strategyByName } from '../strategies/index.ts';
+import { isSafe, FLOOR } from '../strategies/index.ts';
+import { map_thp_range, teardown_range_offline } from '../kernel/map-thp.ts';
+import { percentiles, type Percentiles } from '../report/percentiles.ts';
 import type { CpuPool } from './cpu-pool.ts';
-import { map_thp_range, teardown_range_offline } from './map-thp.ts';
 import type { WatchdogReport } from './ipi-watchdog.ts';
 import { estimateWholeRange, type Estimate } from './estimate.ts';
-import { checkInvariants, walksStillCounted } from './invariants.ts';
-import { OP_EXPECTATIONS, wrongPmds } from './op-expectations.ts';
-import { parseMunmapArgs, type MunmapConfig } from './options.ts';
-import { percentiles, type Percentiles } from './percentiles.ts';
+import { OP_EXPECTATIONS, tearDownAndCheck, walksStillCounted } from './checks.ts';
+import type { RunSpec } from './run-spec.ts';
 
 /** One row of the report; the JSON `runs[]` entry. */
 export interface StrategyRun {
@@ -76,8 +76,9 @@ export interface StrategyRun {
   readonly watchdog: readonly WatchdogReport[];
 }
 
-/** A walker's use-after-free, with what the unmapper's side did for the same PMD. */
+/** A walker's use-after-free, with the strategy it ran under and what the unmapper's side did for the same PMD. */
 export interface Violation extends UseAfterFree {
+  readonly strategy: string;
   /** IPIs the unmapper's serialize_against_pte_lookup() sent for this PMD: 0 = it saw no walker. */
   readonly unmapperSentIpis: number;
 }
@@ -85,40 +86,47 @@ export interface Violation extends UseAfterFree {
 const UNMAPPER_CPU = 0;
 
 /**
- * The shared memory a configuration needs: its CPUs, those outside the mm too, its THPs, and
- * for split and collapse a PTE page per huge page (and, for collapse, new frames besides old).
+ * Which run of a pool this is, for the walkers' seeds: the measured runs count from 0, the JIT
+ * warm-up's two runs come before them.
  */
-export function createMachine(config: MunmapConfig): SharedMachine {
+export const WarmUpRun = { WALKERS: -1, OPERATION: -2 } as const;
+
+/**
+ * The shared memory a run needs: its CPUs, those outside the mm too, its THPs, and for split
+ * and collapse a PTE page per huge page (and, for collapse, new frames besides old).
+ */
+export function createMachine(spec: RunSpec): SharedMachine {
+  const { cpus, outsideCpus, hugePages } = spec.machine;
   return SharedMachine.create({
-    cpus: config.cpus + config.outsideCpus,
-    hugePages: config.hugePages,
-    ptePages: config.op === 'munmap' ? 0 : config.hugePages,
-    frames: config.op === 'collapse' ? 2 * config.hugePages : config.hugePages,
+    cpus: cpus + outsideCpus,
+    hugePages,
+    ptePages: spec.op === 'munmap' ? 0 : hugePages,
+    frames: spec.op === 'collapse' ? 2 * hugePages : hugePages,
   });
 }
 
-export async function runStrategy(pool: CpuPool, config: MunmapConfig, strategyName: string, runIndex: number): Promise<StrategyRun> {
-  const strategy = strategyByName(strategyName);
+export async function runStrategy(pool: CpuPool, spec: RunSpec, runIndex: number): Promise<StrategyRun> {
+  const { strategy } = spec;
   const machine = pool.machine;
-  resetMachine(pool, config.cpus);
-  OP_EXPECTATIONS[config.op].setup(machine, 0, config.hugePages);
+  resetMachine(pool, spec.machine.cpus);
+  OP_EXPECTATIONS[spec.op].setup(machine, 0, spec.machine.hugePages);
 
-  const plans = walkerPlans(config, strategyName, runIndex, (cpu) => (cpu === UNMAPPER_CPU ? 'unmapper' : cpu < config.cpus ? 'walker' : 'outsider'));
+  const plans = cpuPlans(spec, runIndex, (cpu) => (cpu === UNMAPPER_CPU ? 'unmapper' : cpu < spec.machine.cpus ? 'walker' : 'outsider'));
   pool.watchdogReports.length = 0;
-  const reports = await pool.run(plans, config.timeoutS * 1000, () => pool.stop(), config.watchdog);
+  const reports = await pool.run(plans, spec.timeoutS * 1000, () => pool.stop(), spec.watchdog);
   const munmap = reports[UNMAPPER_CPU].munmap;
   if (!munmap) throw new Error('the unmapper CPU returned no munmap result');
 
-  const total = (field: keyof typeof CpuStats.offset) => sumStat(machine.cpuStats, machine.cpus, field);
-  const useAfterFree = total('useAfterFree');
+  const stats = sumStats(reports);
   const whole = munmap.stoppedAtBudget ? estimateWholeRange(munmap.munmapMs, munmap.pmdsDone, munmap.pmds, munmap.serializeUs) : undefined;
   const violations = reports
-    .flatMap((r: CpuRunReport) => r.violations)
+    .flatMap((r) => r.violations)
     .sort((a, b) => a.atMs - b.atMs)
-    .map((v) => ({ ...v, unmapperSentIpis: munmap.ipisByPmd[v.hpn] }));
+    .map((v) => ({ ...v, strategy: strategy.name, unmapperSentIpis: munmap.ipisByPmd[v.hpn] }));
+  const walkers = walkerSide(reports);
   const run: StrategyRun = {
     strategy: strategy.name,
-    safe: strategy.safe,
+    safe: isSafe(strategy),
     models: strategy.models,
     op: munmap.op,
     pmds: munmap.pmds,
@@ -129,19 +137,22 @@ export async function runStrategy(pool: CpuPool, config: MunmapConfig, strategyN
     peakPendingFrees: munmap.peakPendingFrees,
     estimated: whole !== undefined,
     ...(whole ? { estimate: whole.estimate } : {}),
-    ipis: { sent: total('ipisSent'), skipped: munmap.serializeSkipped, acked: total('ipisHandled') },
+    ipis: { sent: stats.ipisSent, skipped: munmap.serializeSkipped, acked: stats.ipisHandled },
     serializeUs: percentiles(munmap.serializeUs),
     walks: {
-      completed: total('walks'),
-      leaf: total('leafWalks'),
-      perSecond: munmap.munmapMs > 0 ? ((reports[UNMAPPER_CPU].walksDuringMunmap ?? 0) * 1000) / munmap.munmapMs : 0,
-      perSecondSteady: reports[UNMAPPER_CPU].walksPerSecondSteady ?? 0,
-      ...walkerSide(reports),
-      collisions: total('collisions'),
+      completed: stats.walks,
+      leaf: stats.leafWalks,
+      perSecond: walkers.perSecond.operate,
+      perSecondSteady: walkers.perSecond.measure,
+      latencyUs: walkers.latencyUs,
+      byKind: walkers.byKind,
+      gupBackoffs: walkers.gupBackoffs,
+      busyShare: walkers.busyShare,
+      collisions: stats.collisions,
     },
     violations: {
-      useAfterFree,
-      perMillionPmds: (useAfterFree * 1e6) / Math.max(1, munmap.pmdsDone),
+      useAfterFree: stats.useAfterFree,
+      perMillionPmds: (stats.useAfterFree * 1e6) / Math.max(1, munmap.pmdsDone),
       firstAfterMs: violations.length > 0 ? violations[0].atMs - munmap.startedAtMs : null,
       first: violations.slice(0, 8),
     },
@@ -153,18 +164,7 @@ export async function runStrategy(pool: CpuPool, config: MunmapConfig, strategyN
   };
   // An interrupted run is reported as it stands; the machine is not reused after it.
   if (run.partial) return run;
-  const freed = { frames: total('framesFreed'), pageTables: total('pageTablesFreed'), twice: total('doubleFrees') };
-  const wrong = wrongPmds(machine, config.op, 0, munmap.pmdsDone);
-  teardown_range_offline(machine, 0, config.hugePages);
-  return { ...run, ...checkInvariants(machine, config, run, freed, total('halfStates'), wrong) };
-}
-
-/**
- * The configuration walker throughput alone is measured in (stress/walkers.ts, stress/sweep.ts):
- * one walker kind, back to back, every CPU busy, nothing unmapped.
- */
-export function walkersAloneConfig(cpus: number, kind = 'find-pte', holdUs = 0, memory = '1G'): MunmapConfig {
-  return parseMunmapArgs(['--cpus', String(cpus), '--memory', memory, '--workload', kind, '--hold-us', String(holdUs), '--walk-rate', '0', '--busy', '1']) as MunmapConfig;
+  return { ...run, ...tearDownAndCheck(machine, spec, { stats, pmds: run.pmds, pmdsDone: run.pmdsDone, estimated: run.estimated, counterDrift: run.counterDrift }) };
 }
 
 /** Walker throughput alone: every CPU walks, nothing is unmapped. */
@@ -177,25 +177,22 @@ export interface WalkersOnlyRun {
 }
 
 /**
- * Run every CPU as a walker for `durationMs` under `strategyName`, with no munmap, and measure
- * the walkers over the second half (the JIT has settled by then). Uses the same machine setup,
- * plans and pool as runStrategy(); unmaps on the coordinator afterwards.
+ * Run every CPU as a walker for `durationMs`, with no operation: the first half warms up, the
+ * second half (RunPhase.MEASURE) is what each walker measures of itself. Uses the same machine
+ * setup, plans and pool as runStrategy(); unmaps on the coordinator afterwards.
  */
-export async function runWalkersOnly(pool: CpuPool, config: MunmapConfig, strategyName: string, runIndex: number, durationMs: number): Promise<WalkersOnlyRun> {
+export async function runWalkersOnly(pool: CpuPool, spec: RunSpec, runIndex: number, durationMs: number): Promise<WalkersOnlyRun> {
   const machine = pool.machine;
-  resetMachine(pool, config.cpus);
-  map_thp_range(machine, 0, config.hugePages);
-  const plans = walkerPlans(config, strategyName, runIndex, () => 'walker');
-  const running = pool.run(plans, config.timeoutS * 1000, () => {}, config.watchdog);
-  const walked = () => sumStat(machine.cpuStats, machine.cpus, 'walks');
+  resetMachine(pool, spec.machine.cpus);
+  map_thp_range(machine, 0, spec.machine.hugePages);
+  const running = pool.run(cpuPlans(spec, runIndex, () => 'walker'), spec.timeoutS * 1000, () => {}, spec.watchdog);
   await sleep(durationMs / 2);
-  const [from, walksFrom] = [performance.now(), walked()];
+  advanceRunPhase(machine.mm, RunPhase.MEASURE);
   await sleep(durationMs / 2);
-  const [to, walksTo] = [performance.now(), walked()];
   pool.stop();
-  const reports = await running;
-  teardown_range_offline(machine, 0, config.hugePages);
-  return { strategy: strategyName, cpus: config.cpus, walksPerSecond: ((walksTo - walksFrom) * 1000) / (to - from), latencyUs: walkerSide(reports).latencyUs };
+  const walkers = walkerSide(await running);
+  teardown_range_offline(machine, 0, spec.machine.hugePages);
+  return { strategy: spec.strategy.name, cpus: spec.machine.cpus, walksPerSecond: walkers.perSecond.measure, latencyUs: walkers.latencyUs };
 }
 
 /**
@@ -205,13 +202,13 @@ export async function runWalkersOnly(pool: CpuPool, config: MunmapConfig, strate
  * with oversubscription: measured here, walk throughput at 8 CPUs on 2 cores keeps rising for
  * about 1.2 s.
  */
-export async function warmUpJit(pool: CpuPool, config: MunmapConfig): Promise<void> {
-  const quiet = { ...config, faults: {} }; // faults are for the measured runs
-  const oversubscription = (config.cpus + config.outsideCpus) / os.availableParallelism();
+export async function warmUpJit(pool: CpuPool, spec: RunSpec): Promise<void> {
+  const quiet = { ...spec, strategy: FLOOR, faults: {} }; // faults are for the measured runs
+  const oversubscription = (spec.machine.cpus + spec.machine.outsideCpus) / os.availableParallelism();
   const warmupMs = Math.min(JIT_WARMUP_MAX_MS, JIT_WARMUP_MS_PER_CORE_SHARE * Math.max(1, oversubscription));
-  await runWalkersOnly(pool, quiet, 'none', -1, warmupMs);
-  // And CPU 0's side: one unmeasured run of the operation itself, under none (quick at any size).
-  await runStrategy(pool, quiet, 'none', -2);
+  await runWalkersOnly(pool, quiet, WarmUpRun.WALKERS, warmupMs);
+  // And CPU 0's side: one unmeasured run of the operation itself, under the floor (quick at any size).
+  await runStrategy(pool, quiet, WarmUpRun.OPERATION);
 }
 
 const JIT_WARMUP_MS_PER_CORE_SHARE = 500;
@@ -220,36 +217,44 @@ const JIT_WARMUP_MAX_MS = 5_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** What the walkers reported about themselves: throughput, latency, kinds. */
+/** Every CPU's statistics, added up. */
+function sumStats(reports: readonly CpuRunReport[]): CpuStatValues {
+  return Object.fromEntries(CPU_STATS.map((field) => [field, reports.reduce((sum, r) => sum + r.stats[field], 0)])) as CpuStatValues;
+}
+
+/** What the walkers reported about themselves: throughput in each phase, latency, kinds. */
 function walkerSide(reports: readonly CpuRunReport[]) {
-  const walkers = reports.filter((r) => r.walksByKind !== undefined);
+  const walkers = reports.flatMap((r) => (r.walker ? [r.walker] : []));
   const byKind: { [kind: string]: number } = {};
-  for (const r of walkers) for (const [kind, n] of Object.entries(r.walksByKind ?? {})) byKind[kind] = (byKind[kind] ?? 0) + n;
-  const samples = walkers.map((r) => r.walkLatencyUs ?? new Float64Array());
-  const latency = new Float64Array(samples.reduce((n, a) => n + a.length, 0));
-  samples.reduce((offset, a) => (latency.set(a, offset), offset + a.length), 0);
+  for (const w of walkers) for (const [kind, n] of Object.entries(w.byKind)) byKind[kind] = (byKind[kind] ?? 0) + n;
+  const latency = new Float64Array(walkers.reduce((n, w) => n + w.latencyUs.length, 0));
+  walkers.reduce((offset, w) => (latency.set(w.latencyUs, offset), offset + w.latencyUs.length), 0);
+  // Each walker's rate over the phase as it saw it, added up: walkers see a phase begin a
+  // little apart, an idle one as late as its next wake-up.
+  const rate = (phase: (w: (typeof walkers)[number]) => PhaseWalks) => walkers.reduce((sum, w) => sum + (phase(w).ms > 0 ? (phase(w).walks * 1000) / phase(w).ms : 0), 0);
   return {
+    perSecond: { measure: rate((w) => w.measure), operate: rate((w) => w.operate) },
     latencyUs: percentiles(latency),
     byKind,
-    gupBackoffs: walkers.reduce((sum, r) => sum + (r.gupBackoffs ?? 0), 0),
-    busyShare: walkers.length > 0 ? walkers.reduce((sum, r) => sum + (r.busyShare ?? 0), 0) / walkers.length : 0,
+    gupBackoffs: walkers.reduce((sum, w) => sum + w.gupBackoffs, 0),
+    busyShare: walkers.length > 0 ? walkers.reduce((sum, w) => sum + w.busyShare, 0) / walkers.length : 0,
   };
 }
 
 /** One plan per CPU of the machine, with the role `roleOf` gives it. */
-function walkerPlans(config: MunmapConfig, strategy: string, run: number, roleOf: (cpu: number) => CpuRunPlan['role']): CpuRunPlan[] {
-  return Array.from({ length: config.cpus + config.outsideCpus }, (_, cpu) => ({
-    strategy,
+function cpuPlans(spec: RunSpec, run: number, roleOf: (cpu: number) => CpuRunPlan['role']): CpuRunPlan[] {
+  return Array.from({ length: spec.machine.cpus + spec.machine.outsideCpus }, (_, cpu) => ({
+    strategy: spec.strategy.name,
     role: roleOf(cpu),
-    seed: config.seed,
+    seed: spec.seed,
     run,
     firstHpn: 0,
-    hugePages: config.hugePages,
-    workload: config.workload,
-    op: config.op,
-    fault: config.faults[cpu],
-    budgetMs: config.budgetMs,
-    warmupMs: config.warmupMs,
+    hugePages: spec.machine.hugePages,
+    workload: spec.workload,
+    op: spec.op,
+    fault: spec.faults[cpu],
+    budgetMs: spec.budgetMs,
+    warmupMs: spec.warmupMs,
   }));
 }
 
@@ -259,7 +264,7 @@ function walkerPlans(config: MunmapConfig, strategy: string, run: number, roleOf
  */
 function resetMachine(pool: CpuPool, mmCpus: number): void {
   const { mm, cpuStats, cpuWords, cpus } = pool.machine;
-  Atomics.store(mm, mmWord.runPhase, RunPhase.SETUP);
+  Atomics.store(mm, mmWord.runPhase, RunPhase.WARMUP);
   Atomics.store(mm, mmWord.abort, 0);
   Atomics.store(mm, mmWord.cpusRunning, 0);
   Atomics.store(mm, mmWord.unmapCursor, -1);

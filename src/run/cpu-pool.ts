@@ -7,6 +7,7 @@ import { CpuPhase, cpuWord } from '../shared-memory/cpu-block.ts';
 import { RunPhase, mmWord } from '../shared-memory/mm.ts';
 import type { SharedMachine } from '../shared-memory/shared-machine.ts';
 import { IpiWatchdog, describeWatchdog, type WatchdogReport } from './ipi-watchdog.ts';
+import type { WatchdogSpec } from './run-spec.ts';
 import { errorText, spawnWorker, type SpawnedWorker } from './spawn-worker.ts';
 
 const CPU_ENTRY = new URL('../cpu-worker/worker-main.ts', import.meta.url);
@@ -33,12 +34,6 @@ export class RunInterrupted extends Error {
   constructor() {
     super('interrupted');
   }
-}
-
-export interface WatchdogOptions {
-  readonly thresholdMs: number;
-  /** On a report: keep waiting (the report is kept and shown), or abort the run. */
-  readonly onStuck: 'wait' | 'abort';
 }
 
 /** How often the coordinator looks at the CPUs while a run is going. */
@@ -110,7 +105,7 @@ export class CpuPool {
     plans: readonly CpuRunPlan[],
     timeoutMs: number,
     onUnmapperDone: () => void,
-    watchdog: WatchdogOptions = { thresholdMs: 5_000, onStuck: 'abort' },
+    watchdog: WatchdogSpec = { thresholdMs: 5_000, onStuck: 'abort' },
   ): Promise<CpuRunReport[]> {
     const runs = this.threads.map((t, i) =>
       Promise.race([t.api.run(plans[i]), t.death]).catch((error: unknown) => {

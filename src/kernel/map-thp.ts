@@ -1,9 +1,9 @@
 // Setting memory up before a run, and tearing it down after, from the coordinator while no CPU
-// is running (so no walker needs serialising against). Models the fault path of THP memory,
+// is running (so no walker needs serialising against), or from a test. Models the fault path of THP memory,
 // mm/huge_memory.c: do_huge_pmd_anonymous_page() -> set_pmd_at(), and of small pages under a
 // PTE page, with the page-table pages allocated on the way down by __pud_alloc()/__pmd_alloc().
 
-import { PTRS_PER_TABLE, SUBPAGES, entry_pfn, pfn_pmd, pfn_pte, pmd_is_leaf, pte_frame, pte_present, subpage_pfn, table_entry } from '../shared-memory/pgtable-entry.ts';
+import { entry_pfn, pfn_pmd, pmd_is_leaf, pte_frame, pte_present, table_entry } from '../shared-memory/pgtable-entry.ts';
 import type { SharedMachine } from '../shared-memory/shared-machine.ts';
 
 /** Map huge pages [firstHpn, firstHpn + count), each by a THP leaf in its PMD. */
@@ -22,9 +22,8 @@ export function map_pte_range(machine: SharedMachine, firstHpn: number, count: n
   for (let hpn = firstHpn; hpn < firstHpn + count; hpn++) {
     const slot = arena.pmdSlotAlloc(hpn);
     if (arena.entries[slot] !== 0) throw new Error(`huge page ${hpn} is already mapped`);
-    const frame = frames.alloc();
     const pgtable = arena.allocPage();
-    for (let i = 0; i < SUBPAGES; i++) arena.entries[pgtable * PTRS_PER_TABLE + i] = pfn_pte(subpage_pfn(frame, i));
+    arena.fillPtes(pgtable, frames.alloc());
     arena.entries[slot] = table_entry(pgtable);
   }
 }
@@ -41,7 +40,7 @@ export function teardown_range_offline(machine: SharedMachine, firstHpn: number,
     if (pmd_is_leaf(pmd)) {
       frames.free(entry_pfn(pmd));
     } else {
-      frames.free(pte_frame(arena.entries[entry_pfn(pmd) * PTRS_PER_TABLE]));
+      frames.free(pte_frame(arena.ptes(entry_pfn(pmd))[0]));
       arena.freePage(entry_pfn(pmd));
     }
   }

@@ -1,0 +1,22 @@
+// The question every PMD change puts to the kernel: "may a lockless walker still be using what
+// this PMD pointed at?" The emulated kernel asks it through these hooks, in the kernel's own
+// names, and never knows which answer it runs: each answer (src/strategies/) implements them.
+
+import type { EmulatedCpu } from './cpu.ts';
+
+export interface PgtblSync {
+  /** Walker side, with IRQs already off, before the first page-table load of a walk. */
+  start_lockless_pgtbl_walk(cpu: EmulatedCpu): void;
+  /** Walker side, after the last use of the pte, before IRQs go back on. */
+  end_lockless_pgtbl_walk(cpu: EmulatedCpu): void;
+  /**
+   * Unmapper side: called right after a PMD is cleared, before the page it mapped is freed.
+   * Returns how many IPIs it sent (0 when it decided none was needed).
+   */
+  serialize_against_pte_lookup(cpu: EmulatedCpu): number;
+  /**
+   * How the mmu_gather frees what an operation unmapped: at once, once serialised, or after an
+   * RCU grace period (MMU_GATHER_RCU_TABLE_FREE's tlb_remove_table_rcu(), here for frames too).
+   */
+  readonly freeing: 'immediate' | 'rcu';
+}

@@ -1,0 +1,143 @@
+// What every run must leave true, checked once every CPU has stopped, and what each outcome it
+// shows means under its strategy's declared expectations (src/strategies/strategy.ts).
+
+import type { CpuStatValues } from '../shared-memory/cpu-block.ts';
+import { cpuWord } from '../shared-memory/cpu-block.ts';
+import { Life } from '../shared-memory/lifetime-word.ts';
+import { mmWord } from '../shared-memory/mm.ts';
+import { PageTableArena } from '../shared-memory/page-table-arena.ts';
+import { SUBPAGES, entry_pfn, pmd_is_leaf, pte_frame, pte_present } from '../shared-memory/pgtable-entry.ts';
+import type { SharedMachine } from '../shared-memory/shared-machine.ts';
+import { map_pte_range, map_thp_range, teardown_range_offline } from '../kernel/map-thp.ts';
+import type { PmdOp } from '../kernel/pmd-ops.ts';
+import { Expect, type Outcome, type PgtblSyncStrategy } from '../strategies/index.ts';
+import type { RunSpec } from './run-spec.ts';
+
+export interface OpExpectations {
+  /** Map the range as the operation expects to find it. */
+  readonly setup: (machine: SharedMachine, firstHpn: number, count: number) => void;
+  /** The state a PMD must be left in, in words, or undefined if it is right. */
+  readonly wrongPmd: (machine: SharedMachine, pmd: number) => string | undefined;
+  /** Frames and PTE pages the operation frees for each PMD. */
+  readonly framesFreedPerPmd: number;
+  readonly pageTablesFreedPerPmd: number;
+}
+
+const inUse = (machine: SharedMachine, frame: number) => machine.frames.state(frame) === Life.IN_USE;
+
+/** What each operation starts from and must leave behind. */
+export const OP_EXPECTATIONS: { readonly [op in PmdOp]: OpExpectations } = {
+  munmap: {
+    setup: map_thp_range,
+    wrongPmd: (_, pmd) => (pmd === 0 ? undefined : `still mapped (0x${pmd.toString(16)})`),
+    framesFreedPerPmd: 1,
+    pageTablesFreedPerPmd: 0,
+  },
+  split: {
+    setup: map_thp_range,
+    wrongPmd: (machine, pmd) => {
+      if (!pte_present(pmd) || pmd_is_leaf(pmd)) return `not a PTE page (0x${pmd.toString(16)})`;
+      const ptes = machine.arena.ptes(entry_pfn(pmd));
+      const frame = pte_frame(ptes[0]);
+      if (!ptes.every((pte, i) => pte_present(pte) && pte_frame(pte) === frame && (entry_pfn(pte) & (SUBPAGES - 1)) === i)) return 'a PTE page that does not map one THP';
+      return inUse(machine, frame) ? undefined : `split into frame ${frame}, which is free`;
+    },
+    framesFreedPerPmd: 0,
+    pageTablesFreedPerPmd: 0,
+  },
+  collapse: {
+    setup: map_pte_range,
+    wrongPmd: (machine, pmd) => {
+      if (!pte_present(pmd) || !pmd_is_leaf(pmd)) return `not a THP leaf (0x${pmd.toString(16)})`;
+      return inUse(machine, entry_pfn(pmd)) ? undefined : `collapsed into frame ${entry_pfn(pmd)}, which is free`;
+    },
+    framesFreedPerPmd: 1,
+    pageTablesFreedPerPmd: 1,
+  },
+};
+
+/** What a run did, as the checks need it: the CPUs' statistics summed, and the unmapper's count. */
+export interface RunTotals {
+  readonly stats: CpuStatValues;
+  readonly pmds: number;
+  readonly pmdsDone: number;
+  /** The budget ran out: PMDs after pmdsDone were left as they were. */
+  readonly estimated: boolean;
+  /** lockless_pgtbl_walk_count after every walker stopped. */
+  readonly counterDrift: number;
+}
+
+/** The outcomes a run showed that depend on the strategy, by name. */
+export function outcomesShown(totals: Pick<RunTotals, 'counterDrift'> & { readonly useAfterFree: number }): { readonly [outcome in Outcome]: boolean } {
+  return { useAfterFree: totals.useAfterFree > 0, counterDrift: totals.counterDrift !== 0 };
+}
+
+/**
+ * Tear the range down (from the coordinator, every CPU stopped), then check everything a run must
+ * leave true: the emulator's own bookkeeping under every strategy, and the strategy-dependent
+ * outcomes as its expectations say. Broken: what must not happen did; demonstrated: what the
+ * strategy allows, or exists to show, did.
+ */
+export function tearDownAndCheck(machine: SharedMachine, spec: RunSpec, totals: RunTotals): { brokenInvariants: string[]; demonstrated: string[] } {
+  const { stats, pmds, pmdsDone } = totals;
+  const brokenInvariants: string[] = wrongPmds(machine, spec.op, 0, pmdsDone);
+  teardown_range_offline(machine, 0, spec.machine.hugePages);
+  const demonstrated: string[] = [];
+  const expect = (holds: boolean, what: string) => holds || brokenInvariants.push(what);
+  const { framesFreedPerPmd, pageTablesFreedPerPmd } = OP_EXPECTATIONS[spec.op];
+  expect(stats.ipisSent === stats.ipisHandled, `IPIs sent (${stats.ipisSent}) != IPIs acknowledged (${stats.ipisHandled})`);
+  expect(pmdsDone === pmds || totals.estimated, `PMDs done (${pmdsDone}) != PMDs mapped (${pmds})`);
+  expect(stats.framesFreed === pmdsDone * framesFreedPerPmd, `frames freed (${stats.framesFreed}) != ${framesFreedPerPmd} per PMD done (${pmdsDone})`);
+  expect(stats.pageTablesFreed === pmdsDone * pageTablesFreedPerPmd, `PTE pages freed (${stats.pageTablesFreed}) != ${pageTablesFreedPerPmd} per PMD done (${pmdsDone})`);
+  expect(stats.doubleFrees === 0, `${stats.doubleFrees} page(s) freed twice`);
+  expect(stats.halfStates === 0, `${stats.halfStates} walk(s) followed a PMD into a PTE page whose ptes were not there yet`);
+  const leaked = machine.frames.mappedCount();
+  expect(leaked === 0, `${leaked} frame(s) still mapped after the range was torn down`);
+  const tablePages = PageTableArena.tablePagesMapping(spec.machine.hugePages);
+  expect(machine.arena.pagesInUse === tablePages, `${machine.arena.pagesInUse - tablePages} page-table page(s) leaked`);
+  for (let cpu = 0; cpu < machine.cpus; cpu++) {
+    const pending = (Atomics.load(machine.cpuWords, cpuWord(cpu, 'ipiRequest')) - Atomics.load(machine.cpuWords, cpuWord(cpu, 'ipiAck'))) | 0;
+    expect(pending === 0, `CPU ${cpu} has ${pending} IPI(s) never acknowledged`);
+  }
+  const shown = outcomesShown({ useAfterFree: stats.useAfterFree, counterDrift: totals.counterDrift });
+  const said: { readonly [outcome in Outcome]: string } = {
+    counterDrift: `lockless-walk count is ${totals.counterDrift} after every walker stopped (lost updates)`,
+    useAfterFree: `${stats.useAfterFree} use-after-free`,
+  };
+  for (const outcome of ['counterDrift', 'useAfterFree'] as const) {
+    if (shown[outcome]) (spec.strategy.expect[outcome] === Expect.FORBIDDEN ? brokenInvariants : demonstrated).push(said[outcome]);
+  }
+  return { brokenInvariants, demonstrated };
+}
+
+/** A run's verdict in one word, for the table. */
+export function verdict(
+  strategy: PgtblSyncStrategy,
+  run: { readonly partial: boolean; readonly brokenInvariants: readonly string[]; readonly counterDrift: number; readonly violations: { readonly useAfterFree: number } },
+): 'not checked' | 'BROKEN' | 'bug shown' | 'allowed' | 'held' {
+  if (run.partial) return 'not checked';
+  if (run.brokenInvariants.length > 0) return 'BROKEN';
+  const shown = outcomesShown({ useAfterFree: run.violations.useAfterFree, counterDrift: run.counterDrift });
+  const expected = (Object.keys(shown) as Outcome[]).filter((outcome) => shown[outcome]).map((outcome) => strategy.expect[outcome]);
+  if (expected.includes(Expect.INTERESTING)) return 'bug shown';
+  return expected.length > 0 ? 'allowed' : 'held';
+}
+
+/** Every PMD of the range left wrong, described; at most `limit` of them. */
+export function wrongPmds(machine: SharedMachine, op: PmdOp, firstHpn: number, count: number, limit = 3): string[] {
+  const wrong: string[] = [];
+  for (let hpn = firstHpn; hpn < firstHpn + count && wrong.length < limit; hpn++) {
+    const slot = machine.arena.pmdSlot(hpn);
+    const why = OP_EXPECTATIONS[op].wrongPmd(machine, slot < 0 ? 0 : machine.arena.entries[slot]);
+    if (why !== undefined) wrong.push(`after ${op}, huge page ${hpn} is ${why}`);
+  }
+  return wrong;
+}
+
+/** Walks still counted in flight, in the mm's counter and the per-CPU ones, once all stopped. */
+export function walksStillCounted(machine: SharedMachine): number {
+  const { mm, cpuWords, cpus } = machine;
+  let counted = Atomics.load(mm, mmWord.locklessPgtblWalkCount);
+  for (let cpu = 0; cpu < cpus; cpu++) counted += Atomics.load(cpuWords, cpuWord(cpu, 'locklessWalks'));
+  return counted;
+}

@@ -1,0 +1,76 @@
+// What a run is, as command-line options: each declared once with its default, its help line
+// and its parser. RunSpec (run-spec.ts) takes its defaults from here, and every command that
+// runs the emulator offers these options under the same names.
+
+import { decimal, integer, oneOf, option, quote, UsageError } from '../cli/option-table.ts';
+import { formatSize, parseSize } from '../cli/sizes.ts';
+import { FAULT_KINDS, type FaultKind } from '../cpu-worker/faults.ts';
+import { PMD_OPS } from '../kernel/pmd-ops.ts';
+import { WALKER_KIND_NAMES, WORKLOAD_PROFILES, type KindShare } from '../kernel/walker-kinds.ts';
+import { MAX_CPUS } from '../shared-memory/mm.ts';
+
+/** `kind:cpu,...`: which CPU misbehaves how. CPUs are checked against --cpus later. */
+const faultList = (text: string, flag: string): { [cpu: number]: FaultKind } => {
+  const faults: { [cpu: number]: FaultKind } = {};
+  for (const part of text.split(',')) {
+    const [kind, cpu, extra] = part.trim().split(':');
+    if (!(FAULT_KINDS as readonly string[]).includes(kind) || extra !== undefined || !/^\d+$/.test(cpu ?? '')) {
+      throw new UsageError(`${flag}: ${quote(part)} is not KIND:CPU with KIND one of ${FAULT_KINDS.join(', ')}`);
+    }
+    faults[Number(cpu)] = kind as FaultKind;
+  }
+  return faults;
+};
+
+/** A profile name, or `kind:weight,...`. */
+const workloadMix = (text: string, flag: string): readonly KindShare[] => {
+  const profile = WORKLOAD_PROFILES[text];
+  if (profile) return profile;
+  return text.split(',').map((part) => {
+    const [kind, weight = '1', extra] = part.trim().split(':');
+    if (!WALKER_KIND_NAMES.includes(kind)) {
+      throw new UsageError(`${flag}: unknown walker kind or profile ${quote(kind)} (kinds: ${WALKER_KIND_NAMES.join(', ')}; profiles: ${Object.keys(WORKLOAD_PROFILES).join(', ')})`);
+    }
+    const share = Number(weight);
+    if (extra !== undefined || !(share > 0) || !Number.isFinite(share)) throw new UsageError(`${flag}: ${quote(part)} needs a positive weight, as in kvm-fault:70`);
+    return { kind, weight: share };
+  });
+};
+
+/** A size such as 512M or 496G, in bytes. */
+export const sizeArgument = (text: string, flag: string) => {
+  const bytes = parseSize(text);
+  if (bytes === undefined || bytes <= 0) throw new UsageError(`${flag} must be a size such as 512M or 496G, got ${quote(text)}`);
+  return bytes;
+};
+
+export { formatSize };
+
+export const RUN_OPTIONS = {
+  op: option({ value: 'OP', default: 'munmap', help: `what CPU 0 does to every PMD: ${PMD_OPS.join(', ')}`, parse: oneOf(PMD_OPS, 'operation') }),
+  cpus: option({ value: 'N', default: '8', help: `emulated CPUs, 1..${MAX_CPUS}: CPU 0 runs munmap, the others walk`, parse: integer(1, MAX_CPUS) }),
+  'outside-cpus': option({ value: 'N', default: '0', help: 'more online CPUs that never ran the mm (idle; only sync-one interrupts them)', parse: integer(0, MAX_CPUS - 1) }),
+  memory: option({ value: 'SIZE', default: '1G', help: 'THP memory to map and unmap (K, M, G, T suffixes)', parse: sizeArgument }),
+  thp: option({ value: 'SIZE', default: '2M', help: 'huge page size: 2M (radix MMU) or 16M (hash MMU)', parse: sizeArgument }),
+  seed: option({ value: 'N', default: '1', help: 'seed for the walk addresses', parse: integer(0, 2 ** 32 - 1) }),
+  workload: option({ value: 'MIX', default: 'qemu-guest', defaultNote: 'find-pte with --race-window', help: `walker kinds and weights (kind:weight,...) or a profile (${Object.keys(WORKLOAD_PROFILES).join(', ')})`, parse: workloadMix }),
+  'hold-us': option({ value: 'US', default: undefined, defaultNote: "each kind's own; 0.2 with --race-window", help: 'microseconds every walk uses its page with IRQs off', parse: decimal(0, 1e6) }),
+  'walk-rate': option({
+    value: 'N',
+    default: '20000',
+    defaultNote: '0 with --race-window',
+    help: 'IRQ-off stretches per second per busy CPU (a guest walks now and then); 0 = back to back',
+    parse: decimal(0, 1e9),
+  }),
+  busy: option({ value: 'SHARE', default: '0.5', defaultNote: '1 with --race-window', help: 'share of time a walker CPU is busy (0..1); idle CPUs halt', parse: decimal(0, 1) }),
+  'duty-ms': option({ value: 'MS', default: '1', help: "period of a walker CPU's busy/idle cycle (an idle CPU wakes once a period)", parse: decimal(0.01, 10_000) }),
+  'race-window': option({ value: 'N', default: '0', help: 'amplify races: walkers hammer the N huge pages from the unmap cursor on (0 = walk anywhere)', parse: integer(0, 1 << 20) }),
+  'warmup-ms': option({ value: 'MS', default: '100', help: 'walkers run this long before munmap; its second half measures them', parse: decimal(0, 60_000) }),
+  timeout: option({ value: 'S', default: '300', help: 'a strategy not done after this many seconds is reported stuck', parse: decimal(1, 86_400) }),
+  inject: option({ value: 'LIST', default: undefined, help: `faults, KIND:CPU,...: ${FAULT_KINDS.join(', ')} (on walker CPUs)`, parse: faultList }),
+  budget: option({ value: 'S', default: undefined, help: 'stop each strategy after S seconds and estimate the rest from the PMDs done', parse: decimal(0.001, 86_400) }),
+  'watchdog-ms': option({ value: 'MS', default: '5000', help: 'report an IPI not acknowledged within this time', parse: decimal(10, 3_600_000) }),
+  'on-stuck': option({ value: 'WHAT', default: 'abort', help: 'after a watchdog report: abort the run, or wait', parse: oneOf(['abort', 'wait'] as const, 'choice') }),
+};
+
+export type RunOptions = typeof RUN_OPTIONS;

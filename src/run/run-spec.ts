@@ -1,0 +1,182 @@
+// One run, as a typed value: the machine, the walkers' workload, the operation, the strategy,
+// the faults and the budget. Its defaults come from the option table (run-options.ts); a script
+// or a test builds one with runSpec({ ...overrides }), and the command line builds one from what
+// the user typed. Nothing else parses a command line to describe a run.
+
+import { parseOptions, UsageError, type OptionValues } from '../cli/option-table.ts';
+import { formatSize } from '../cli/sizes.ts';
+import type { FaultKind } from '../cpu-worker/faults.ts';
+import type { Workload } from '../cpu-worker/run.ts';
+import type { PmdOp } from '../kernel/pmd-ops.ts';
+import { WORKLOAD_PROFILES } from '../kernel/walker-kinds.ts';
+import { MAX_CPUS } from '../shared-memory/mm.ts';
+import { FLOOR, strategyByName, type PgtblSyncStrategy } from '../strategies/index.ts';
+import { RUN_OPTIONS, type RunOptions } from './run-options.ts';
+
+/** THP sizes of book3s64: 2M under the radix MMU, 16M under the hash MMU with 64K pages. */
+export const THP_SIZES: readonly number[] = [2 ** 21, 2 ** 24];
+/** The most huge pages one run maps: 4 TiB of 2M THPs. Refused before anything is allocated. */
+export const MAX_HUGE_PAGES = 2 ** 21;
+/** Split and collapse need a PTE page per huge page: 64K of them, 128 MiB of arena, at most. */
+export const MAX_PTE_MAPPED_HUGE_PAGES = 2 ** 16;
+
+export interface MachineSpec {
+  /** Emulated CPUs of the mm: CPU 0 runs the operation, the others walk. */
+  readonly cpus: number;
+  /** Online CPUs that never ran the mm: they only idle, and only sync-one interrupts them. */
+  readonly outsideCpus: number;
+  readonly memoryBytes: number;
+  readonly thpBytes: number;
+  /** memoryBytes / thpBytes: the PMDs the operation goes over. */
+  readonly hugePages: number;
+}
+
+export interface WatchdogSpec {
+  readonly thresholdMs: number;
+  /** On a report: keep waiting (the report is kept and shown), or abort the run. */
+  readonly onStuck: 'wait' | 'abort';
+}
+
+export interface RunSpec {
+  /** What CPU 0 does to every PMD of the range. */
+  readonly op: PmdOp;
+  readonly strategy: PgtblSyncStrategy;
+  readonly machine: MachineSpec;
+  readonly workload: Workload;
+  readonly seed: number;
+  /** Walkers run this long before CPU 0 starts; its second half measures them. */
+  readonly warmupMs: number;
+  /** A run not done after this long is reported stuck. */
+  readonly timeoutS: number;
+  /** Faults to inject, by CPU. */
+  readonly faults: { readonly [cpu: number]: FaultKind };
+  /** CPU 0 stops after this many milliseconds and the rest is estimated; undefined: no limit. */
+  readonly budgetMs: number | undefined;
+  readonly watchdog: WatchdogSpec;
+}
+
+/** What a caller changes from the defaults; anything left out keeps its default. */
+export interface RunSpecOverrides {
+  /** A named scenario's values, under the other overrides. */
+  readonly preset?: PresetName;
+  readonly op?: PmdOp;
+  readonly strategy?: string | PgtblSyncStrategy;
+  readonly machine?: Partial<Omit<MachineSpec, 'hugePages'>>;
+  readonly workload?: Partial<Workload>;
+  readonly seed?: number;
+  readonly warmupMs?: number;
+  readonly timeoutS?: number;
+  readonly faults?: { readonly [cpu: number]: FaultKind };
+  readonly budgetMs?: number | undefined;
+  readonly watchdog?: Partial<WatchdogSpec>;
+}
+
+export interface Preset {
+  readonly spec: Omit<RunSpecOverrides, 'preset'>;
+  /** The strategies the scenario compares. */
+  readonly strategies: readonly string[];
+}
+
+/** Named scenarios: values for several options at once; what is given besides still wins. */
+export const PRESETS = {
+  // The seed's: qemu with 128 vCPUs unmapping 496 GB of THP memory. The vCPUs are mostly
+  // halted and walk the host's page tables now and then, which is why the seed's counter
+  // almost always read zero. Busy 0.5% of the time, the 127 walkers ask for 0.64 of a host
+  // core, so a 2-core host still has one for CPU 0: the figures measure the strategies, not
+  // threads queueing for a core (at 2% the walkers alone would ask for 2.5 cores).
+  'qemu-128': {
+    spec: {
+      machine: { cpus: 128, memoryBytes: 496 * 2 ** 30, thpBytes: 2 ** 21 },
+      workload: { mix: WORKLOAD_PROFILES['qemu-guest'], busy: 0.005, dutyMs: 50, walkRate: 200 },
+      budgetMs: 60_000,
+      // 127 CPU threads on a few host cores: a thread can wait seconds for its turn.
+      watchdog: { thresholdMs: 60_000 },
+    },
+    strategies: ['ipi-broadcast', 'counter', 'percpu', 'rcu-free'],
+  },
+} as const satisfies { readonly [name: string]: Preset };
+
+export type PresetName = keyof typeof PRESETS;
+export const PRESET_NAMES = Object.keys(PRESETS) as PresetName[];
+
+/** Under race amplification: one kind of short walk, back to back, so that walks and clears really meet. */
+const RACE_WORKLOAD: Partial<Workload> = { mix: WORKLOAD_PROFILES['find-pte'], holdUs: 0.2, walkRate: 0, busy: 1 };
+
+/** The run the option table describes when nothing is given. */
+let tableDefaults: RunSpecOverrides | undefined;
+
+/** A run: the defaults, under the preset, under race-amplification defaults, under `overrides`. */
+export function runSpec(overrides: RunSpecOverrides = {}): RunSpec {
+  tableDefaults ??= fromOptionValues(parseOptions(RUN_OPTIONS, {}));
+  const preset: Preset | undefined = overrides.preset === undefined ? undefined : PRESETS[overrides.preset];
+  const racing = (overrides.workload?.raceWindow ?? preset?.spec.workload?.raceWindow ?? 0) > 0;
+  const layers = [tableDefaults, preset?.spec ?? {}, racing ? { workload: RACE_WORKLOAD } : {}, overrides];
+  return validated(layers.reduce(merge));
+}
+
+/** The configuration walker throughput alone is measured in: one kind, back to back, every CPU busy. */
+export function walkersAloneSpec(cpus: number, kind = 'find-pte', holdUs = 0, memoryBytes = 2 ** 30): RunSpec {
+  return runSpec({ machine: { cpus, memoryBytes }, workload: { mix: [{ kind, weight: 1 }], holdUs, walkRate: 0, busy: 1 } });
+}
+
+/** The overrides that option values (as parsed from the table; undefined where not given) stand for. */
+export function fromOptionValues(v: Partial<OptionValues<RunOptions>>): RunSpecOverrides {
+  return {
+    ...given({ op: v.op, seed: v.seed, warmupMs: v['warmup-ms'], timeoutS: v.timeout, faults: v.inject }),
+    ...(v.budget === undefined ? {} : { budgetMs: v.budget * 1000 }),
+    machine: given({ cpus: v.cpus, outsideCpus: v['outside-cpus'], memoryBytes: v.memory, thpBytes: v.thp }),
+    workload: given({ mix: v.workload, holdUs: v['hold-us'], walkRate: v['walk-rate'], busy: v.busy, dutyMs: v['duty-ms'], raceWindow: v['race-window'] }),
+    watchdog: given({ thresholdMs: v['watchdog-ms'], onStuck: v['on-stuck'] }),
+  };
+}
+
+/** The fields of `values` that are set. */
+function given<T extends object>(values: T): Partial<T> {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
+
+/** `over` on top of `under`: nested records field by field, everything else whole. */
+function merge(under: RunSpecOverrides, over: RunSpecOverrides): RunSpecOverrides {
+  return {
+    ...under,
+    ...over,
+    machine: { ...under.machine, ...over.machine },
+    workload: { ...under.workload, ...over.workload },
+    watchdog: { ...under.watchdog, ...over.watchdog },
+  };
+}
+
+/** Every default is in the table, so every field is set; check what no single option can. */
+function validated(o: RunSpecOverrides): RunSpec {
+  const machine = o.machine as Omit<MachineSpec, 'hugePages'>;
+  const { cpus, outsideCpus, memoryBytes, thpBytes } = machine;
+  if (cpus + outsideCpus > MAX_CPUS) throw new UsageError(`--cpus ${cpus} plus --outside-cpus ${outsideCpus} is more than ${MAX_CPUS} CPUs`);
+  const faults = o.faults ?? {};
+  for (const cpu of Object.keys(faults).map(Number)) {
+    if (cpu === 0 || cpu >= cpus) throw new UsageError(`--inject: CPU ${cpu} is not a walker CPU (1..${cpus - 1})`);
+  }
+  if (!THP_SIZES.includes(thpBytes)) throw new UsageError(`--thp must be 2M or 16M, got '${formatSize(thpBytes)}'`);
+  if (memoryBytes % thpBytes !== 0) {
+    throw new UsageError(`--memory ${formatSize(memoryBytes)} is not a whole number of ${formatSize(thpBytes)} huge pages`);
+  }
+  const op = o.op as PmdOp;
+  const hugePages = memoryBytes / thpBytes;
+  const limit = op === 'munmap' ? MAX_HUGE_PAGES : MAX_PTE_MAPPED_HUGE_PAGES;
+  if (hugePages > limit) {
+    const why = op === 'munmap' ? '' : `, as --op ${op} needs a PTE page for each`;
+    throw new UsageError(`--memory ${formatSize(memoryBytes)} is ${hugePages} huge pages; the limit is ${limit} (${formatSize(limit * thpBytes)} of ${formatSize(thpBytes)} pages${why})`);
+  }
+  const strategy = o.strategy === undefined ? FLOOR : typeof o.strategy === 'string' ? strategyByName(o.strategy) : o.strategy;
+  return {
+    op,
+    strategy,
+    machine: { ...machine, hugePages },
+    workload: o.workload as Workload,
+    seed: o.seed as number,
+    warmupMs: o.warmupMs as number,
+    timeoutS: o.timeoutS as number,
+    faults,
+    budgetMs: o.budgetMs,
+    watchdog: o.watchdog as WatchdogSpec,
+  };
+}

@@ -1,0 +1,121 @@
+// What every command that runs the emulator shares, written once: where its output goes (with
+// `--json -` the JSON owns stdout and the human report moves to stderr), the host line, the CPU
+// pool's lifecycle with the JIT warm-up, SIGINT and SIGTERM, the IPI watchdog's reports as they
+// happen, the JSON file, and the exit status. A command declares what it runs and how it prints.
+
+import { writeFileSync } from 'node:fs';
+import { UsageError } from '../cli/option-table.ts';
+import { hostInfo, hostLine, type HostInfo } from '../report/host.ts';
+import { CpuFailure, CpuPool, CpusStuck, IpiStuck, RunInterrupted } from './cpu-pool.ts';
+import { describeWatchdog } from './ipi-watchdog.ts';
+import { createMachine, warmUpJit } from './runs.ts';
+import type { RunSpec } from './run-spec.ts';
+
+/** Exit statuses, the same for every command. A signal ends it with 128 + its number. */
+export const ExitStatus = { OK: 0, FAILURE: 1, USAGE: 2, BROKEN: 3 } as const;
+
+const SIGNALS = { SIGINT: 2, SIGTERM: 15 } as const;
+type Signal = keyof typeof SIGNALS;
+
+export interface SessionOptions {
+  /** Where the JSON goes: a file, '-' for stdout, or nowhere. */
+  readonly json?: string | undefined;
+  /** Said on stderr when a signal interrupts the CPUs: what happens next. */
+  readonly onInterrupt?: string;
+}
+
+export class Session {
+  readonly host: HostInfo = hostInfo();
+  /** The signal that interrupted the session, if one did. */
+  interruptedBy: Signal | undefined;
+  /** Why the CPUs could not go on (a crash, a CPU that did not stop, a stuck IPI), if so. */
+  failure: string | undefined;
+  private pool: CpuPool | undefined;
+  private readonly listeners: [Signal, () => void][] = (Object.keys(SIGNALS) as Signal[]).map((signal) => [signal, () => this.interrupt(signal)]);
+
+  constructor(
+    /** The command's short name, which starts its error lines. */
+    readonly name: string,
+    private readonly options: SessionOptions = {},
+  ) {}
+
+  /** A line of the human report: on stdout, or on stderr when the JSON has stdout. */
+  say(text: string): void {
+    (this.options.json === '-' ? process.stderr : process.stdout).write(text + '\n');
+  }
+
+  /** The report's first line. */
+  get hostLine(): string {
+    return hostLine(this.host);
+  }
+
+  get interrupted(): boolean {
+    return this.interruptedBy !== undefined;
+  }
+
+  /**
+   * Start the CPUs `spec`'s machine needs, warm their JIT if asked, run `body`, and always join
+   * every thread. A CPU that fails, or a signal, ends `body` early: that is recorded in
+   * `failure` or `interruptedBy`, not thrown, so that the caller reports what it has.
+   */
+  async withCpus(spec: RunSpec, { warmUp }: { readonly warmUp: boolean }, body: (pool: CpuPool) => Promise<void>): Promise<void> {
+    if (this.interrupted) return;
+    const pool = await CpuPool.start(createMachine(spec));
+    // Under --on-stuck abort the report ends the run and is printed as its failure.
+    if (spec.watchdog.onStuck === 'wait') pool.onWatchdog = (report) => process.stderr.write(describeWatchdog(report) + '\n');
+    this.pool = pool;
+    // While the CPUs run, a signal stops them and the command reports what it has. A terminal
+    // sends SIGINT to the whole process group and tsx relays it too, so a signal can arrive more
+    // than once: the first interrupts the CPUs, the others are absorbed.
+    for (const [signal, listener] of this.listeners) process.on(signal, listener);
+    try {
+      if (warmUp) await warmUpJit(pool, spec);
+      if (!this.interrupted) await body(pool);
+    } catch (error) {
+      if (!(error instanceof CpuFailure || error instanceof CpusStuck || error instanceof IpiStuck || error instanceof RunInterrupted)) throw error;
+      if (!(error instanceof RunInterrupted)) this.failure = error.message;
+    } finally {
+      this.pool = undefined;
+      await pool.close();
+      for (const [signal, listener] of this.listeners) process.off(signal, listener);
+    }
+  }
+
+  /** Write `report` as JSON where --json said, if it said. */
+  writeJson(report: unknown): void {
+    const { json } = this.options;
+    if (json === undefined) return;
+    const text = JSON.stringify(report, null, 2) + '\n';
+    if (json === '-') process.stdout.write(text);
+    else writeFileSync(json, text);
+  }
+
+  /** Say the failure, if any, and give the exit status. */
+  finish({ broken }: { readonly broken: boolean }): number {
+    if (this.failure) process.stderr.write(`${this.name}: ${this.failure}\n`);
+    if (this.interruptedBy) return 128 + SIGNALS[this.interruptedBy];
+    if (this.failure) return ExitStatus.FAILURE;
+    return broken ? ExitStatus.BROKEN : ExitStatus.OK;
+  }
+
+  private interrupt(signal: Signal): void {
+    if (this.interruptedBy) return;
+    this.interruptedBy = signal;
+    process.stderr.write(`\ninterrupted: ${this.options.onInterrupt ?? 'stopping'}\n`);
+    this.pool?.interrupt();
+  }
+}
+
+/**
+ * Run a command's main and set the exit status: bad usage is one line naming the bad value and
+ * a pointer to --help, with status 2 and no stack trace.
+ */
+export async function runCommand(name: string, command: string, main: (argv: readonly string[]) => Promise<number>): Promise<void> {
+  try {
+    process.exitCode = await main(process.argv.slice(2));
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`${name}: ${error.message}\nTry '${command} --help'.\n`);
+    process.exitCode = ExitStatus.USAGE;
+  }
+}
