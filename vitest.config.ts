@@ -1,11 +1,16 @@
 import { defineConfig } from 'vitest/config';
 
+// Tests by level: `unit` tests pure code in a few seconds (npm run test:unit); `threads` starts
+// real worker-thread CPUs; `cli` runs the commands as a user would. `npm test` runs all three.
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    // Tests start real threads; on a 2-core host, files running side by side only starve them.
-    fileParallelism: false,
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      // These start real threads; on a 2-core host, files running side by side only starve them.
+      { extends: true, test: { name: 'threads', include: ['test/threads/**/*.test.ts'], fileParallelism: false } },
+      { extends: true, test: { name: 'cli', include: ['test/cli/**/*.test.ts'], fileParallelism: false } },
+    ],
   },
 });

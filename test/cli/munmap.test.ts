@@ -1,37 +1,44 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { IpiWatchdog } from '../src/coordinator/ipi-watchdog.ts';
-import { cpuStat, cpuWord } from '../src/shared-memory/cpu-block.ts';
-import { SharedMachine } from '../src/shared-memory/shared-machine.ts';
-import { WALKER_KIND_NAMES } from '../src/cpu-worker/walker-kinds.ts';
-import { runScript } from './helpers/run-script.ts';
+import { runScript } from '../helpers/run-script.ts';
 
 const munmap = (...args: string[]) => runScript('stress/munmap.ts', ...args);
 const SMALL = ['--cpus', '4', '--memory', '128M', '--warmup-ms', '20'];
 
-describe('the IPI watchdog', () => {
-  it('names the CPU holding an IPI up, with its IRQs off and for how long, once per wait', async () => {
-    const machine = SharedMachine.create({ cpus: 3, hugePages: 1 });
-    const words = machine.cpuWords;
-    // CPU 2: IRQs off, in a hash-fault walk of huge page 7, one IPI pending.
-    Atomics.store(words, cpuWord(2, 'irqEnabled'), 0);
-    Atomics.store(words, cpuWord(2, 'irqOffCount'), 41);
-    Atomics.store(words, cpuWord(2, 'walkerKind'), WALKER_KIND_NAMES.indexOf('hash-fault'));
-    Atomics.store(words, cpuWord(2, 'lastWalkedHpn'), 7);
-    Atomics.store(words, cpuWord(2, 'ipiRequest'), 1);
-    const dog = new IpiWatchdog(machine, 50);
-    expect(dog.tick()).toEqual([]); // nobody waits yet; CPU 2's IRQs are first seen off now
-    // CPU 0 has been waiting on CPU 2 for 60 ms.
-    machine.cpuStats[cpuStat(0, 'ipiWaitSince')] = performance.timeOrigin + performance.now() - 60;
-    Atomics.store(words, cpuWord(0, 'ipiWaitTarget'), 2 + 1);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    const [report, ...more] = dog.tick();
-    expect(more).toEqual([]);
-    expect(report).toMatchObject({ cpu: 0, target: 2, targetIrqsOff: true, walkerKind: 'hash-fault', lastWalkedHpn: 7, pendingIpis: 1 });
-    expect(report.waitedMs).toBeGreaterThanOrEqual(60);
-    expect(report.irqsOffForMs).toBeGreaterThanOrEqual(15);
-    expect(dog.tick()).toEqual([]); // the same wait is reported once
+describe('stress/munmap.ts', () => {
+  it.each([
+    [['--cpus', '0'], "--cpus must be an integer from 1 to 1024, got '0'"],
+    [['--memory', '1X'], "--memory must be a size such as 512M or 496G, got '1X'"],
+    [['--frobnicate'], "unknown option '--frobnicate'"],
+  ])('exits 2 on %j with one line naming it, a pointer to --help, and no stack trace', async (args, message) => {
+    const { code, stdout, stderr } = await munmap(...args);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(`munmap: ${message}\nTry 'npx tsx stress/munmap.ts --help'.\n`);
+  });
+
+  it('writes the JSON report with the documented shape', async () => {
+    const { code, stdout, stderr } = await munmap('--cpus', '3', '--memory', '16M', '--json', '-');
+    expect(code, stderr).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(Object.keys(report.host)).toEqual(expect.arrayContaining(['cores', 'arch', 'node']));
+    expect(report.config).toMatchObject({ cpus: 3, memoryBytes: 16 * 2 ** 20, thpBytes: 2 ** 21, seed: 1 });
+    expect(report.runs.map((r: { strategy: string }) => r.strategy)).toEqual(['ipi-broadcast', 'counter']);
+    for (const run of report.runs) {
+      expect(run).toMatchObject({ pmds: 8, pmdsUnmapped: 8, estimated: false, violations: { useAfterFree: 0 }, brokenInvariants: [] });
+      expect(typeof run.munmapMs).toBe('number');
+      for (const key of ['sent', 'skipped', 'acked']) expect(typeof run.ipis[key]).toBe('number');
+      for (const key of ['p50', 'p99', 'max']) expect(typeof run.serializeUs[key]).toBe('number');
+      for (const key of ['completed', 'perSecond']) expect(typeof run.walks[key]).toBe('number');
+      // Every key the README documents, and no other.
+      expect(Object.keys(run).sort()).toEqual(
+        ['strategy', 'safe', 'models', 'op', 'pmds', 'pmdsDone', 'pmdsUnmapped', 'munmapMs', 'allFreedMs', 'peakPendingFrees', 'estimated', 'ipis', 'serializeUs', 'walks', 'violations', 'counterDrift', 'brokenInvariants', 'demonstrated', 'partial', 'watchdog'].sort(),
+      );
+      expect(Object.keys(run.walks).sort()).toEqual(['completed', 'leaf', 'perSecond', 'perSecondSteady', 'latencyUs', 'byKind', 'gupBackoffs', 'collisions', 'busyShare'].sort());
+    }
+    // The human report went to stderr, leaving stdout to the JSON.
+    expect(stderr).toMatch(/strategy\s+PMDs\s+munmap ms/);
   });
 });
 
@@ -71,11 +78,14 @@ describe('injected faults', () => {
   });
 });
 
-describe('Ctrl-C', () => {
-  it('stops the CPUs, prints what was measured marked partial, and exits 130', async () => {
-    const tsx = fileURLToPath(new URL('../node_modules/tsx/dist/cli.mjs', import.meta.url));
+describe('Ctrl-C and SIGTERM', () => {
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)('%s stops the CPUs, prints what was measured marked partial, writes the JSON, and exits %i', async (signal, status) => {
+    const tsx = fileURLToPath(new URL('../../node_modules/tsx/dist/cli.mjs', import.meta.url));
     const child = spawn(process.execPath, [tsx, 'stress/munmap.ts', '--cpus', '4', '--memory', '64G', '--strategy', 'ipi-broadcast', '--json', '-'], {
-      cwd: fileURLToPath(new URL('..', import.meta.url)),
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
     });
     let stdout = '';
     let stderr = '';
@@ -83,14 +93,16 @@ describe('Ctrl-C', () => {
     child.stderr.on('data', (d: Buffer) => {
       stderr += d;
       // Interrupt once the header is out and the run is under way.
-      if (stderr.includes('race:')) setTimeout(() => child.kill('SIGINT'), 3_000);
+      if (stderr.includes('race:')) setTimeout(() => child.kill(signal), 3_000);
     });
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-    expect(code).toBe(130);
+    expect(code).toBe(status);
     expect(stderr).toMatch(/interrupted: stopping the CPUs/);
     const report = JSON.parse(stdout);
     expect(report.interrupted).toBe(true);
     expect(report.runs).toEqual([expect.objectContaining({ strategy: 'ipi-broadcast', partial: true })]);
     expect(report.runs[0].pmdsDone).toBeLessThan(report.runs[0].pmds);
+    // The partial row is printed too, marked as such.
+    expect(stderr).toMatch(/ipi-broadcast PARTIAL/);
   });
 });

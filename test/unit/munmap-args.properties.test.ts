@@ -2,17 +2,18 @@
 // configuration or one line naming what is wrong, never anything else.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_HUGE_PAGES, MAX_PTE_MAPPED_HUGE_PAGES, OPTIONS, THP_SIZES, UsageError, parseMunmapArgs, type MunmapConfig } from '../src/coordinator/options.ts';
-import { formatSize, parseSize } from '../src/coordinator/sizes.ts';
-import { MAX_CPUS } from '../src/shared-memory/mm.ts';
+import { OPTIONS, UsageError, parseMunmapArgs } from '../../src/cli/munmap-args.ts';
+import { formatSize } from '../../src/cli/sizes.ts';
+import { MAX_HUGE_PAGES, MAX_PTE_MAPPED_HUGE_PAGES, THP_SIZES, type RunSpec } from '../../src/run/run-spec.ts';
+import { MAX_CPUS } from '../../src/shared-memory/mm.ts';
 
 const NAMES = Object.keys(OPTIONS);
 
 /** Parse, and say what came back: a config, or a usage error's message. Anything else throws. */
-function outcome(argv: string[]): { config?: MunmapConfig; error?: string } {
+function outcome(argv: string[]): { config?: RunSpec; error?: string } {
   try {
     const result = parseMunmapArgs(argv);
-    return result === 'help' ? {} : { config: result };
+    return result === 'help' ? {} : { config: result.runs[0] };
   } catch (error) {
     if (error instanceof UsageError) return { error: error.message };
     throw error;
@@ -20,15 +21,16 @@ function outcome(argv: string[]): { config?: MunmapConfig; error?: string } {
 }
 
 /** What every accepted configuration must satisfy. */
-function expectConsistent(config: MunmapConfig): void {
-  expect(config.hugePages * config.thpBytes).toBe(config.memoryBytes);
-  expect(THP_SIZES).toContain(config.thpBytes);
-  expect(config.hugePages).toBeGreaterThan(0);
-  expect(config.hugePages).toBeLessThanOrEqual(config.op === 'munmap' ? MAX_HUGE_PAGES : MAX_PTE_MAPPED_HUGE_PAGES);
-  expect(config.cpus + config.outsideCpus).toBeLessThanOrEqual(MAX_CPUS);
+function expectConsistent(config: RunSpec): void {
+  const { machine } = config;
+  expect(machine.hugePages * machine.thpBytes).toBe(machine.memoryBytes);
+  expect(THP_SIZES).toContain(machine.thpBytes);
+  expect(machine.hugePages).toBeGreaterThan(0);
+  expect(machine.hugePages).toBeLessThanOrEqual(config.op === 'munmap' ? MAX_HUGE_PAGES : MAX_PTE_MAPPED_HUGE_PAGES);
+  expect(machine.cpus + machine.outsideCpus).toBeLessThanOrEqual(MAX_CPUS);
   expect(config.workload.busy).toBeGreaterThanOrEqual(0);
   expect(config.workload.busy).toBeLessThanOrEqual(1);
-  for (const cpu of Object.keys(config.faults).map(Number)) expect(cpu > 0 && cpu < config.cpus).toBe(true);
+  for (const cpu of Object.keys(config.faults).map(Number)) expect(cpu > 0 && cpu < machine.cpus).toBe(true);
 }
 
 describe('the command line, for any input', () => {
@@ -65,7 +67,7 @@ describe('the command line, for any input', () => {
     fc.assert(
       fc.property(fc.integer({ min: -5, max: MAX_CPUS + 5 }), (cpus) => {
         const { config, error } = outcome(['--cpus', String(cpus)]);
-        if (cpus >= 1 && cpus <= MAX_CPUS) expect(config?.cpus).toBe(cpus);
+        if (cpus >= 1 && cpus <= MAX_CPUS) expect(config?.machine.cpus).toBe(cpus);
         else expect(error).toContain(`'${cpus}'`);
       }),
     );
@@ -77,32 +79,10 @@ describe('the command line, for any input', () => {
       fc.property(thp, fc.integer({ min: 1, max: 2 * MAX_HUGE_PAGES }), fc.constantFrom('munmap', 'split', 'collapse'), (thpBytes, pages, op) => {
         const { config, error } = outcome(['--thp', formatSize(thpBytes), '--memory', formatSize(pages * thpBytes), '--op', op]);
         const limit = op === 'munmap' ? MAX_HUGE_PAGES : MAX_PTE_MAPPED_HUGE_PAGES;
-        if (pages <= limit) expect(config?.hugePages).toBe(pages);
+        if (pages <= limit) expect(config?.machine.hugePages).toBe(pages);
         else expect(error).toMatch(new RegExp(`the limit is ${limit}`));
       }),
       { numRuns: 500 },
-    );
-  });
-});
-
-describe('sizes', () => {
-  it('every size prints to a form that parses back to it', () => {
-    fc.assert(
-      fc.property(fc.integer({ min: 1, max: 2 ** 40 }), fc.constantFrom(1, 2 ** 10, 2 ** 20, 2 ** 30), (n, unit) => {
-        const bytes = n * unit;
-        if (!Number.isSafeInteger(bytes)) return;
-        expect(parseSize(formatSize(bytes))).toBe(bytes);
-      }),
-    );
-  });
-
-  it('any text parses to a positive safe integer or to nothing', () => {
-    fc.assert(
-      fc.property(fc.string({ unit: 'binary' }), (text) => {
-        const bytes = parseSize(text);
-        if (bytes !== undefined) expect(Number.isSafeInteger(bytes) && bytes >= 0).toBe(true);
-      }),
-      { numRuns: 3_000 },
     );
   });
 });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { map_thp_range } from '../src/coordinator/map-thp.ts';
-import { FrameTable } from '../src/shared-memory/frame-table.ts';
-import { Life } from '../src/shared-memory/lifetime-word.ts';
-import { PageTableArena, ArenaFullError } from '../src/shared-memory/page-table-arena.ts';
+import { map_thp_range } from '../../src/kernel/map-thp.ts';
+import { FrameTable } from '../../src/shared-memory/frame-table.ts';
+import { Life, lifeGeneration, lifeState } from '../../src/shared-memory/lifetime-word.ts';
+import { PageTableArena, ArenaFullError, tableSlot } from '../../src/shared-memory/page-table-arena.ts';
 import {
   MAX_PFN,
   _PAGE_INVALID,
@@ -14,10 +14,13 @@ import {
   pmd_mkinvalid,
   pmd_none,
   pmd_present,
+  pte_frame,
   pte_present,
+  SUBPAGES,
+  subpage_pfn,
   table_entry,
-} from '../src/shared-memory/pgtable-entry.ts';
-import { SharedMachine } from '../src/shared-memory/shared-machine.ts';
+} from '../../src/shared-memory/pgtable-entry.ts';
+import { SharedMachine } from '../../src/shared-memory/shared-machine.ts';
 
 describe('page-table entry encoding', () => {
   it('round-trips frames and pages and keeps entries non-negative', () => {
@@ -59,6 +62,8 @@ describe('page-table arena', () => {
     map_thp_range(machine, 0, hugePages);
     // PGD + one PUD + 496 PMD pages.
     expect(machine.arena.pagesInUse).toBe(1 + 1 + 496);
+    expect(PageTableArena.tablePagesMapping(hugePages)).toBe(1 + 1 + 496);
+    expect(PageTableArena.pagesToMap(hugePages, 7)).toBe(1 + 1 + 1 + 496 + 7); // the header page, and 7 spares
     const frames = new Set<number>();
     let notLeaves = 0;
     for (let hpn = 0; hpn < hugePages; hpn++) {
@@ -83,14 +88,30 @@ describe('page-table arena', () => {
     const a = arena.allocPage();
     const b = arena.allocPage();
     expect(() => arena.allocPage()).toThrow(ArenaFullError);
-    arena.entries[b * 512 + 7] = 99;
+    arena.entries[tableSlot(b, 7)] = 99;
     expect(arena.freePage(b)).toBe(true);
     expect(arena.freePage(b)).toBe(false); // a double free changes nothing
-    expect(arena.lives[b] >>> 1).toBe(1); // poisoned: next generation
+    expect(lifeGeneration(arena.lives[b])).toBe(1); // poisoned: next generation
     expect(arena.allocPage()).toBe(b);
-    expect(arena.entries[b * 512 + 7]).toBe(0);
-    expect(arena.lives[b] & 1).toBe(Life.IN_USE);
+    expect(arena.entries[tableSlot(b, 7)]).toBe(0);
+    expect(lifeState(arena.lives[b])).toBe(Life.IN_USE);
     expect(a).not.toBe(b);
+  });
+});
+
+describe('PTE pages', () => {
+  it('fills a PTE page with the small pages of one huge frame, in order, and reads them back as a view', () => {
+    const arena = PageTableArena.create(3);
+    const page = arena.allocPage();
+    arena.fillPtes(page, 5);
+    const ptes = arena.ptes(page);
+    expect(ptes.length).toBe(SUBPAGES);
+    ptes.forEach((pte, i) => {
+      expect(pte_present(pte)).toBe(true);
+      expect(pte_frame(pte)).toBe(5);
+      expect(entry_pfn(pte)).toBe(subpage_pfn(5, i));
+    });
+    expect(ptes[3]).toBe(arena.entries[tableSlot(page, 3)]);
   });
 });
 

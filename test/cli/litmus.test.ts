@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { runScript } from './helpers/run-script.ts';
+import { runScript } from '../helpers/run-script.ts';
 
 const litmus = (...args: string[]) => runScript('stress/litmus.ts', ...args);
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { scOutcomes } from '../src/litmus/sequential-consistency.ts';
-import { SHAPES, formatOutcome, shapeByName } from '../src/litmus/shapes.ts';
+import { scOutcomes } from '../../src/litmus/sequential-consistency.ts';
+import { SHAPES, formatOutcome, shapeByName } from '../../src/litmus/shapes.ts';
 
 const sc = (name: string) => [...scOutcomes(shapeByName(name))].sort();
 

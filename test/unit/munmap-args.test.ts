@@ -1,0 +1,108 @@
+// The command line of stress/munmap.ts: argv to RunSpecs, and one-line errors naming the option.
+import { describe, expect, it } from 'vitest';
+import { UsageError, parseMunmapArgs, type MunmapCommand } from '../../src/cli/munmap-args.ts';
+import { WORKLOAD_PROFILES } from '../../src/kernel/walker-kinds.ts';
+import { MAX_HUGE_PAGES } from '../../src/run/run-spec.ts';
+import { STRATEGY_NAMES } from '../../src/strategies/index.ts';
+
+function command(args: string[]): MunmapCommand {
+  const parsed = parseMunmapArgs(args);
+  if (parsed === 'help') throw new Error(`${args.join(' ')} asked for help`);
+  return parsed;
+}
+const firstRun = (args: string[]) => command(args).runs[0];
+const strategies = (args: string[]) => command(args).runs.map((run) => run.strategy.name);
+
+describe('option parsing', () => {
+  const rejects = (args: string[], message: RegExp) => expect(() => parseMunmapArgs(args)).toThrow(message);
+
+  it('names the bad value in a UsageError', () => {
+    expect(() => parseMunmapArgs(['--cpus', '0'])).toThrow(UsageError);
+    rejects(['--cpus', '0'], /^--cpus must be an integer from 1 to 1024, got '0'$/);
+    rejects(['--cpus', 'abc'], /--cpus .* got 'abc'/);
+    rejects(['--cpus', '2.5'], /--cpus .* got '2.5'/);
+    rejects(['--memory', '1X'], /--memory must be a size .* got '1X'/);
+    rejects(['--thp', '3M'], /--thp must be 2M or 16M, got '3M'/);
+    rejects(['--strategy', 'counter,bogus'], /unknown strategy 'bogus'/);
+    rejects(['--bogus'], /unknown option '--bogus'/);
+    rejects(['--memory', '3M'], /--memory 3M is not a whole number of 2M huge pages/);
+    rejects(['--busy', '1.5'], /--busy .* got '1.5'/);
+    rejects(['--cpus'], /--cpus/);
+    rejects(['--cpus', '1000', '--outside-cpus', '30'], /^--cpus 1000 plus --outside-cpus 30 is more than 1024 CPUs$/);
+    rejects(['--cpus', '4', '--inject', 'crash:0'], /^--inject: CPU 0 is not a walker CPU \(1\.\.3\)$/);
+  });
+
+  it('gives --race-window its own workload defaults, which explicit options still override', () => {
+    expect(firstRun(['--race-window', '1']).workload).toEqual({
+      mix: [{ kind: 'find-pte', weight: 1 }],
+      holdUs: 0.2,
+      walkRate: 0,
+      busy: 1,
+      dutyMs: 1,
+      raceWindow: 1,
+    });
+    expect(firstRun(['--race-window', '2', '--hold-us', '3']).workload).toMatchObject({ holdUs: 3, busy: 1 });
+    // Over a preset too: race defaults sit between the preset and what is given.
+    expect(firstRun(['--preset', 'qemu-128', '--race-window', '1']).workload).toMatchObject({ busy: 1, walkRate: 0, dutyMs: 50 });
+    expect(() => parseMunmapArgs(['--race-window=-1'])).toThrow(/^--race-window .* got '-1'$/);
+    expect(() => parseMunmapArgs(['--race-window', '-1'])).toThrow(/^--race-window: the value '-1' looks like an option; write --race-window=-1$/);
+  });
+
+  it('reads a walker mix by kind and weight, or by profile name', () => {
+    const mix = (text: string) => firstRun(['--workload', text]).workload.mix;
+    expect(mix('kvm-fault:70,gup-fast:20,perf-callchain:10')).toEqual([
+      { kind: 'kvm-fault', weight: 70 },
+      { kind: 'gup-fast', weight: 20 },
+      { kind: 'perf-callchain', weight: 10 },
+    ]);
+    expect(mix('hash-fault')).toEqual([{ kind: 'hash-fault', weight: 1 }]);
+    expect(mix('find-pte')).toEqual(WORKLOAD_PROFILES['find-pte']);
+    rejects(['--workload', 'kvm-fault:70,bogus:1'], /--workload: unknown walker kind or profile 'bogus'/);
+    rejects(['--workload', 'kvm-fault:0'], /--workload: 'kvm-fault:0' needs a positive weight/);
+    rejects(['--workload', 'kvm-fault:x'], /needs a positive weight/);
+  });
+
+  it('takes an operation, and limits split and collapse to what PTE pages fit', () => {
+    expect(firstRun(['--op', 'collapse']).op).toBe('collapse');
+    expect(firstRun([]).op).toBe('munmap');
+    rejects(['--op', 'merge'], /--op: unknown operation 'merge' \(known: munmap, split, collapse\)/);
+    rejects(['--op', 'all'], /--op: unknown operation 'all'/);
+    rejects(['--op', 'split', '--memory', '256G'], /^--memory 256G is 131072 huge pages; the limit is 65536 \(128G of 2M pages, as --op split needs a PTE page for each\)$/);
+  });
+
+  it('expands a preset into defaults that options given still override', () => {
+    const seed = firstRun(['--preset', 'qemu-128']);
+    expect(seed.machine).toMatchObject({ cpus: 128, memoryBytes: 496 * 2 ** 30, thpBytes: 2 ** 21, hugePages: 253_952 });
+    expect(seed).toMatchObject({ budgetMs: 60_000, watchdog: { thresholdMs: 60_000, onStuck: 'abort' } });
+    expect(seed.workload).toEqual({ mix: WORKLOAD_PROFILES['qemu-guest'], holdUs: undefined, walkRate: 200, busy: 0.005, dutyMs: 50, raceWindow: 0 });
+    expect(strategies(['--preset', 'qemu-128'])).toEqual(['ipi-broadcast', 'counter', 'percpu', 'rcu-free']);
+    expect(strategies(['--preset', 'qemu-128', '--strategy', 'none'])).toEqual(['none']);
+    const mine = firstRun(['--preset', 'qemu-128', '--cpus', '16', '--budget', '5']);
+    expect(mine.machine.cpus).toBe(16);
+    expect(mine.budgetMs).toBe(5_000);
+    expect(firstRun([]).budgetMs).toBeUndefined();
+    rejects(['--preset', 'qemu-64'], /--preset: unknown preset 'qemu-64' \(known: qemu-128\)/);
+  });
+
+  it('refuses memory beyond the arena limit before allocating anything', () => {
+    rejects(['--memory', '8T'], new RegExp(`limit is ${MAX_HUGE_PAGES}`));
+  });
+
+  it('gives one run per strategy, alike in everything but the strategy', () => {
+    const { runs, json } = command(['--strategy', 'counter,percpu', '--cpus', '5', '--json', 'out.json']);
+    expect(runs.map((run) => run.strategy.name)).toEqual(['counter', 'percpu']);
+    expect({ ...runs[0], strategy: undefined }).toEqual({ ...runs[1], strategy: undefined });
+    expect(json).toBe('out.json');
+  });
+
+  it('fills in defaults and accepts the seed scenario sizes', () => {
+    const run = firstRun(['--memory', '496G']);
+    expect(run.machine.hugePages).toBe(253_952);
+    expect(run.machine.thpBytes).toBe(2 ** 21);
+    expect(strategies(['--memory', '496G'])).toEqual(['ipi-broadcast', 'counter']);
+    expect(run.workload).toEqual({ mix: WORKLOAD_PROFILES['qemu-guest'], holdUs: undefined, walkRate: 20_000, busy: 0.5, dutyMs: 1, raceWindow: 0 });
+    expect(strategies(['--strategy', 'all'])).toEqual(STRATEGY_NAMES);
+    expect(firstRun(['--thp', '16M', '--memory', '1G']).machine.hugePages).toBe(64);
+    expect(parseMunmapArgs(['--help'])).toBe('help');
+  });
+});
