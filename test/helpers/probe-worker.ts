@@ -4,8 +4,8 @@
 import { parentPort } from 'node:worker_threads';
 import { expose } from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
-import { EmulatedCpu } from '../../src/cpu-worker/cpu.ts';
-import { smp_call_function_many } from '../../src/cpu-worker/ipi.ts';
+import { EmulatedCpu } from '../../src/kernel/cpu.ts';
+import { smp_call_function_many } from '../../src/kernel/ipi.ts';
 import { SharedMachine, type SharedMachineBuffers } from '../../src/shared-memory/shared-machine.ts';
 
 let cpu: EmulatedCpu | undefined;

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { EmulatedCpu } from '../src/cpu-worker/cpu.ts';
-import { smp_call_function_many } from '../src/cpu-worker/ipi.ts';
-import { cpuStat, cpuWord } from '../src/shared-memory/cpu-block.ts';
-import { SharedMachine } from '../src/shared-memory/shared-machine.ts';
-import { eventually, startProbe, stopProbes, type Probe } from './helpers/probe.ts';
+import { EmulatedCpu } from '../../src/kernel/cpu.ts';
+import { smp_call_function_many } from '../../src/kernel/ipi.ts';
+import { cpuStat, cpuWord } from '../../src/shared-memory/cpu-block.ts';
+import { SharedMachine } from '../../src/shared-memory/shared-machine.ts';
+import { eventually, startProbe, stopProbes, type Probe } from '../helpers/probe.ts';
 
 const probes: Probe[] = [];
 afterEach(async () => {

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { CpuFailure, CpuPool, CpusStuck } from '../src/coordinator/cpu-pool.ts';
-import { map_thp_range } from '../src/coordinator/map-thp.ts';
-import type { CpuRunPlan } from '../src/cpu-worker/run.ts';
-import { cpumask_set_cpu } from '../src/shared-memory/mm.ts';
-import { SharedMachine } from '../src/shared-memory/shared-machine.ts';
+import type { CpuRunPlan } from '../../src/cpu-worker/run.ts';
+import { map_thp_range } from '../../src/kernel/map-thp.ts';
+import { CpuFailure, CpuPool, CpusStuck } from '../../src/run/cpu-pool.ts';
+import { cpuStatValues } from '../../src/shared-memory/cpu-block.ts';
+import { cpumask_set_cpu } from '../../src/shared-memory/mm.ts';
+import { SharedMachine } from '../../src/shared-memory/shared-machine.ts';
 
 function plans(cpus: number, overrides: (cpu: number) => Partial<CpuRunPlan>): CpuRunPlan[] {
   return Array.from({ length: cpus }, (_, cpu) => ({
@@ -26,6 +27,31 @@ async function machineWithPool(cpus: number) {
   for (let cpu = 0; cpu < cpus; cpu++) cpumask_set_cpu(machine.mm, cpu);
   return CpuPool.start(machine);
 }
+
+describe('a run of the pool', () => {
+  it("returns each CPU's report: its statistics, a walker's own measurements, the unmapper's result", async () => {
+    const pool = await machineWithPool(3);
+    try {
+      const reports = await pool.run(plans(3, () => ({})), 30_000, () => pool.stop());
+      expect(reports.map((r) => r.cpu)).toEqual([0, 1, 2]);
+      // The statistics each CPU reports are its own, final as it stopped.
+      for (const r of reports) expect(r.stats).toEqual(cpuStatValues(pool.machine.cpuStats, r.cpu));
+      const [unmapper, ...walkers] = reports;
+      expect(unmapper.walker).toBeUndefined();
+      expect(unmapper.munmap).toMatchObject({ op: 'munmap', pmds: 4, pmdsDone: 4, aborted: false, stoppedAtBudget: false });
+      expect(unmapper.stats).toMatchObject({ pmdsDone: 4, framesFreed: 4, ipisSent: 4 * 2, walks: 0 });
+      for (const w of walkers) {
+        expect(w.munmap).toBeUndefined();
+        expect(w.violations).toEqual([]);
+        expect(w.stats).toMatchObject({ ipisHandled: 4, ipisSent: 0, useAfterFree: 0 });
+        expect(w.stats.walks).toBeGreaterThan(0);
+        expect(w.walker!.byKind['find-pte']).toBe(w.stats.walks);
+      }
+    } finally {
+      await pool.close();
+    }
+  });
+});
 
 describe('supervision of the CPU threads', () => {
   it('names the CPU whose run threw, stops the others, and joins every thread', async () => {

@@ -1,16 +1,18 @@
 import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CpuPool } from '../src/coordinator/cpu-pool.ts';
-import { parseMunmapArgs, type MunmapConfig } from '../src/coordinator/options.ts';
-import { createMachine, runStrategy, type StrategyRun } from '../src/coordinator/run-strategy.ts';
+import { CpuPool } from '../../src/run/cpu-pool.ts';
+import { runSpec } from '../../src/run/run-spec.ts';
+import { createMachine, runStrategy, type StrategyRun } from '../../src/run/runs.ts';
+import { counter } from '../../src/strategies/counter.ts';
+import { counterRacy } from '../../src/strategies/counter-racy.ts';
 
 // The store-buffering race needs the walker and the unmapper on two cores at the same time.
 const cores = os.availableParallelism();
 if (cores < 2) console.warn(`race tests skipped: this host has ${cores} core; a store-buffering race needs two threads running at once`);
 
-// One walker hammering the PMD being cleared, with short walks back to back (--race-window's
+// One walker hammering the PMD being cleared, with short walks back to back (the race window's
 // defaults). A munmap of 64K PMDs takes about 0.1 s here; we allow up to 12 of them.
-const config = parseMunmapArgs(['--cpus', '2', '--memory', '128G', '--race-window', '1']) as MunmapConfig;
+const spec = runSpec({ machine: { cpus: 2, memoryBytes: 128 * 2 ** 30 }, workload: { raceWindow: 1 } });
 const MAX_ATTEMPTS = 12;
 
 describe.skipIf(cores < 2)('the store-buffering bug, on real hardware', () => {
@@ -19,13 +21,13 @@ describe.skipIf(cores < 2)('the store-buffering bug, on real hardware', () => {
   const fixed: StrategyRun[] = [];
 
   beforeAll(async () => {
-    pool = await CpuPool.start(createMachine(config));
+    pool = await CpuPool.start(createMachine(spec));
     let run = 0;
     while (racy.length < MAX_ATTEMPTS && racy.every((r) => r.violations.useAfterFree === 0)) {
-      racy.push(await runStrategy(pool, config, 'counter-racy', run++));
+      racy.push(await runStrategy(pool, { ...spec, strategy: counterRacy }, run++));
     }
     // The fixed counter gets as many attempts (three at least), on the same pool and settings.
-    for (let i = 0; i < Math.max(3, racy.length); i++) fixed.push(await runStrategy(pool, config, 'counter', run++));
+    for (let i = 0; i < Math.max(3, racy.length); i++) fixed.push(await runStrategy(pool, { ...spec, strategy: counter }, run++));
     const uaf = racy.reduce((sum, r) => sum + r.violations.useAfterFree, 0);
     const pmds = racy.reduce((sum, r) => sum + r.pmdsUnmapped, 0);
     console.log(
@@ -40,11 +42,13 @@ describe.skipIf(cores < 2)('the store-buffering bug, on real hardware', () => {
 
   it('counter-racy lets a walker use a freed page within the bounded attempts', () => {
     const last = racy[racy.length - 1];
+    expect(last.strategy).toBe('counter-racy');
     expect(last.violations.useAfterFree).toBeGreaterThan(0);
     expect(last.demonstrated).toEqual([expect.stringMatching(/use-after-free/)]);
     // Each violation is the store-buffering outcome: the walker read the old PMD, and the
-    // unmapper, which had cleared it, saw no walk in flight.
-    for (const v of last.violations.first) expect(v.unmapperSentIpis).toBe(0);
+    // unmapper, which had cleared it, saw no walk in flight. The run names the strategy.
+    expect(last.violations.first.length).toBeGreaterThan(0);
+    for (const v of last.violations.first) expect(v).toMatchObject({ strategy: 'counter-racy', unmapperSentIpis: 0 });
   });
 
   it('counter-racy still keeps the emulator bookkeeping: its failure is the demonstrated one only', () => {
@@ -53,6 +57,7 @@ describe.skipIf(cores < 2)('the store-buffering bug, on real hardware', () => {
 
   it('counter, with its barriers, never does under the same settings', () => {
     for (const run of fixed) {
+      expect(run.strategy).toBe('counter');
       expect(run.violations.useAfterFree).toBe(0);
       expect(run.brokenInvariants).toEqual([]);
     }

@@ -1,8 +1,8 @@
 import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VARIANTS, threadSource } from '../src/litmus/compile.ts';
-import { LitmusPool } from '../src/litmus/run-litmus.ts';
-import { SHAPES, shapeByName } from '../src/litmus/shapes.ts';
+import { VARIANTS, threadSource } from '../../src/litmus/compile.ts';
+import { LitmusPool } from '../../src/litmus/run-litmus.ts';
+import { SHAPES, shapeByName } from '../../src/litmus/shapes.ts';
 
 const cores = os.availableParallelism();
 

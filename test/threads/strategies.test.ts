@@ -1,0 +1,183 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { EmulatedCpu } from '../../src/kernel/cpu.ts';
+import { map_thp_range } from '../../src/kernel/map-thp.ts';
+import { WALKER_KIND_NAMES } from '../../src/kernel/walker-kinds.ts';
+import { CpuPool } from '../../src/run/cpu-pool.ts';
+import { runSpec, type RunSpecOverrides } from '../../src/run/run-spec.ts';
+import { createMachine, runStrategy, type StrategyRun } from '../../src/run/runs.ts';
+import { cpuStat, cpuWord } from '../../src/shared-memory/cpu-block.ts';
+import { cpumask_set_cpu, mmWord } from '../../src/shared-memory/mm.ts';
+import { SharedMachine } from '../../src/shared-memory/shared-machine.ts';
+import { counter } from '../../src/strategies/counter.ts';
+import { STRATEGIES, isSafe, strategyByName } from '../../src/strategies/index.ts';
+import { percpu } from '../../src/strategies/percpu.ts';
+import { eventually, startProbe, stopProbes, type Probe } from '../helpers/probe.ts';
+
+const MiB = 2 ** 20;
+const GiB = 2 ** 30;
+const SAFE = STRATEGIES.filter(isSafe).map((s) => s.name);
+
+const probes: Probe[] = [];
+afterEach(async () => {
+  await stopProbes(probes.splice(0));
+});
+
+function mappedMachine(cpus: number, hugePages: number): SharedMachine {
+  const machine = SharedMachine.create({ cpus, hugePages });
+  map_thp_range(machine, 0, hugePages);
+  for (let cpu = 0; cpu < cpus; cpu++) cpumask_set_cpu(machine.mm, cpu);
+  return machine;
+}
+
+describe('the safe strategies', () => {
+  it('are the ones that claim to prevent every outcome: the historical answers, not the floor or the bugs', () => {
+    // The runs below cover every safe strategy; this keeps them from quietly covering fewer.
+    expect(SAFE).toEqual(['ipi-broadcast', 'sync-one', 'counter', 'percpu', 'rcu-free']);
+  });
+});
+
+describe('the counter strategy', () => {
+  it('counts walks in flight and sends no IPI when none is', () => {
+    const machine = mappedMachine(2, 1);
+    const walkerCpu = new EmulatedCpu(machine, 1);
+    const unmapper = new EmulatedCpu(machine, 0);
+    unmapper.beginRun(counter.freeing === 'rcu');
+    const count = () => Atomics.load(machine.mm, mmWord.locklessPgtblWalkCount);
+    counter.start_lockless_pgtbl_walk(walkerCpu);
+    counter.start_lockless_pgtbl_walk(walkerCpu);
+    expect(count()).toBe(2);
+    counter.end_lockless_pgtbl_walk(walkerCpu);
+    counter.end_lockless_pgtbl_walk(walkerCpu);
+    expect(count()).toBe(0);
+    expect(counter.serialize_against_pte_lookup(unmapper)).toBe(0);
+    expect(Atomics.load(machine.cpuWords, cpuWord(1, 'ipiRequest'))).toBe(0);
+  });
+
+  it('sends the IPI to every CPU of the mm while a walk is in flight', async () => {
+    const machine = mappedMachine(3, 1);
+    probes.push(await startProbe(machine, 1), await startProbe(machine, 2));
+    const idling = probes.map((p) => p.api.idle(30_000));
+    await eventually(() => [1, 2].every((cpu) => Atomics.load(machine.cpuWords, cpuWord(cpu, 'halted')) === 1));
+    const unmapper = new EmulatedCpu(machine, 0);
+    unmapper.beginRun(counter.freeing === 'rcu');
+    Atomics.add(machine.mm, mmWord.locklessPgtblWalkCount, 1); // a walk some CPU has in flight
+    expect(counter.serialize_against_pte_lookup(unmapper)).toBe(2);
+    for (const cpu of [1, 2]) expect(Atomics.load(machine.cpuWords, cpuWord(cpu, 'ipiAck'))).toBe(1);
+    void idling;
+  });
+});
+
+describe('percpu against counter, decision by decision', () => {
+  it('interrupts only the CPUs walking, where counter interrupts the whole mm', async () => {
+    const machine = SharedMachine.create({ cpus: 4, hugePages: 1 });
+    for (let cpu = 0; cpu < 4; cpu++) cpumask_set_cpu(machine.mm, cpu);
+    for (const cpu of [1, 2, 3]) probes.push(await startProbe(machine, cpu));
+    const idling = probes.map((p) => p.api.idle(30_000));
+    await eventually(() => [1, 2, 3].every((cpu) => Atomics.load(machine.cpuWords, cpuWord(cpu, 'halted')) === 1));
+    const unmapper = new EmulatedCpu(machine, 0);
+    // The same moment seen by both: CPU 2 alone has a walk in flight.
+    Atomics.store(machine.cpuWords, cpuWord(2, 'locklessWalks'), 1);
+    Atomics.store(machine.mm, mmWord.locklessPgtblWalkCount, 1);
+    unmapper.beginRun(percpu.freeing === 'rcu');
+    expect(percpu.serialize_against_pte_lookup(unmapper)).toBe(1);
+    unmapper.beginRun(counter.freeing === 'rcu');
+    expect(counter.serialize_against_pte_lookup(unmapper)).toBe(3);
+    // And with nobody walking, neither sends anything.
+    Atomics.store(machine.cpuWords, cpuWord(2, 'locklessWalks'), 0);
+    Atomics.store(machine.mm, mmWord.locklessPgtblWalkCount, 0);
+    expect(percpu.serialize_against_pte_lookup(unmapper)).toBe(0);
+    expect(counter.serialize_against_pte_lookup(unmapper)).toBe(0);
+    void idling;
+  });
+});
+
+const EVERY_KIND = WALKER_KIND_NAMES.map((kind) => ({ kind, weight: 1 }));
+const BUSY = { busy: 1, walkRate: 0 };
+
+describe.each<[string, RunSpecOverrides]>([
+  ['munmap, every walker kind at once', { op: 'munmap', machine: { cpus: 4, memoryBytes: 64 * MiB }, workload: { ...BUSY, mix: EVERY_KIND } }],
+  ['split, every walker kind at once', { op: 'split', machine: { cpus: 4, memoryBytes: 64 * MiB }, workload: { ...BUSY, mix: EVERY_KIND } }],
+  ['collapse, every walker kind at once', { op: 'collapse', machine: { cpus: 4, memoryBytes: 64 * MiB }, workload: { ...BUSY, mix: EVERY_KIND } }],
+  ['munmap, walkers hammering the PMDs being cleared', { op: 'munmap', machine: { cpus: 3, memoryBytes: 8 * GiB }, workload: { raceWindow: 2 } }],
+  ['collapse, walkers hammering the PTE pages being freed', { op: 'collapse', machine: { cpus: 3, memoryBytes: 8 * GiB }, workload: { raceWindow: 2 } }],
+])('every safe strategy: %s', (_, overrides) => {
+  const spec = runSpec(overrides);
+  let pool: CpuPool;
+  const runs: StrategyRun[] = [];
+  beforeAll(async () => {
+    pool = await CpuPool.start(createMachine(spec));
+    for (const [i, strategy] of SAFE.entries()) runs.push(await runStrategy(pool, { ...spec, strategy: strategyByName(strategy) }, i));
+  });
+  afterAll(async () => {
+    await pool?.close();
+  });
+
+  it.each(SAFE)('%s: no use-after-free, every invariant held', (strategy) => {
+    const run = runs.find((r) => r.strategy === strategy)!;
+    expect(run.op).toBe(spec.op);
+    expect(run.violations.useAfterFree).toBe(0);
+    expect(run.brokenInvariants).toEqual([]);
+    expect(run.pmdsDone).toBe(spec.machine.hugePages);
+  });
+});
+
+describe('rcu-free and sync-one, as the kernel has them', () => {
+  const spec = runSpec({ machine: { cpus: 3, outsideCpus: 2, memoryBytes: 256 * MiB }, workload: BUSY });
+  let pool: CpuPool;
+  const handledBy = new Map<string, number[]>();
+  const runs = new Map<string, StrategyRun>();
+  beforeAll(async () => {
+    pool = await CpuPool.start(createMachine(spec));
+    for (const [i, strategy] of ['rcu-free', 'sync-one', 'ipi-broadcast'].entries()) {
+      runs.set(strategy, await runStrategy(pool, { ...spec, strategy: strategyByName(strategy) }, i));
+      handledBy.set(strategy, Array.from({ length: 5 }, (_, cpu) => pool.machine.cpuStats[cpuStat(cpu, 'ipisHandled')]));
+    }
+  });
+  afterAll(async () => {
+    await pool?.close();
+  });
+
+  it('rcu-free sends no IPI on a PMD clear, and frees every frame, some after munmap has returned', () => {
+    const run = runs.get('rcu-free')!;
+    expect(run.ipis.sent).toBe(0);
+    expect(run.ipis.skipped).toBe(spec.machine.hugePages);
+    expect(run.brokenInvariants).toEqual([]); // frames freed == PMDs unmapped, none left mapped
+    expect(run.peakPendingFrees).toBeGreaterThan(0);
+    expect(run.allFreedMs).toBeGreaterThanOrEqual(run.munmapMs);
+  });
+
+  it('sync-one interrupts the CPUs outside mm_cpumask too; ipi-broadcast does not', () => {
+    const pmds = spec.machine.hugePages;
+    expect(runs.get('sync-one')!.ipis.sent).toBe(pmds * 4);
+    expect(runs.get('ipi-broadcast')!.ipis.sent).toBe(pmds * 2);
+    expect(handledBy.get('sync-one')!.slice(3)).toEqual([pmds, pmds]);
+    expect(handledBy.get('ipi-broadcast')!.slice(3)).toEqual([0, 0]);
+  });
+});
+
+describe('a time budget', () => {
+  it('stops CPU 0, estimates the whole range from the PMDs done, and keeps every invariant', async () => {
+    const spec = runSpec({ strategy: 'ipi-broadcast', machine: { cpus: 3, memoryBytes: 8 * GiB }, workload: BUSY, budgetMs: 30 });
+    const pool = await CpuPool.start(createMachine(spec));
+    try {
+      const run = await runStrategy(pool, spec, 0);
+      expect(run.strategy).toBe('ipi-broadcast');
+      expect(run.estimated).toBe(true);
+      expect(run.pmdsDone).toBeGreaterThan(0);
+      expect(run.pmdsDone).toBeLessThan(run.pmds);
+      expect(run.estimate).toMatchObject({ measuredPmds: run.pmdsDone });
+      const e = run.estimate!;
+      expect(e.lowMs).toBeLessThanOrEqual(run.munmapMs);
+      expect(e.highMs).toBeGreaterThanOrEqual(run.munmapMs);
+      expect(run.munmapMs).toBeCloseTo(e.measuredMs + ((run.pmds - run.pmdsDone) * e.perPmdUs.mean) / 1000, 6);
+      expect(run.brokenInvariants).toEqual([]);
+      // The machine is whole again for the next run: nothing mapped, nothing leaked.
+      const next = await runStrategy(pool, { ...spec, budgetMs: undefined, strategy: strategyByName('rcu-free') }, 1);
+      expect(next.strategy).toBe('rcu-free');
+      expect(next.estimated).toBe(false);
+      expect(next.brokenInvariants).toEqual([]);
+    } finally {
+      await pool.close();
+    }
+  });
+});
