@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { CpuRunPlan } from '../../src/cpu-worker/run.ts';
-import { map_thp_range } from '../../src/kernel/map-thp.ts';
 import { CpuFailure, CpuPool, CpusStuck } from '../../src/run/cpu-pool.ts';
 import { cpuStatValues } from '../../src/shared-memory/cpu-block.ts';
-import { cpumask_set_cpu } from '../../src/shared-memory/mm.ts';
-import { SharedMachine } from '../../src/shared-memory/shared-machine.ts';
+import { mappedMachine } from '../helpers/machine.ts';
 
 function plans(cpus: number, overrides: (cpu: number) => Partial<CpuRunPlan>): CpuRunPlan[] {
   return Array.from({ length: cpus }, (_, cpu) => ({
@@ -22,10 +20,7 @@ function plans(cpus: number, overrides: (cpu: number) => Partial<CpuRunPlan>): C
 }
 
 async function machineWithPool(cpus: number) {
-  const machine = SharedMachine.create({ cpus, hugePages: 4 });
-  map_thp_range(machine, 0, 4);
-  for (let cpu = 0; cpu < cpus; cpu++) cpumask_set_cpu(machine.mm, cpu);
-  return CpuPool.start(machine);
+  return CpuPool.start(mappedMachine(cpus, 4));
 }
 
 describe('a run of the pool', () => {

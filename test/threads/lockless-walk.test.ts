@@ -4,10 +4,10 @@ import { LocklessWalker } from '../../src/kernel/lockless-walk.ts';
 import { map_pte_range, map_thp_range } from '../../src/kernel/map-thp.ts';
 import type { PgtblSync } from '../../src/kernel/pgtbl-sync.ts';
 import { cpuStat, cpuWord } from '../../src/shared-memory/cpu-block.ts';
-import { cpumask_set_cpu } from '../../src/shared-memory/mm.ts';
 import { entry_pfn, table_entry } from '../../src/shared-memory/pgtable-entry.ts';
 import { SharedMachine } from '../../src/shared-memory/shared-machine.ts';
 import { ipiBroadcast } from '../../src/strategies/ipi-broadcast.ts';
+import { mappedMachine } from '../helpers/machine.ts';
 import { startProbe, stopProbes, type Probe } from '../helpers/probe.ts';
 
 const probes: Probe[] = [];
@@ -15,12 +15,6 @@ afterEach(async () => {
   await stopProbes(probes.splice(0));
 });
 
-function mappedMachine(cpus: number, hugePages: number): SharedMachine {
-  const machine = SharedMachine.create({ cpus, hugePages });
-  map_thp_range(machine, 0, hugePages);
-  for (let cpu = 0; cpu < cpus; cpu++) cpumask_set_cpu(machine.mm, cpu);
-  return machine;
-}
 
 const pmdOf = (machine: SharedMachine, hpn: number) => machine.arena.entries[machine.arena.pmdSlot(hpn)];
 const frameOf = (machine: SharedMachine, hpn: number) => entry_pfn(pmdOf(machine, hpn));

@@ -1,6 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EmulatedCpu } from '../../src/kernel/cpu.ts';
-import { map_thp_range } from '../../src/kernel/map-thp.ts';
 import { WALKER_KIND_NAMES } from '../../src/kernel/walker-kinds.ts';
 import { CpuPool } from '../../src/run/cpu-pool.ts';
 import { runSpec, type RunSpecOverrides } from '../../src/run/run-spec.ts';
@@ -11,6 +10,7 @@ import { SharedMachine } from '../../src/shared-memory/shared-machine.ts';
 import { counter } from '../../src/strategies/counter.ts';
 import { STRATEGIES, isSafe, strategyByName } from '../../src/strategies/index.ts';
 import { percpu } from '../../src/strategies/percpu.ts';
+import { mappedMachine } from '../helpers/machine.ts';
 import { eventually, startProbe, stopProbes, type Probe } from '../helpers/probe.ts';
 
 const MiB = 2 ** 20;
@@ -22,12 +22,6 @@ afterEach(async () => {
   await stopProbes(probes.splice(0));
 });
 
-function mappedMachine(cpus: number, hugePages: number): SharedMachine {
-  const machine = SharedMachine.create({ cpus, hugePages });
-  map_thp_range(machine, 0, hugePages);
-  for (let cpu = 0; cpu < cpus; cpu++) cpumask_set_cpu(machine.mm, cpu);
-  return machine;
-}
 
 describe('the safe strategies', () => {
   it('are the ones that claim to prevent every outcome: the historical answers, not the floor or the bugs', () => {
