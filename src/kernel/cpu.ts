@@ -120,8 +120,8 @@ export class EmulatedCpu {
   }
 
   /**
-   * rcu_qs() (kernel/rcu/tree.c): no lockless walk is in progress here, so this CPU has passed a
-   * quiescent state in the current grace period. Published once per grace period.
+   * rcu_qs() (kernel/rcu/tree_plugin.h): no lockless walk is in progress here, so this CPU has
+   * passed a quiescent state in the current grace period. Published once per grace period.
    */
   private rcu_qs(): void {
     const gp = Atomics.load(this.mm, mmWord.gpSeq);

@@ -1,7 +1,8 @@
 // What an operation frees, and when: the mmu_gather of one munmap, split or collapse.
-// Models mm/mmu_gather.c: tlb_gather_mmu(), tlb_remove_page_size(), tlb_remove_table(),
-// tlb_finish_mmu(). The batch is one page: each page is freed (or queued behind a grace
-// period) as soon as its PMD is serialised, the strictest timing for a walker that holds it.
+// Models mm/mmu_gather.c (tlb_gather_mmu(), tlb_remove_table(), tlb_finish_mmu()) and
+// include/asm-generic/tlb.h (tlb_remove_page_size()). The batch is one page: each page is freed
+// (or queued behind a grace period) as soon as its PMD is serialised, the strictest timing for a
+// walker that holds it.
 
 import type { EmulatedCpu } from './cpu.ts';
 import type { PgtblSync } from './pgtbl-sync.ts';
