@@ -11,6 +11,7 @@ import { LocklessWalker } from '../src/kernel/lockless-walk.ts';
 import { map_thp_range, teardown_range_offline } from '../src/kernel/map-thp.ts';
 import { run_pmd_range } from '../src/kernel/pmd-ops.ts';
 import { hostInfo, hostLine } from '../src/report/host.ts';
+import { kernelOf, runSpec } from '../src/run/run-spec.ts';
 import { runCommand } from '../src/run/session.ts';
 import { spawnWorker } from '../src/run/spawn-worker.ts';
 import { cpumask_set_cpu } from '../src/shared-memory/mm.ts';
@@ -127,7 +128,7 @@ function walks(): { walk: Figure; raw: Figure } {
   map_thp_range(machine, 0, PMDS);
   const cpu = new EmulatedCpu(machine, 0);
   cpu.beginRun(false);
-  const walker = new LocklessWalker(cpu, none, [{ kind: 'find-pte', weight: 1 }], 0);
+  const walker = new LocklessWalker(cpu, none, 'value', [{ kind: 'find-pte', weight: 1 }], 0);
   let hpn = 0;
   const next = () => (hpn = (hpn + 1) % PMDS);
   const walk = measure('lockless walk + use (find-pte, no hold)', 'ns', () => {
@@ -158,7 +159,7 @@ function munmaps(): { munmap: Figure; raw: Figure } {
   cpu.beginRun(false);
   const munmap = measure('munmap per PMD under none', 'ns', () => {
     map_thp_range(machine, 0, MUNMAP_PMDS);
-    const result = run_pmd_range(cpu, none, 'munmap', 0, MUNMAP_PMDS);
+    const result = run_pmd_range(cpu, none, kernelOf(runSpec()), 'munmap', 0, MUNMAP_PMDS);
     return (result.munmapMs * 1e6) / MUNMAP_PMDS;
   });
   const raw = measure('raw loop: clear the PMD, free the frame', 'ns', () => {

@@ -7,7 +7,8 @@ import { CpuPhase, cpuStatValues, type CpuStatValues } from '../shared-memory/cp
 import { RunPhase, advanceRunPhase, mmWord } from '../shared-memory/mm.ts';
 import { strategyByName } from '../strategies/index.ts';
 import type { EmulatedCpu } from '../kernel/cpu.ts';
-import { LocklessWalker, type UseAfterFree } from '../kernel/lockless-walk.ts';
+import type { KernelConfig } from '../kernel/kernel-config.ts';
+import { LocklessWalker, type WalkerViolation } from '../kernel/lockless-walk.ts';
 import type { PgtblSync } from '../kernel/pgtbl-sync.ts';
 import { run_pmd_range, type MunmapResult, type PmdOp } from '../kernel/pmd-ops.ts';
 import type { KindShare } from '../kernel/walker-kinds.ts';
@@ -45,6 +46,8 @@ export interface CpuRunPlan {
   readonly workload: Workload;
   /** What the unmapper does to the range. */
   readonly op: PmdOp;
+  /** The kernel below the strategy: walker style, TLB flushing, mmu_gather batch. */
+  readonly kernel: KernelConfig;
   /** A fault to inject into this (walker) CPU. */
   readonly fault?: FaultKind;
   /** The unmapper stops after this long; the coordinator estimates the rest. */
@@ -64,7 +67,7 @@ export interface CpuRunReport {
   readonly cpu: number;
   /** Its statistics, final now that it has stopped. */
   readonly stats: CpuStatValues;
-  readonly violations: readonly UseAfterFree[];
+  readonly violations: readonly WalkerViolation[];
   /** What a walker CPU measured of itself; absent on the others. */
   readonly walker?: WalkerReport;
   /** The unmapper's measurements; absent on the others. */
@@ -118,7 +121,7 @@ function runUnmapper(cpu: EmulatedCpu, sync: PgtblSync, plan: CpuRunPlan): Munma
   advanceRunPhase(cpu.mm, RunPhase.MEASURE);
   if (!cpu.aborted) cpu.cpu_idle(performance.now() + plan.warmupMs / 2);
   advanceRunPhase(cpu.mm, RunPhase.OPERATE);
-  return run_pmd_range(cpu, sync, plan.op, plan.firstHpn, plan.hugePages, plan.budgetMs);
+  return run_pmd_range(cpu, sync, plan.kernel, plan.op, plan.firstHpn, plan.hugePages, plan.budgetMs);
 }
 
 /** Walk in busy/idle cycles until the run stops, noting the walks of each phase. */
@@ -126,7 +129,7 @@ function runWalker(cpu: EmulatedCpu, sync: PgtblSync, plan: CpuRunPlan): Omit<Cp
   const { walkRate, busy, dutyMs, mix, holdUs } = plan.workload;
   const random = mulberry32(cpuSeed(plan.seed, cpu.id, plan.run));
   const fault = plan.fault ? new FaultInjector(cpu, plan.fault) : undefined;
-  const walker = new LocklessWalker(cpu, sync, mix, holdUs, random, fault && (() => fault.inWalk()));
+  const walker = new LocklessWalker(cpu, sync, plan.kernel.walkerStyle, mix, holdUs, random, fault && (() => fault.inWalk()));
   const nextTarget = walkTargets(cpu, plan, random);
   const phases = new PhaseLog(cpu);
   const gapMs = walkRate > 0 ? 1000 / walkRate : 0;

@@ -16,21 +16,26 @@ import { mmWord } from '../shared-memory/mm.ts';
 import { tableSlot } from '../shared-memory/page-table-arena.ts';
 import { SUBPAGES, entry_pfn, pmd_is_leaf, pte_frame, pte_present } from '../shared-memory/pgtable-entry.ts';
 import type { EmulatedCpu } from './cpu.ts';
+import type { WalkerStyle } from './kernel-config.ts';
 import type { PgtblSync } from './pgtbl-sync.ts';
 import { WALKER_KINDS, walkerKind, type KindShare, type WalkerKind } from './walker-kinds.ts';
 
 /** Called inside every walk with IRQs off: where a fault can be injected into a walker. */
 export type InWalkHook = () => void;
 
-/** What a walker saw when the page it was using turned out to be freed. */
-export interface UseAfterFree {
+/**
+ * What a walker caught going wrong under it. A use-after-free: the huge frame it used, or the PTE
+ * page it walked through, was freed. A misread, what serialize_against_pte_lookup() existed to
+ * prevent: it took page-table data of another kind for its own, a table pointer as a THP leaf
+ * (its PMD was split under a pointer it kept), or a deposited table's list pointers as ptes.
+ */
+export interface WalkerViolation {
   readonly cpu: number;
   /** The walker kind that was using the page. */
   readonly kind: string;
   readonly hpn: number;
-  /** What was freed under the walker: the huge frame it used, or the PTE page it walked through. */
-  readonly what: 'frame' | 'page-table';
-  /** The frame number, or the arena page number of the PTE page. */
+  readonly what: 'frame' | 'page-table' | 'table-as-leaf' | 'deposited-table';
+  /** The frame number, or the arena page number of the PTE page (for table-as-leaf, of the table the PMD now points at). */
   readonly page: number;
   /** The PMD entry the walker loaded. */
   readonly pmd: number;
@@ -48,8 +53,8 @@ const LATENCY_SAMPLE_EVERY = 16;
 const MAX_LATENCY_SAMPLES = 1 << 14;
 
 export class LocklessWalker {
-  /** The first few use-after-frees in detail; the total is in the CPU's statistics. */
-  readonly violations: UseAfterFree[] = [];
+  /** The first few violations in detail; the totals are in the CPU's statistics. */
+  readonly violations: WalkerViolation[] = [];
   /** Walks of each kind of the mix, by its place in the mix (see walksByKind). */
   private readonly walksOfKind: Float64Array;
   /** Microseconds from local_irq_save() to local_irq_restore(), for one stretch in 16, before the unmapper starts. */
@@ -69,6 +74,8 @@ export class LocklessWalker {
   constructor(
     private readonly cpu: EmulatedCpu,
     private readonly sync: PgtblSync,
+    /** pointer: re-read the entry through the pointer at the end of the use (before 5.8); value: never (5.8+). */
+    private readonly style: WalkerStyle,
     mix: readonly KindShare[],
     /** Microseconds every kind holds its page, instead of the kind's own; undefined: their own. */
     holdUs: number | undefined,
@@ -108,7 +115,12 @@ export class LocklessWalker {
     if (timed) this.latencyUs[this.latencySamples++] = (performance.now() - start) * 1000;
   }
 
-  /** One lockless walk of huge page `hpn`, IRQs already off: find_current_mm_pte(), then use. */
+  /**
+   * One lockless walk of huge page `hpn`, IRQs already off: __find_linux_pte(), then the use of
+   * what it found. A value walker uses the entries it loaded; a pointer walker, as callers did
+   * before 5.8, keeps a pointer to the entry ((pte_t *)pmdp for a THP) and dereferences it
+   * again at the end of its use, getting whatever the entry has become.
+   */
   private walk(kind: WalkerKind, holdMs: number, hpn: number): void {
     const cpu = this.cpu;
     this.sync.start_lockless_pgtbl_walk(cpu);
@@ -117,29 +129,31 @@ export class LocklessWalker {
 
     const { entries, lives } = cpu.machine.arena;
     const slot = cpu.machine.arena.pmdSlot(hpn);
-    // READ_ONCE(*pmdp): one plain load, never reloaded. Nothing orders it against the
-    // unmapper's clear except what the strategy did above.
+    // READ_ONCE(*pmdp): one plain load. Nothing orders it against the unmapper's clear except
+    // what the strategy did above.
     const pmd = slot < 0 ? 0 : entries[slot];
     if (pte_present(pmd)) {
       let used = false;
       if (pmd_is_leaf(pmd)) {
         // A THP: the PMD itself is the pte.
         used = this.reach(kind, slot, pmd) && this.usePage(hpn, pmd, entry_pfn(pmd), NO_TABLE, 0, holdMs);
+        // *ptep, through the pointer into the PMD table.
+        if (used && this.style === 'pointer') this.rereadLeaf(hpn, slot, pmd);
       } else {
         // A PTE page (a split THP, or small pages before a collapse): one level further down.
-        // The detector notes the page's lifetime before the plain load of the pte.
+        // The detector notes the page's lifetime before the plain load of the pte, and again after.
         const table = entry_pfn(pmd);
         const tableSeen = Atomics.load(lives, table);
-        const pte = entries[tableSlot(table, this.stepCount & (SUBPAGES - 1))];
-        if (!pte_present(pte)) {
-          if (Atomics.load(lives, table) !== tableSeen || lifeState(tableSeen) !== Life.IN_USE) {
-            this.report(hpn, 'page-table', table, pmd, tableSeen, Atomics.load(lives, table), true);
-          } else {
-            // The PMD pointed at this PTE page before its ptes were visible: a torn split.
-            cpu.count('halfStates');
-          }
+        const ptep = tableSlot(table, this.stepCount & (SUBPAGES - 1));
+        const pte = entries[ptep];
+        if (this.tableChanged(hpn, table, pmd, tableSeen, pte)) {
+          // Reported: what it read was not a pte of a live table.
+        } else if (!pte_present(pte)) {
+          // The PMD pointed at this PTE page before its ptes were visible: a torn split.
+          cpu.count('halfStates');
         } else {
           used = this.reach(kind, slot, pmd) && this.usePage(hpn, pmd, pte_frame(pte), table, tableSeen, holdMs);
+          if (used && this.style === 'pointer') this.tableChanged(hpn, table, pmd, tableSeen, entries[ptep]);
         }
       }
       // Not part of the walk: did the unmapper change this PMD while we used it? (An Atomics
@@ -148,6 +162,41 @@ export class LocklessWalker {
     }
     cpu.count('walks');
     this.sync.end_lockless_pgtbl_walk(cpu);
+  }
+
+  /**
+   * A pointer walker's second read of the PMD it took for a THP leaf. Split under it, the entry
+   * is now a pointer to a PTE page, which the walker would use as the huge page's address: the
+   * pmd_t -> pte_t cast serialize_against_pte_lookup() existed to protect. Cleared or
+   * invalidated, it reads as not present, which the walker's caller checks.
+   */
+  private rereadLeaf(hpn: number, slot: number, pmd: number): void {
+    const now = this.cpu.machine.arena.entries[slot];
+    if (now !== pmd && pte_present(now) && !pmd_is_leaf(now)) this.misread(hpn, 'table-as-leaf', entry_pfn(now), pmd);
+  }
+
+  /**
+   * Did PTE page `table` stop being a live table around a read of `pte` from it? Deposited
+   * (collapsed under the walker, kept for a later split), a present-looking value is the
+   * deposit's list pointers, which the walker would use as a pte: a misread. Freed, it is a
+   * use-after-free. Returns whether it changed, reported or not.
+   */
+  private tableChanged(hpn: number, table: number, pmd: number, tableSeen: number, pte: number): boolean {
+    // The detector, not the walk: pairs with the Atomics.compareExchange that deposits or
+    // poisons the page in lifetime-word.ts.
+    const tableNow = Atomics.load(this.cpu.machine.arena.lives, table);
+    if (tableNow === tableSeen && lifeState(tableSeen) === Life.IN_USE) return false;
+    if (lifeState(tableNow) === Life.DEPOSITED || lifeState(tableSeen) === Life.DEPOSITED) {
+      if (pte_present(pte)) this.misread(hpn, 'deposited-table', table, pmd);
+    } else {
+      this.report(hpn, 'page-table', table, pmd, tableSeen, tableNow, lifeState(tableSeen) !== Life.IN_USE);
+    }
+    return true;
+  }
+
+  private misread(hpn: number, what: 'table-as-leaf' | 'deposited-table', page: number, pmd: number): void {
+    this.cpu.count('misreads');
+    this.record({ what, page, pmd, hpn, generationSeen: 0, generationNow: 0, freeOnArrival: false });
   }
 
   /** Walks of each kind, by name. */
@@ -197,22 +246,15 @@ export class LocklessWalker {
     return true;
   }
 
-  private report(hpn: number, what: UseAfterFree['what'], page: number, pmd: number, seen: number, now: number, freeOnArrival: boolean): void {
+  private report(hpn: number, what: 'frame' | 'page-table', page: number, pmd: number, seen: number, now: number, freeOnArrival: boolean): void {
     this.cpu.count('useAfterFree');
-    if (this.violations.length < MAX_VIOLATIONS_KEPT) {
-      this.violations.push({
-        cpu: this.cpu.id,
-        kind: this.kinds[this.kindNow].kind.name,
-        hpn,
-        what,
-        page,
-        pmd,
-        generationSeen: lifeGeneration(seen),
-        generationNow: lifeGeneration(now),
-        freeOnArrival,
-        atMs: performance.timeOrigin + performance.now(),
-      });
-    }
+    this.record({ what, page, pmd, hpn, generationSeen: lifeGeneration(seen), generationNow: lifeGeneration(now), freeOnArrival });
+  }
+
+  /** Keep the first few in detail, with who saw them and when. */
+  private record(violation: Omit<WalkerViolation, 'cpu' | 'kind' | 'atMs'>): void {
+    if (this.violations.length >= MAX_VIOLATIONS_KEPT) return;
+    this.violations.push({ cpu: this.cpu.id, kind: this.kinds[this.kindNow].kind.name, ...violation, atMs: performance.timeOrigin + performance.now() });
   }
 }
 

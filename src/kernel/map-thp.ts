@@ -28,10 +28,15 @@ export function map_pte_range(machine: SharedMachine, firstHpn: number, count: n
   }
 }
 
-/** Unmap whatever the range holds, THP leaves or PTE pages, freeing frames and PTE pages. */
+/**
+ * Unmap whatever the range holds, THP leaves or PTE pages, freeing frames, PTE pages and the
+ * PTE pages deposited beside THPs (zap_deposited_table()).
+ */
 export function teardown_range_offline(machine: SharedMachine, firstHpn: number, count: number): void {
-  const { arena, frames } = machine;
+  const { arena, frames, deposits } = machine;
   for (let hpn = firstHpn; hpn < firstHpn + count; hpn++) {
+    if (deposits[hpn] !== 0) arena.freePage(deposits[hpn]);
+    deposits[hpn] = 0;
     const slot = arena.pmdSlot(hpn);
     if (slot < 0) continue;
     const pmd = arena.entries[slot];

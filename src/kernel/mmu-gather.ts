@@ -1,14 +1,21 @@
-// What an operation frees, and when: the mmu_gather of one munmap, split or collapse.
-// Models mm/mmu_gather.c (tlb_gather_mmu(), tlb_remove_table(), tlb_finish_mmu()) and
-// include/asm-generic/tlb.h (tlb_remove_page_size()). The batch is one page: each page is freed
-// (or queued behind a grace period) as soon as its PMD is serialised, the strictest timing for a
-// walker that holds it.
+// What an operation frees, and when: the mmu_gather of one munmap. Pages are gathered in a
+// batch and freed only after a TLB flush that covers them (tlb_flush_mmu(): flush, then free),
+// when the batch is full and at the end; with RCU freeing (the hypothetical rcu-frames) the
+// freed batch then also waits for a grace period.
+// Models mm/mmu_gather.c (tlb_gather_mmu(), tlb_flush_mmu(), tlb_finish_mmu()) and
+// include/asm-generic/tlb.h (tlb_remove_page_size()).
 
+import { mmWord } from '../shared-memory/mm.ts';
 import type { EmulatedCpu } from './cpu.ts';
+import type { KernelConfig } from './kernel-config.ts';
 import type { PgtblSync } from './pgtbl-sync.ts';
 import { RcuFreeQueue } from './rcu.ts';
+import { flush_tlb_range } from './tlb-flush.ts';
 
 export class MmuGather {
+  /** Frames gathered, and the TLB flush count when each was gathered (after its PMD was cleared). */
+  private frames: number[] = [];
+  private gatheredAt: number[] = [];
   /** The grace-period queue, when this gather frees through RCU. */
   private readonly rcu: RcuFreeQueue | undefined;
 
@@ -16,40 +23,57 @@ export class MmuGather {
   constructor(
     private readonly cpu: EmulatedCpu,
     freeing: PgtblSync['freeing'],
+    private readonly kernel: KernelConfig,
   ) {
     this.rcu = freeing === 'rcu' ? new RcuFreeQueue(cpu) : undefined;
   }
 
-  /** tlb_remove_page_size(): a huge-page frame no PMD maps any more. */
+  /** tlb_remove_page_size(): a huge-page frame whose PMD is cleared; a full batch is flushed and freed. */
   tlb_remove_page(frame: number): void {
-    const cpu = this.cpu;
-    if (this.rcu) this.rcu.call_rcu(() => free_huge_page(cpu, frame));
-    else free_huge_page(cpu, frame);
+    this.frames.push(frame);
+    this.gatheredAt.push(Atomics.load(this.cpu.mm, mmWord.tlbFlushSeq));
+    if (this.frames.length >= this.kernel.gatherBatch) this.tlb_flush_mmu();
   }
 
-  /** tlb_remove_table(): a page-table page no PMD points at any more. */
-  tlb_remove_table(page: number): void {
+  /** tlb_flush_mmu(): flush the TLB, then free what is gathered (through RCU when asked). */
+  tlb_flush_mmu(): void {
+    if (this.frames.length === 0) return;
+    flush_tlb_range(this.cpu, this.kernel);
+    const [frames, gatheredAt] = [this.frames, this.gatheredAt];
+    [this.frames, this.gatheredAt] = [[], []];
+    frames.forEach((frame, i) => this.free_flushed(frame, gatheredAt[i]));
+  }
+
+  /** Free a frame cleared when the flush count was `clearedAt`, once flushed: at once, or after a grace period. */
+  free_flushed(frame: number, clearedAt: number): void {
     const cpu = this.cpu;
-    if (this.rcu) this.rcu.call_rcu(() => free_pgtable_page(cpu, page));
-    else free_pgtable_page(cpu, page);
+    if (this.rcu) this.rcu.call_rcu(() => free_huge_page(cpu, frame, clearedAt));
+    else free_huge_page(cpu, frame, clearedAt);
+  }
+
+  /** tlb_finish_mmu(): flush and free what is left; munmap() returns after this. */
+  tlb_finish_mmu(): void {
+    this.tlb_flush_mmu();
   }
 
   /**
-   * tlb_finish_mmu(): wait until every deferred free is done (rcu_barrier(); after an abort it
-   * gives up waiting, dropping what it had queued). Returns the most pages that waited at once.
+   * What rcu-frames leaves for later: wait until every grace period is over (rcu_barrier();
+   * after an abort it gives up waiting, dropping what it had queued). Returns the most pages
+   * that waited at once.
    */
-  tlb_finish_mmu(): number {
+  rcu_barrier(): number {
     this.rcu?.rcu_barrier();
     return this.rcu?.peakPending ?? 0;
   }
 }
 
-/** Give a frame back: poison it, and count a double free if it was free already. */
-function free_huge_page(cpu: EmulatedCpu, frame: number): void {
+/**
+ * Give a frame back: poison it, and count a double free if it was free already. A frame whose
+ * covering TLB flush has not happened yet (the flush count has not moved since its PMD was
+ * cleared) is counted too: another CPU's TLB could still map it.
+ */
+function free_huge_page(cpu: EmulatedCpu, frame: number, clearedAt: number): void {
+  // Pairs with the Atomics.add of tlbFlushSeq in flush_tlb_range().
+  if (Atomics.load(cpu.mm, mmWord.tlbFlushSeq) === clearedAt) cpu.count('freedBeforeFlush');
   cpu.count(cpu.machine.frames.free(frame) ? 'framesFreed' : 'doubleFrees');
-}
-
-/** Give a page-table page back to the arena, likewise. */
-function free_pgtable_page(cpu: EmulatedCpu, page: number): void {
-  cpu.count(cpu.machine.arena.freePage(page) ? 'pageTablesFreed' : 'doubleFrees');
 }

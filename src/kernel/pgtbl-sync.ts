@@ -15,6 +15,12 @@ export interface PgtblSync {
    */
   serialize_against_pte_lookup(cpu: EmulatedCpu): number;
   /**
+   * Unmapper side of a collapse, after pmdp_collapse_flush() cleared the PMD, before the PTE
+   * page is deposited: the versions differ here (5.8 kept the IPI in radix__pmdp_collapse_flush(),
+   * 6.1 sends tlb_remove_table_sync_one() from khugepaged). Absent: serialize_against_pte_lookup().
+   */
+  serialize_collapse?(cpu: EmulatedCpu): number;
+  /**
    * How the mmu_gather frees what an operation unmapped: at once, once serialised, or after an
    * RCU grace period (MMU_GATHER_RCU_TABLE_FREE's tlb_remove_table_rcu(), here for frames too).
    */

@@ -8,8 +8,10 @@ import { mmWord } from '../shared-memory/mm.ts';
 import { entry_pfn, pfn_pmd, pmd_is_leaf, pmd_mkinvalid, pte_frame, pte_present, table_entry } from '../shared-memory/pgtable-entry.ts';
 import type { EmulatedCpu } from './cpu.ts';
 import { RunAborted } from './cpu.ts';
+import type { KernelConfig } from './kernel-config.ts';
 import { MmuGather } from './mmu-gather.ts';
 import type { PgtblSync } from './pgtbl-sync.ts';
+import { flush_tlb_range } from './tlb-flush.ts';
 
 export const PMD_OPS = ['munmap', 'split', 'collapse'] as const;
 export type PmdOp = (typeof PMD_OPS)[number];
@@ -19,7 +21,7 @@ export interface MunmapResult {
   readonly pmds: number;
   /** PMDs unmapped, split or collapsed. */
   readonly pmdsDone: number;
-  /** How long the operation took over the whole range (the munmap() call, for munmap). */
+  /** How long the operation took over the whole range (the munmap() call, for munmap): up to its last batch flushed and freed. */
   readonly munmapMs: number;
   /** serialize_against_pte_lookup() calls that sent no IPI. */
   readonly serializeSkipped: number;
@@ -29,7 +31,7 @@ export interface MunmapResult {
   readonly ipisByPmd: Int32Array;
   /** When the operation began, as performance.timeOrigin + performance.now(). */
   readonly startedAtMs: number;
-  /** From its start until the last page it freed was really freed (later under rcu-free). */
+  /** From its start until the last page it freed was really freed (later under rcu-frames). */
   readonly allFreedMs: number;
   /** The most pages waiting for a grace period at once (0 when frees are immediate). */
   readonly peakPendingFrees: number;
@@ -54,6 +56,7 @@ interface SerializeLog {
 interface PmdOpContext {
   readonly cpu: EmulatedCpu;
   readonly sync: PgtblSync;
+  readonly kernel: KernelConfig;
   readonly tlb: MmuGather;
   readonly log: SerializeLog;
 }
@@ -70,10 +73,10 @@ const PER_PMD: { readonly [op in PmdOp]: PerPmd } = {
  * `op` over huge pages [firstHpn, firstHpn + count), holding the page-table lock for each, or
  * until `budgetMs` has passed (the rest is then estimated by the coordinator).
  */
-export function run_pmd_range(cpu: EmulatedCpu, sync: PgtblSync, op: PmdOp, firstHpn: number, count: number, budgetMs = Infinity): MunmapResult {
+export function run_pmd_range(cpu: EmulatedCpu, sync: PgtblSync, kernel: KernelConfig, op: PmdOp, firstHpn: number, count: number, budgetMs = Infinity): MunmapResult {
   const start = performance.now();
   const log: SerializeLog = { us: new Float64Array(count), ipis: new Int32Array(count), firstHpn, calls: 0, skipped: 0, lastReadingMs: start };
-  const context: PmdOpContext = { cpu, sync, tlb: new MmuGather(cpu, sync.freeing), log };
+  const context: PmdOpContext = { cpu, sync, kernel, tlb: new MmuGather(cpu, sync.freeing, kernel), log };
   const perPmd = PER_PMD[op];
   let aborted = false;
   let stoppedAtBudget = false;
@@ -96,9 +99,10 @@ export function run_pmd_range(cpu: EmulatedCpu, sync: PgtblSync, op: PmdOp, firs
     if (!(error instanceof RunAborted)) throw error;
     aborted = true;
   }
+  context.tlb.tlb_finish_mmu();
   const munmapMs = performance.now() - start;
-  // The call has returned; deferred frees complete in the background.
-  const peakPendingFrees = context.tlb.tlb_finish_mmu();
+  // The call has returned; frees deferred to a grace period complete in the background.
+  const peakPendingFrees = context.tlb.rcu_barrier();
   return {
     op,
     pmds: count,
@@ -115,7 +119,10 @@ export function run_pmd_range(cpu: EmulatedCpu, sync: PgtblSync, op: PmdOp, firs
   };
 }
 
-/** zap_huge_pmd(): clear the THP leaf, serialise, free the page. */
+/**
+ * zap_huge_pmd(): clear the THP leaf, serialise, flush its TLB entry (5.8+; before, the
+ * mmu_gather flushes once per batch), and hand the page to the mmu_gather.
+ */
 function zap_huge_pmd(op: PmdOpContext, hpn: number): void {
   const { arena } = op.cpu.machine;
   const { entries } = arena;
@@ -128,6 +135,7 @@ function zap_huge_pmd(op: PmdOpContext, hpn: number): void {
   // in between.
   entries[slot] = 0;
   serialized(op, hpn, start);
+  if (op.kernel.tlbFlushEachPmd) flush_tlb_range(op.cpu, op.kernel); // flush_pmd_tlb_range()
   op.tlb.tlb_remove_page(entry_pfn(orig));
 }
 
@@ -145,9 +153,11 @@ function split_huge_pmd(op: PmdOpContext, hpn: number): void {
   // pgtable_trans_huge_withdraw(): the PTE page deposited when the THP was mapped.
   const pgtable = arena.allocPage();
   const start = performance.now();
-  // pmdp_invalidate(): no longer usable by walkers, still present to the mm.
+  // pmdp_invalidate(): no longer usable by walkers, still present to the mm; its TLB entry is
+  // flushed (flush_pmd_tlb_range(), in every version).
   arena.entries[slot] = pmd_mkinvalid(orig);
   serialized(op, hpn, start);
+  flush_tlb_range(op.cpu, op.kernel);
   arena.fillPtes(pgtable, entry_pfn(orig));
   // smp_wmb(); pmd_populate(): the ptes are visible before the PMD points at them. Pairs with
   // the walker's load of a pte through the PMD it loaded (an address dependency).
@@ -155,10 +165,10 @@ function split_huge_pmd(op: PmdOpContext, hpn: number): void {
 }
 
 /**
- * collapse_huge_page() (khugepaged): clear the PMD pointing at a PTE page and serialise
- * (pmdp_collapse_flush()), copy into a new huge page and map it, then free the small pages and
- * the PTE page, which a walker may still be reading. (The kernel may deposit the PTE page for a
- * later split instead; freeing it is the case that matters to walkers.)
+ * collapse_huge_page() (khugepaged): clear the PMD pointing at a PTE page, flush and serialise
+ * (pmdp_collapse_flush()), copy into a new huge page and map it, deposit the old PTE page for a
+ * later split (pgtable_trans_huge_deposit(): it now holds list pointers, not ptes), and free
+ * the small pages. A walker may still be reading the old PTE page.
  */
 function collapse_huge_page(op: PmdOpContext, hpn: number): void {
   const { arena, frames } = op.cpu.machine;
@@ -169,18 +179,25 @@ function collapse_huge_page(op: PmdOpContext, hpn: number): void {
   const pgtable = entry_pfn(pmd);
   const oldFrame = pte_frame(arena.ptes(pgtable)[0]);
   const start = performance.now();
-  // pmdp_collapse_flush(): no new walk can find the PTE page after this.
+  // pmdp_collapse_flush(): no new walk can find the PTE page after this, nor any TLB entry.
   arena.entries[slot] = 0;
-  serialized(op, hpn, start);
-  // __collapse_huge_page_copy() into a new huge page, then set_pmd_at().
+  serialized(op, hpn, start, op.sync.serialize_collapse);
+  const flushedAt = flush_tlb_range(op.cpu, op.kernel);
+  // __collapse_huge_page_copy() into a new huge page; the PTE page is deposited beside the PMD,
+  // then set_pmd_at() maps the new page (deposit and map under the PMD lock).
+  arena.depositPage(pgtable);
+  op.cpu.machine.deposits[hpn] = pgtable;
   Atomics.store(arena.entries, slot, pfn_pmd(frames.alloc()));
-  op.tlb.tlb_remove_page(oldFrame);
-  op.tlb.tlb_remove_table(pgtable);
+  // The small pages go straight back (free_page_and_swap_cache()), the flush above covering them.
+  op.tlb.free_flushed(oldFrame, flushedAt);
 }
 
-/** serialize_against_pte_lookup(), timed from `start` (just before the PMD store), and logged. */
-function serialized({ cpu, sync, log }: PmdOpContext, hpn: number, start: number): void {
-  const sent = sync.serialize_against_pte_lookup(cpu);
+/**
+ * serialize_against_pte_lookup() (or what an operation calls instead), timed from `start` (just
+ * before the PMD store), and logged.
+ */
+function serialized({ cpu, sync, log }: PmdOpContext, hpn: number, start: number, serialize = sync.serialize_against_pte_lookup): void {
+  const sent = serialize.call(sync, cpu);
   log.lastReadingMs = performance.now();
   log.us[log.calls++] = (log.lastReadingMs - start) * 1000;
   log.ipis[hpn - log.firstHpn] = sent;

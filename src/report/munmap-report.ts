@@ -114,6 +114,8 @@ const COLUMNS: readonly Column[] = [
   { title: 'x none', cell: (r, none) => (none ? `${fixed(r.munmapMs / Math.max(none.munmapMs, 1e-3))}x` : '-') },
   { title: 'all freed ms', cell: (r) => fixed(r.allFreedMs) },
   { title: 'us/PMD', cell: (r) => fixed(r.estimate ? r.estimate.perPmdUs.mean : (r.munmapMs * 1000) / Math.max(1, r.pmdsDone)) },
+  { title: 'TLB flushes', cell: (r) => `${r.tlb.flushes}` },
+  { title: 'flush ms', cell: (r) => fixed(r.tlb.flushUs / 1000) },
   { title: 'IPIs sent', cell: (r) => `${r.ipis.sent}` },
   { title: 'acked', cell: (r) => `${r.ipis.acked}` },
   { title: 'skipped', cell: (r) => `${r.ipis.skipped}` },
@@ -123,6 +125,7 @@ const COLUMNS: readonly Column[] = [
   { title: 'walk us p50/p99', cell: (r) => (r.walks.latencyUs.count > 0 ? `${fixed(r.walks.latencyUs.p50)}/${fixed(r.walks.latencyUs.p99)}` : '-') },
   { title: 'collisions', cell: (r) => `${r.walks.collisions}` },
   { title: 'use-after-free', cell: (r) => `${r.violations.useAfterFree}` },
+  { title: 'misreads', cell: (r) => `${r.violations.misreads}` },
   { title: 'invariants', cell: (r) => verdict(strategyByName(r.strategy), r) },
 ];
 
@@ -158,18 +161,27 @@ export function formatFindings(runs: readonly StrategyRun[]): string {
   return lines.join('\n');
 }
 
-/** Both sides of one use-after-free: what the walker read, and what the unmapper read and did. */
+/** Both sides of one violation: what the walker read, and what the unmapper read and did. */
 export function describeViolation(v: Violation): string {
-  const page = v.what === 'frame' ? `frame ${v.page}` : `PTE page ${v.page}`;
   const loaded = `loaded PMD 0x${v.pmd.toString(16)} (${pmd_is_leaf(v.pmd) ? 'a THP leaf' : 'pointing at a PTE page'})`;
-  const walker = v.freeOnArrival
-    ? `${loaded} and found ${page} already freed`
-    : `${loaded} and was using ${page} when it was freed (generation ${v.generationSeen} -> ${v.generationNow})`;
   const unmapper =
     v.unmapperSentIpis === 0
-      ? 'the unmapper had cleared that PMD, then saw no walk in flight and sent no IPI'
-      : `the unmapper had cleared that PMD and sent ${v.unmapperSentIpis} IPI(s)`;
-  return `use-after-free on CPU ${v.cpu} (${v.kind}), huge page ${v.hpn}: the walker ${walker}; ${unmapper}`;
+      ? 'the unmapper had changed that PMD, then saw no walk in flight and sent no IPI'
+      : `the unmapper had changed that PMD and sent ${v.unmapperSentIpis} IPI(s)`;
+  const where = `on CPU ${v.cpu} (${v.kind}), huge page ${v.hpn}`;
+  switch (v.what) {
+    case 'table-as-leaf':
+      return `misread ${where}: the walker ${loaded}, kept a pointer to it, and read it again as a leaf when it had become a pointer to PTE page ${v.page} (the pmd_t -> pte_t cast of a split); ${unmapper}`;
+    case 'deposited-table':
+      return `misread ${where}: the walker ${loaded} and read PTE page ${v.page} after it was deposited, taking its list pointers for a pte; ${unmapper}`;
+    default: {
+      const page = v.what === 'frame' ? `frame ${v.page}` : `PTE page ${v.page}`;
+      const walker = v.freeOnArrival
+        ? `${loaded} and found ${page} already freed`
+        : `${loaded} and was using ${page} when it was freed (generation ${v.generationSeen} -> ${v.generationNow})`;
+      return `use-after-free ${where}: the walker ${walker}; ${unmapper}`;
+    }
+  }
 }
 
 /** What an unsafe strategy's run showed, as its expectations say: its bug demonstrated, or what it allows. */
@@ -185,6 +197,9 @@ function unsafeVerdict(run: StrategyRun): string[] {
   if (v.useAfterFree > 0) {
     const first = v.firstAfterMs === null ? '' : `, the first ${fixed(v.firstAfterMs)} ms into munmap`;
     shown.push(`${v.useAfterFree} use-after-free in ${run.pmdsDone} PMDs (${fixed(v.perMillionPmds)} per million)${first}, ${run.walks.collisions} collisions`);
+  }
+  if (v.misreads > 0) {
+    shown.push(`${v.misreads} misread(s) by ${run.kernel.walkerStyle} walkers: page-table data of another kind taken for a walker's own, the hazard serialize_against_pte_lookup() existed for`);
   }
   if (run.counterDrift !== 0) {
     shown.push(

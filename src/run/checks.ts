@@ -3,7 +3,7 @@
 
 import type { CpuStatValues } from '../shared-memory/cpu-block.ts';
 import { cpuWord } from '../shared-memory/cpu-block.ts';
-import { Life } from '../shared-memory/lifetime-word.ts';
+import { Life, lifeState } from '../shared-memory/lifetime-word.ts';
 import { mmWord } from '../shared-memory/mm.ts';
 import { PageTableArena } from '../shared-memory/page-table-arena.ts';
 import { SUBPAGES, entry_pfn, pmd_is_leaf, pte_frame, pte_present } from '../shared-memory/pgtable-entry.ts';
@@ -18,9 +18,10 @@ export interface OpExpectations {
   readonly setup: (machine: SharedMachine, firstHpn: number, count: number) => void;
   /** The state a PMD must be left in, in words, or undefined if it is right. */
   readonly wrongPmd: (machine: SharedMachine, pmd: number) => string | undefined;
-  /** Frames and PTE pages the operation frees for each PMD. */
+  /** Frames and PTE pages the operation frees, and PTE pages it deposits, for each PMD. */
   readonly framesFreedPerPmd: number;
   readonly pageTablesFreedPerPmd: number;
+  readonly pageTablesDepositedPerPmd: number;
 }
 
 const inUse = (machine: SharedMachine, frame: number) => machine.frames.state(frame) === Life.IN_USE;
@@ -32,6 +33,7 @@ export const OP_EXPECTATIONS: { readonly [op in PmdOp]: OpExpectations } = {
     wrongPmd: (_, pmd) => (pmd === 0 ? undefined : `still mapped (0x${pmd.toString(16)})`),
     framesFreedPerPmd: 1,
     pageTablesFreedPerPmd: 0,
+    pageTablesDepositedPerPmd: 0,
   },
   split: {
     setup: map_thp_range,
@@ -44,6 +46,7 @@ export const OP_EXPECTATIONS: { readonly [op in PmdOp]: OpExpectations } = {
     },
     framesFreedPerPmd: 0,
     pageTablesFreedPerPmd: 0,
+    pageTablesDepositedPerPmd: 0,
   },
   collapse: {
     setup: map_pte_range,
@@ -52,7 +55,8 @@ export const OP_EXPECTATIONS: { readonly [op in PmdOp]: OpExpectations } = {
       return inUse(machine, entry_pfn(pmd)) ? undefined : `collapsed into frame ${entry_pfn(pmd)}, which is free`;
     },
     framesFreedPerPmd: 1,
-    pageTablesFreedPerPmd: 1,
+    pageTablesFreedPerPmd: 0,
+    pageTablesDepositedPerPmd: 1,
   },
 };
 
@@ -68,8 +72,8 @@ export interface RunTotals {
 }
 
 /** The outcomes a run showed that depend on the strategy, by name. */
-export function outcomesShown(totals: Pick<RunTotals, 'counterDrift'> & { readonly useAfterFree: number }): { readonly [outcome in Outcome]: boolean } {
-  return { useAfterFree: totals.useAfterFree > 0, counterDrift: totals.counterDrift !== 0 };
+export function outcomesShown(totals: Pick<RunTotals, 'counterDrift'> & { readonly useAfterFree: number; readonly misreads: number }): { readonly [outcome in Outcome]: boolean } {
+  return { useAfterFree: totals.useAfterFree > 0, misread: totals.misreads > 0, counterDrift: totals.counterDrift !== 0 };
 }
 
 /**
@@ -81,15 +85,18 @@ export function outcomesShown(totals: Pick<RunTotals, 'counterDrift'> & { readon
 export function tearDownAndCheck(machine: SharedMachine, spec: RunSpec, totals: RunTotals): { brokenInvariants: string[]; demonstrated: string[] } {
   const { stats, pmds, pmdsDone } = totals;
   const brokenInvariants: string[] = wrongPmds(machine, spec.op, 0, pmdsDone);
+  const deposited = depositedTables(machine, spec.machine.hugePages);
   teardown_range_offline(machine, 0, spec.machine.hugePages);
   const demonstrated: string[] = [];
   const expect = (holds: boolean, what: string) => holds || brokenInvariants.push(what);
-  const { framesFreedPerPmd, pageTablesFreedPerPmd } = OP_EXPECTATIONS[spec.op];
+  const { framesFreedPerPmd, pageTablesFreedPerPmd, pageTablesDepositedPerPmd } = OP_EXPECTATIONS[spec.op];
   expect(stats.ipisSent === stats.ipisHandled, `IPIs sent (${stats.ipisSent}) != IPIs acknowledged (${stats.ipisHandled})`);
   expect(pmdsDone === pmds || totals.estimated, `PMDs done (${pmdsDone}) != PMDs mapped (${pmds})`);
   expect(stats.framesFreed === pmdsDone * framesFreedPerPmd, `frames freed (${stats.framesFreed}) != ${framesFreedPerPmd} per PMD done (${pmdsDone})`);
   expect(stats.pageTablesFreed === pmdsDone * pageTablesFreedPerPmd, `PTE pages freed (${stats.pageTablesFreed}) != ${pageTablesFreedPerPmd} per PMD done (${pmdsDone})`);
+  expect(deposited === pmdsDone * pageTablesDepositedPerPmd, `PTE pages deposited (${deposited}) != ${pageTablesDepositedPerPmd} per PMD done (${pmdsDone})`);
   expect(stats.doubleFrees === 0, `${stats.doubleFrees} page(s) freed twice`);
+  expect(stats.freedBeforeFlush === 0, `${stats.freedBeforeFlush} frame(s) freed before the TLB flush that covers them`);
   expect(stats.halfStates === 0, `${stats.halfStates} walk(s) followed a PMD into a PTE page whose ptes were not there yet`);
   const leaked = machine.frames.mappedCount();
   expect(leaked === 0, `${leaked} frame(s) still mapped after the range was torn down`);
@@ -99,12 +106,13 @@ export function tearDownAndCheck(machine: SharedMachine, spec: RunSpec, totals: 
     const pending = (Atomics.load(machine.cpuWords, cpuWord(cpu, 'ipiRequest')) - Atomics.load(machine.cpuWords, cpuWord(cpu, 'ipiAck'))) | 0;
     expect(pending === 0, `CPU ${cpu} has ${pending} IPI(s) never acknowledged`);
   }
-  const shown = outcomesShown({ useAfterFree: stats.useAfterFree, counterDrift: totals.counterDrift });
+  const shown = outcomesShown({ useAfterFree: stats.useAfterFree, misreads: stats.misreads, counterDrift: totals.counterDrift });
   const said: { readonly [outcome in Outcome]: string } = {
     counterDrift: `lockless-walk count is ${totals.counterDrift} after every walker stopped (lost updates)`,
     useAfterFree: `${stats.useAfterFree} use-after-free`,
+    misread: `${stats.misreads} misread(s): a walker took page-table data of another kind for its own`,
   };
-  for (const outcome of ['counterDrift', 'useAfterFree'] as const) {
+  for (const outcome of ['counterDrift', 'useAfterFree', 'misread'] as const) {
     if (shown[outcome]) (spec.strategy.expect[outcome] === Expect.FORBIDDEN ? brokenInvariants : demonstrated).push(said[outcome]);
   }
   return { brokenInvariants, demonstrated };
@@ -113,11 +121,11 @@ export function tearDownAndCheck(machine: SharedMachine, spec: RunSpec, totals: 
 /** A run's verdict in one word, for the table. */
 export function verdict(
   strategy: PgtblSyncStrategy,
-  run: { readonly partial: boolean; readonly brokenInvariants: readonly string[]; readonly counterDrift: number; readonly violations: { readonly useAfterFree: number } },
+  run: { readonly partial: boolean; readonly brokenInvariants: readonly string[]; readonly counterDrift: number; readonly violations: { readonly useAfterFree: number; readonly misreads: number } },
 ): 'not checked' | 'BROKEN' | 'bug shown' | 'allowed' | 'held' {
   if (run.partial) return 'not checked';
   if (run.brokenInvariants.length > 0) return 'BROKEN';
-  const shown = outcomesShown({ useAfterFree: run.violations.useAfterFree, counterDrift: run.counterDrift });
+  const shown = outcomesShown({ useAfterFree: run.violations.useAfterFree, misreads: run.violations.misreads, counterDrift: run.counterDrift });
   const expected = (Object.keys(shown) as Outcome[]).filter((outcome) => shown[outcome]).map((outcome) => strategy.expect[outcome]);
   if (expected.includes(Expect.INTERESTING)) return 'bug shown';
   return expected.length > 0 ? 'allowed' : 'held';
@@ -132,6 +140,16 @@ export function wrongPmds(machine: SharedMachine, op: PmdOp, firstHpn: number, c
     if (why !== undefined) wrong.push(`after ${op}, huge page ${hpn} is ${why}`);
   }
   return wrong;
+}
+
+/** PTE pages deposited beside the range's PMDs, each a DEPOSITED page. */
+function depositedTables(machine: SharedMachine, hugePages: number): number {
+  let deposited = 0;
+  for (let hpn = 0; hpn < hugePages; hpn++) {
+    const page = machine.deposits[hpn];
+    if (page !== 0 && lifeState(machine.arena.lives[page]) === Life.DEPOSITED) deposited++;
+  }
+  return deposited;
 }
 
 /** Walks still counted in flight, in the mm's counter and the per-CPU ones, once all stopped. */

@@ -5,6 +5,7 @@
 import { decimal, integer, oneOf, option, quote, UsageError } from '../cli/option-table.ts';
 import { formatSize, parseSize } from '../cli/sizes.ts';
 import { FAULT_KINDS, type FaultKind } from '../cpu-worker/faults.ts';
+import { TLBIE_US, TLB_FLUSHES, WALKER_STYLES } from '../kernel/kernel-config.ts';
 import { PMD_OPS } from '../kernel/pmd-ops.ts';
 import { WALKER_KIND_NAMES, WORKLOAD_PROFILES, type KindShare } from '../kernel/walker-kinds.ts';
 import { MAX_CPUS } from '../shared-memory/mm.ts';
@@ -54,7 +55,7 @@ export const RUN_OPTIONS = {
   thp: option({ value: 'SIZE', default: '2M', help: 'huge page size: 2M (radix MMU) or 16M (hash MMU)', parse: sizeArgument }),
   seed: option({ value: 'N', default: '1', help: 'seed for the walk addresses', parse: integer(0, 2 ** 32 - 1) }),
   workload: option({ value: 'MIX', default: 'qemu-guest', defaultNote: 'find-pte with --race-window', help: `walker kinds and weights (kind:weight,...) or a profile (${Object.keys(WORKLOAD_PROFILES).join(', ')})`, parse: workloadMix }),
-  'hold-us': option({ value: 'US', default: undefined, defaultNote: "each kind's own; 0.2 with --race-window", help: 'microseconds every walk uses its page with IRQs off', parse: decimal(0, 1e6) }),
+  'hold-us': option({ value: 'US', default: undefined, defaultNote: "each kind's own; 1 with --race-window", help: 'microseconds every walk uses its page with IRQs off', parse: decimal(0, 1e6) }),
   'walk-rate': option({
     value: 'N',
     default: '20000',
@@ -69,6 +70,22 @@ export const RUN_OPTIONS = {
   timeout: option({ value: 'S', default: '300', help: 'a strategy not done after this many seconds is reported stuck', parse: decimal(1, 86_400) }),
   inject: option({ value: 'LIST', default: undefined, help: `faults, KIND:CPU,...: ${FAULT_KINDS.join(', ')} (on walker CPUs)`, parse: faultList }),
   budget: option({ value: 'S', default: undefined, help: 'stop each strategy after S seconds and estimate the rest from the PMDs done', parse: decimal(0.001, 86_400) }),
+  'walker-style': option({
+    value: 'STYLE',
+    default: undefined,
+    defaultNote: "the strategy's kernel: pointer before 5.8, value after",
+    help: `how walkers use what they find: ${WALKER_STYLES.join(', ')} (re-read through the pointer at use, or read once)`,
+    parse: oneOf(WALKER_STYLES, 'walker style'),
+  }),
+  'tlb-flush': option({ value: 'HOW', default: 'tlbie', help: `how a TLB flush reaches the CPUs: ${TLB_FLUSHES.join(' (radix, a cost on the flusher), ')} (x86, an IPI round to the mm)`, parse: oneOf(TLB_FLUSHES, 'TLB flush') }),
+  'tlbie-us': option({
+    value: 'US',
+    default: undefined,
+    defaultNote: `${TLBIE_US.toFixed(2)}, Linux 5.8's (369 - 39) ms over 253,952 PMDs; 0 with --race-window`,
+    help: "one tlbie flush's cost to the flushing CPU",
+    parse: decimal(0, 1e6),
+  }),
+  'gather-batch': option({ value: 'N', default: undefined, defaultNote: "the kernel's 8190 (64K pages); 1 with --race-window", help: 'pages an mmu_gather frees at once, after one TLB flush', parse: integer(1, 1 << 20) }),
   'watchdog-ms': option({ value: 'MS', default: '5000', help: 'report an IPI not acknowledged within this time', parse: decimal(10, 3_600_000) }),
   'on-stuck': option({ value: 'WHAT', default: 'abort', help: 'after a watchdog report: abort the run, or wait', parse: oneOf(['abort', 'wait'] as const, 'choice') }),
 };

@@ -7,6 +7,7 @@ import { parseOptions, UsageError, type OptionValues } from '../cli/option-table
 import { formatSize } from '../cli/sizes.ts';
 import type { FaultKind } from '../cpu-worker/faults.ts';
 import type { Workload } from '../cpu-worker/run.ts';
+import { MAX_GATHER_BATCH, TLBIE_US, type KernelConfig } from '../kernel/kernel-config.ts';
 import type { PmdOp } from '../kernel/pmd-ops.ts';
 import { WORKLOAD_PROFILES } from '../kernel/walker-kinds.ts';
 import { MAX_CPUS } from '../shared-memory/mm.ts';
@@ -53,6 +54,8 @@ export interface RunSpec {
   /** CPU 0 stops after this many milliseconds and the rest is estimated; undefined: no limit. */
   readonly budgetMs: number | undefined;
   readonly watchdog: WatchdogSpec;
+  /** The kernel below the strategy, as far as chosen; the rest is the strategy's kernel (kernelOf()). */
+  readonly kernel: Partial<KernelConfig>;
 }
 
 /** What a caller changes from the defaults; anything left out keeps its default. */
@@ -69,6 +72,7 @@ export interface RunSpecOverrides {
   readonly faults?: { readonly [cpu: number]: FaultKind };
   readonly budgetMs?: number | undefined;
   readonly watchdog?: Partial<WatchdogSpec>;
+  readonly kernel?: Partial<KernelConfig>;
 }
 
 export interface Preset {
@@ -99,8 +103,12 @@ export const PRESETS = {
 export type PresetName = keyof typeof PRESETS;
 export const PRESET_NAMES = Object.keys(PRESETS) as PresetName[];
 
-/** Under race amplification: one kind of short walk, back to back, so that walks and clears really meet. */
-const RACE_WORKLOAD: Partial<Workload> = { mix: WORKLOAD_PROFILES['find-pte'], holdUs: 0.2, walkRate: 0, busy: 1 };
+/**
+ * Under race amplification: one kind of short walk, back to back, so that walks and clears
+ * really meet; each holds its page for 1 us, enough to outlast a PMD clear, its flush and the
+ * free of its page when a strategy misses the walk.
+ */
+const RACE_WORKLOAD: Partial<Workload> = { mix: WORKLOAD_PROFILES['find-pte'], holdUs: 1, walkRate: 0, busy: 1 };
 
 /** The run the option table describes when nothing is given. */
 let tableDefaults: RunSpecOverrides | undefined;
@@ -127,6 +135,26 @@ export function fromOptionValues(v: Partial<OptionValues<RunOptions>>): RunSpecO
     machine: given({ cpus: v.cpus, outsideCpus: v['outside-cpus'], memoryBytes: v.memory, thpBytes: v.thp }),
     workload: given({ mix: v.workload, holdUs: v['hold-us'], walkRate: v['walk-rate'], busy: v.busy, dutyMs: v['duty-ms'], raceWindow: v['race-window'] }),
     watchdog: given({ thresholdMs: v['watchdog-ms'], onStuck: v['on-stuck'] }),
+    kernel: given({ walkerStyle: v['walker-style'], tlbFlushBy: v['tlb-flush'], tlbieUs: v['tlbie-us'], gatherBatch: v['gather-batch'] }),
+  };
+}
+
+/**
+ * The kernel a run emulates below its strategy: what the run chose, else what the strategy's
+ * kernel did (pointer walkers and one flush per mmu_gather batch before 5.8). Race
+ * amplification keeps the time from a PMD clear to the free of its page at its least (a batch
+ * of one page, a flush that costs nothing), so that a walker the strategy missed meets the free.
+ */
+export function kernelOf(spec: RunSpec): KernelConfig {
+  const racing = spec.workload.raceWindow > 0;
+  return {
+    walkerStyle: 'pointer',
+    tlbFlushEachPmd: false,
+    tlbFlushBy: 'tlbie',
+    tlbieUs: racing ? 0 : TLBIE_US,
+    gatherBatch: racing ? 1 : MAX_GATHER_BATCH,
+    ...spec.strategy.kernel,
+    ...spec.kernel,
   };
 }
 
@@ -143,6 +171,7 @@ function merge(under: RunSpecOverrides, over: RunSpecOverrides): RunSpecOverride
     machine: { ...under.machine, ...over.machine },
     workload: { ...under.workload, ...over.workload },
     watchdog: { ...under.watchdog, ...over.watchdog },
+    kernel: { ...under.kernel, ...over.kernel },
   };
 }
 
@@ -178,5 +207,6 @@ function validated(o: RunSpecOverrides): RunSpec {
     faults,
     budgetMs: o.budgetMs,
     watchdog: o.watchdog as WatchdogSpec,
+    kernel: o.kernel ?? {},
   };
 }

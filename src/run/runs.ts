@@ -4,7 +4,8 @@
 
 import os from 'node:os';
 import type { CpuRunPlan, CpuRunReport, PhaseWalks } from '../cpu-worker/run.ts';
-import type { UseAfterFree } from '../kernel/lockless-walk.ts';
+import type { WalkerViolation } from '../kernel/lockless-walk.ts';
+import type { KernelConfig } from '../kernel/kernel-config.ts';
 import type { PmdOp } from '../kernel/pmd-ops.ts';
 import { CPU_STATS, CpuPhase, cpuWord, type CpuStatValues } from '../shared-memory/cpu-block.ts';
 import { RunPhase, advanceRunPhase, cpumask_clear, cpumask_set_cpu, mmWord } from '../shared-memory/mm.ts';
@@ -16,7 +17,7 @@ import type { CpuPool } from './cpu-pool.ts';
 import type { WatchdogReport } from './ipi-watchdog.ts';
 import { estimateWholeRange, type Estimate } from './estimate.ts';
 import { OP_EXPECTATIONS, tearDownAndCheck, walksStillCounted } from './checks.ts';
-import type { RunSpec } from './run-spec.ts';
+import { kernelOf, type RunSpec } from './run-spec.ts';
 
 /** One row of the report; the JSON `runs[]` entry. */
 export interface StrategyRun {
@@ -38,7 +39,11 @@ export interface StrategyRun {
   /** True when the budget ran out: munmapMs is then an estimate for the whole range (see estimate). */
   readonly estimated: boolean;
   readonly estimate?: Estimate;
+  /** The kernel below the strategy that this run emulated. */
+  readonly kernel: KernelConfig;
   readonly ipis: { readonly sent: number; readonly skipped: number; readonly acked: number };
+  /** TLB flushes on the unmapping CPU, and the microseconds they took in all (tlbie waits, or IPI rounds). */
+  readonly tlb: { readonly flushes: number; readonly flushUs: number };
   readonly serializeUs: Percentiles;
   readonly walks: {
     readonly completed: number;
@@ -59,6 +64,8 @@ export interface StrategyRun {
   };
   readonly violations: {
     readonly useAfterFree: number;
+    /** Walks that took page-table data of another kind for their own (WalkerViolation). */
+    readonly misreads: number;
     readonly perMillionPmds: number;
     /** Milliseconds from the start of munmap to the first use-after-free; null if none. */
     readonly firstAfterMs: number | null;
@@ -77,7 +84,7 @@ export interface StrategyRun {
 }
 
 /** A walker's use-after-free, with the strategy it ran under and what the unmapper's side did for the same PMD. */
-export interface Violation extends UseAfterFree {
+export interface Violation extends WalkerViolation {
   readonly strategy: string;
   /** IPIs the unmapper's serialize_against_pte_lookup() sent for this PMD: 0 = it saw no walker. */
   readonly unmapperSentIpis: number;
@@ -137,7 +144,9 @@ export async function runStrategy(pool: CpuPool, spec: RunSpec, runIndex: number
     peakPendingFrees: munmap.peakPendingFrees,
     estimated: whole !== undefined,
     ...(whole ? { estimate: whole.estimate } : {}),
+    kernel: kernelOf(spec),
     ipis: { sent: stats.ipisSent, skipped: munmap.serializeSkipped, acked: stats.ipisHandled },
+    tlb: { flushes: stats.tlbFlushes, flushUs: stats.tlbFlushUs },
     serializeUs: percentiles(munmap.serializeUs),
     walks: {
       completed: stats.walks,
@@ -152,6 +161,7 @@ export async function runStrategy(pool: CpuPool, spec: RunSpec, runIndex: number
     },
     violations: {
       useAfterFree: stats.useAfterFree,
+      misreads: stats.misreads,
       perMillionPmds: (stats.useAfterFree * 1e6) / Math.max(1, munmap.pmdsDone),
       firstAfterMs: violations.length > 0 ? violations[0].atMs - munmap.startedAtMs : null,
       first: violations.slice(0, 8),
@@ -243,6 +253,7 @@ function walkerSide(reports: readonly CpuRunReport[]) {
 
 /** One plan per CPU of the machine, with the role `roleOf` gives it. */
 function cpuPlans(spec: RunSpec, run: number, roleOf: (cpu: number) => CpuRunPlan['role']): CpuRunPlan[] {
+  const kernel = kernelOf(spec);
   return Array.from({ length: spec.machine.cpus + spec.machine.outsideCpus }, (_, cpu) => ({
     strategy: spec.strategy.name,
     role: roleOf(cpu),
@@ -252,6 +263,7 @@ function cpuPlans(spec: RunSpec, run: number, roleOf: (cpu: number) => CpuRunPla
     hugePages: spec.machine.hugePages,
     workload: spec.workload,
     op: spec.op,
+    kernel,
     fault: spec.faults[cpu],
     budgetMs: spec.budgetMs,
     warmupMs: spec.warmupMs,

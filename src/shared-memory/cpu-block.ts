@@ -47,6 +47,7 @@ export const CpuStats = paddedRecord(
     'walks', // lockless walks started
     'leafWalks', // walks that reached a THP leaf and used its frame
     'useAfterFree', // walks whose frame was freed while they used it
+    'misreads', // walks that took page-table data of another kind for theirs (see WalkerViolation)
     'collisions', // walks whose PMD was changed while they used its page
     'halfStates', // walks that followed a PMD to a PTE page whose ptes were not there yet
     'ipisSent', // IPIs this CPU sent (one per target)
@@ -55,6 +56,9 @@ export const CpuStats = paddedRecord(
     'framesFreed', // huge-page frames this CPU freed
     'pageTablesFreed', // PTE pages this CPU freed
     'doubleFrees', // frees of a frame or page-table page that was already free
+    'tlbFlushes', // TLB flushes this CPU did (tlbie, or an IPI round)
+    'tlbFlushUs', // microseconds they took
+    'freedBeforeFlush', // frames this CPU freed before the TLB flush that covers them
     'ipiWaitSince', // when the current csd_lock_wait() started sleeping (timeOrigin + now, ms)
   ],
   FLOAT64_WORDS_PER_LINE,

@@ -19,8 +19,11 @@ export const MmWords = lineGroupedRecord(
     // Bumped once by each CPU when its run loop has started.
     ['cpusRunning'],
     // The RCU grace-period sequence: bumped by the CPU that starts a grace period, read by
-    // every CPU at its interrupt points (rcu-free only).
+    // every CPU at its interrupt points (rcu-frames only).
     ['gpSeq'],
+    // TLB flushes of this mm so far: bumped by the flushing CPU after each flush, so that a
+    // free can check the flush that covers its page has happened (the mmu_gather's order).
+    ['tlbFlushSeq'],
   ],
   INT32_WORDS_PER_LINE,
 );

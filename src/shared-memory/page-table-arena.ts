@@ -8,7 +8,7 @@
 // (lifetime-word.ts), so that a walker still reading a freed page-table page is caught.
 
 import { INT32_WORDS_PER_LINE, lineGroupedRecord } from './layout.ts';
-import { poison, revive } from './lifetime-word.ts';
+import { deposit, poison, revive, withdraw } from './lifetime-word.ts';
 import {
   PTRS_PER_TABLE,
   SUBPAGES,
@@ -129,6 +129,25 @@ export class PageTableArena {
   /** Fill PTE page `page` with the small pages of huge frame `frame`, in order (not yet published). */
   fillPtes(page: number, frame: number): void {
     for (let i = 0; i < SUBPAGES; i++) this.entries[tableSlot(page, i)] = pfn_pte(subpage_pfn(frame, i));
+  }
+
+  /**
+   * pgtable_trans_huge_deposit(): keep PTE page `page` for a later split. It stops being a
+   * table: its ptes are cleared and, as radix__pgtable_trans_huge_deposit() does with its
+   * list_head (INIT_LIST_HEAD: both pointers at the page itself), its first two entries hold
+   * pointers that a walker still reading the page would take for present ptes.
+   */
+  depositPage(page: number): void {
+    deposit(this.lives, page);
+    const ptes = this.ptes(page);
+    ptes.fill(0);
+    ptes[0] = ptes[1] = pfn_pte(page);
+  }
+
+  /** pgtable_trans_huge_withdraw(): a deposited page becomes a (cleared) table again. */
+  withdrawPage(page: number): void {
+    withdraw(this.lives, page);
+    this.ptes(page).fill(0);
   }
 
   /** The ptes of PTE page `page`, as a view. */

@@ -15,6 +15,7 @@ export interface SharedMachineBuffers {
   readonly mm: SharedArrayBuffer;
   readonly cpuWords: SharedArrayBuffer;
   readonly cpuStats: SharedArrayBuffer;
+  readonly deposits: SharedArrayBuffer;
 }
 
 export interface MachineShape {
@@ -35,6 +36,11 @@ export class SharedMachine {
   readonly mm: Int32Array;
   readonly cpuWords: Int32Array;
   readonly cpuStats: Float64Array;
+  /**
+   * pmd_huge_pte(): the PTE page deposited for each huge page's PMD, 0 for none. book3s64 keeps
+   * it beside the PMD (in the second half of the PMD table page); here, one word per huge page.
+   */
+  readonly deposits: Int32Array;
 
   static create(shape: MachineShape): SharedMachine {
     const int32s = (words: number) => new SharedArrayBuffer(words * Int32Array.BYTES_PER_ELEMENT);
@@ -47,6 +53,7 @@ export class SharedMachine {
       mm: int32s(MM_WORDS),
       cpuWords: int32s(shape.cpus * CpuWords.stride),
       cpuStats: new SharedArrayBuffer(shape.cpus * CpuStats.stride * Float64Array.BYTES_PER_ELEMENT),
+      deposits: int32s(shape.hugePages),
     });
   }
 
@@ -57,11 +64,12 @@ export class SharedMachine {
     this.mm = new Int32Array(buffers.mm);
     this.cpuWords = new Int32Array(buffers.cpuWords);
     this.cpuStats = new Float64Array(buffers.cpuStats);
+    this.deposits = new Int32Array(buffers.deposits);
   }
 
   /** Bytes of shared memory in all. */
   get bytes(): number {
     const b = this.buffers;
-    return b.pgtable.byteLength + b.pageLives.byteLength + b.frames.byteLength + b.mm.byteLength + b.cpuWords.byteLength + b.cpuStats.byteLength;
+    return Object.values(b).reduce((sum: number, buffer) => sum + (buffer instanceof SharedArrayBuffer ? buffer.byteLength : 0), 0);
   }
 }

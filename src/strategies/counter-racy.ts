@@ -25,7 +25,7 @@ function running_lockless_pgtbl_walk(cpu: EmulatedCpu): number {
 export const counterRacy: PgtblSyncStrategy = {
   name: 'counter-racy',
   // Store buffering lets the unmapper miss a walker; each CPU's own count never loses an update.
-  expect: { useAfterFree: Expect.INTERESTING, counterDrift: Expect.FORBIDDEN },
+  expect: { useAfterFree: Expect.INTERESTING, misread: Expect.INTERESTING, counterDrift: Expect.FORBIDDEN },
   freeing: 'immediate',
   models: 'Bras series v1-v3: walk counter with no barriers (powerpc atomic_inc())',
 

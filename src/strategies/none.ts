@@ -6,7 +6,7 @@ import { Expect, type PgtblSyncStrategy } from './strategy.ts';
 export const none: PgtblSyncStrategy = {
   name: 'none',
   // The floor claims nothing: a walker using a freed page is allowed. It keeps no count.
-  expect: { useAfterFree: Expect.ACCEPTABLE, counterDrift: Expect.FORBIDDEN },
+  expect: { useAfterFree: Expect.ACCEPTABLE, misread: Expect.ACCEPTABLE, counterDrift: Expect.FORBIDDEN },
   freeing: 'immediate',
   models: 'no serialisation: the floor to compare against',
   start_lockless_pgtbl_walk() {},

@@ -4,6 +4,7 @@
 // exit status and the findings are computed from that declaration, never from names.
 // One file per strategy; the registry in index.ts lists them.
 
+import type { KernelConfig } from '../kernel/kernel-config.ts';
 import type { PgtblSync } from '../kernel/pgtbl-sync.ts';
 
 /** What an outcome means for a strategy, in jcstress's words. */
@@ -25,6 +26,12 @@ export type Expect = (typeof Expect)[keyof typeof Expect];
 export interface Expectations {
   /** A walker used a page (frame or page-table page) freed under it. */
   readonly useAfterFree: Expect;
+  /**
+   * A walker took page-table data of another kind for its own: a table pointer as a THP leaf,
+   * or a deposited PTE page's list pointers as ptes (what serialize_against_pte_lookup() and,
+   * for collapse since 6.1, tlb_remove_table_sync_one() prevent).
+   */
+  readonly misread: Expect;
   /** The lockless-walk count was not back at 0 once every walker stopped (lost updates). */
   readonly counterDrift: Expect;
 }
@@ -36,10 +43,12 @@ export interface PgtblSyncStrategy extends PgtblSync {
   /** The kernel version or patch series it models, in a few words. */
   readonly models: string;
   readonly expect: Expectations;
+  /** What its kernel does below it, where that differs from before 5.8 (pointer walkers, batched flushes). */
+  readonly kernel?: Partial<KernelConfig>;
 }
 
 /** Safe: it claims to prevent every outcome, so any of them is a failure. */
 export const isSafe = (strategy: PgtblSyncStrategy): boolean => Object.values(strategy.expect).every((e) => e === Expect.FORBIDDEN);
 
 /** What the strategies that claim to be safe declare. */
-export const SAFE: Expectations = { useAfterFree: Expect.FORBIDDEN, counterDrift: Expect.FORBIDDEN };
+export const SAFE: Expectations = { useAfterFree: Expect.FORBIDDEN, misread: Expect.FORBIDDEN, counterDrift: Expect.FORBIDDEN };

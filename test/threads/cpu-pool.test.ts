@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CpuRunPlan } from '../../src/cpu-worker/run.ts';
 import { CpuFailure, CpuPool, CpusStuck } from '../../src/run/cpu-pool.ts';
+import { kernelOf, runSpec } from '../../src/run/run-spec.ts';
 import { cpuStatValues } from '../../src/shared-memory/cpu-block.ts';
 import { mappedMachine } from '../helpers/machine.ts';
 
@@ -14,6 +15,7 @@ function plans(cpus: number, overrides: (cpu: number) => Partial<CpuRunPlan>): C
     hugePages: 4,
     workload: { mix: [{ kind: 'find-pte', weight: 1 }], holdUs: 1, walkRate: 0, busy: 1, dutyMs: 1, raceWindow: 0 },
     op: 'munmap',
+    kernel: kernelOf(runSpec({ strategy: 'ipi-broadcast' })),
     warmupMs: 0,
     ...overrides(cpu),
   }));

@@ -35,7 +35,7 @@ describe('option parsing', () => {
   it('gives --race-window its own workload defaults, which explicit options still override', () => {
     expect(firstRun(['--race-window', '1']).workload).toEqual({
       mix: [{ kind: 'find-pte', weight: 1 }],
-      holdUs: 0.2,
+      holdUs: 1,
       walkRate: 0,
       busy: 1,
       dutyMs: 1,

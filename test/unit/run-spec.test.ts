@@ -32,7 +32,7 @@ describe('runSpec()', () => {
     expect(preset.machine.cpus).toBe(PRESETS['qemu-128'].spec.machine.cpus);
     expect(preset.workload.busy).toBe(0.005);
     const racing = runSpec({ preset: 'qemu-128', workload: { raceWindow: 1 } });
-    expect(racing.workload).toMatchObject({ mix: WORKLOAD_PROFILES['find-pte'], holdUs: 0.2, walkRate: 0, busy: 1, dutyMs: 50, raceWindow: 1 });
+    expect(racing.workload).toMatchObject({ mix: WORKLOAD_PROFILES['find-pte'], holdUs: 1, walkRate: 0, busy: 1, dutyMs: 50, raceWindow: 1 });
     const mine = runSpec({ preset: 'qemu-128', workload: { raceWindow: 1, busy: 0.5 }, machine: { cpus: 4 } });
     expect(mine.workload.busy).toBe(0.5);
     expect(mine.machine.cpus).toBe(4);
