@@ -37,6 +37,13 @@ const api = {
     self().cpu_idle(performance.now() + ms);
   },
 
+  /** Wait `ms`, then store `value` into page-table entry `slot`, as an unmapper changing a PMD would. */
+  storeEntryAfter(slot: number, value: number, ms: number): void {
+    const until = performance.now() + ms;
+    while (performance.now() < until);
+    Atomics.store(self().machine.arena.entries, slot, value);
+  },
+
   /** Wait `ms`, then free `frame` as an unmapper would. */
   freeFrameAfter(frame: number, ms: number): boolean {
     const until = performance.now() + ms;

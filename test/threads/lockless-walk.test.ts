@@ -2,9 +2,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { EmulatedCpu } from '../../src/kernel/cpu.ts';
 import { LocklessWalker } from '../../src/kernel/lockless-walk.ts';
 import { map_pte_range, map_thp_range } from '../../src/kernel/map-thp.ts';
+import type { WalkerStyle } from '../../src/kernel/kernel-config.ts';
 import type { PgtblSync } from '../../src/kernel/pgtbl-sync.ts';
 import { cpuStat, cpuWord } from '../../src/shared-memory/cpu-block.ts';
-import { entry_pfn, table_entry } from '../../src/shared-memory/pgtable-entry.ts';
+import { entry_pfn, pte_frame, pte_present, table_entry } from '../../src/shared-memory/pgtable-entry.ts';
 import { SharedMachine } from '../../src/shared-memory/shared-machine.ts';
 import { ipiBroadcast } from '../../src/strategies/ipi-broadcast.ts';
 import { mappedMachine } from '../helpers/machine.ts';
@@ -117,5 +118,60 @@ describe('the walker catches its own use-after-free', () => {
     walkerOn(cpu, spy, 0).step(at(0));
     expect(irqDuringWalk).toBe(0);
     expect(machine.cpuWords[cpuWord(0, 'irqEnabled')]).toBe(1);
+  });
+});
+
+describe('the walker catches its misreads: page-table data of another kind taken for its own', () => {
+  const styled = (machine: SharedMachine, style: WalkerStyle, holdUs: number) => new LocklessWalker(new EmulatedCpu(machine, 0), ipiBroadcast, style, FIND_PTE, holdUs);
+
+  it.each([
+    ['pointer', 1],
+    ['value', 0],
+  ] as const)('a %s walker whose THP is split under it: %i misread(s) of the table pointer as a leaf', async (style, misreads) => {
+    const machine = SharedMachine.create({ cpus: 2, hugePages: 1, ptePages: 1 });
+    map_thp_range(machine, 0, 1);
+    probes.push(await startProbe(machine, 1));
+    const slot = machine.arena.pmdSlot(0);
+    const leaf = pmdOf(machine, 0);
+    const table = machine.arena.allocPage();
+    machine.arena.fillPtes(table, entry_pfn(leaf));
+    // While the walker holds the THP, its PMD becomes a pointer to a PTE page, as a split leaves it.
+    const split = probes[0].api.storeEntryAfter(slot, table_entry(table), 30);
+    const walker = styled(machine, style, 200_000);
+    walker.step(at(0));
+    await split;
+    expect(machine.cpuStats[cpuStat(0, 'misreads')]).toBe(misreads);
+    expect(machine.cpuStats[cpuStat(0, 'useAfterFree')]).toBe(0);
+    if (misreads > 0) expect(walker.violations).toEqual([expect.objectContaining({ hpn: 0, what: 'table-as-leaf', page: table, pmd: leaf })]);
+  });
+
+  it('reading a deposited PTE page: its list pointers look like present ptes, and are caught', () => {
+    const machine = SharedMachine.create({ cpus: 1, hugePages: 1, ptePages: 1 });
+    map_pte_range(machine, 0, 1);
+    const pmd = pmdOf(machine, 0);
+    const table = entry_pfn(pmd);
+    // Collapsed under the walker: the PMD it loads still points at the page, now deposited.
+    machine.arena.depositPage(table);
+    expect(pte_present(machine.arena.ptes(table)[1])).toBe(true);
+    const walker = styled(machine, 'value', 0);
+    walker.step(at(0)); // the first walk reads pte 1, one of the two list pointers
+    expect(machine.cpuStats[cpuStat(0, 'misreads')]).toBe(1);
+    expect(machine.cpuStats[cpuStat(0, 'leafWalks')]).toBe(0); // it used nothing it read
+    expect(walker.violations).toEqual([expect.objectContaining({ hpn: 0, what: 'deposited-table', page: table, pmd })]);
+  });
+
+  it('a deposited page withdrawn for a split is a cleared table again, then filled and used', () => {
+    const machine = SharedMachine.create({ cpus: 1, hugePages: 1, ptePages: 1 });
+    map_pte_range(machine, 0, 1);
+    const table = entry_pfn(pmdOf(machine, 0));
+    const frame = pte_frame(machine.arena.ptes(table)[0]);
+    machine.arena.depositPage(table);
+    machine.arena.withdrawPage(table);
+    expect(machine.arena.ptes(table).every((pte) => pte === 0)).toBe(true);
+    machine.arena.fillPtes(table, frame);
+    const walker = styled(machine, 'value', 0);
+    walker.step(at(0));
+    expect(machine.cpuStats[cpuStat(0, 'misreads')]).toBe(0);
+    expect(machine.cpuStats[cpuStat(0, 'leafWalks')]).toBe(1);
   });
 });
