@@ -128,7 +128,7 @@ function walks(): { walk: Figure; raw: Figure } {
   map_thp_range(machine, 0, PMDS);
   const cpu = new EmulatedCpu(machine, 0);
   cpu.beginRun(false);
-  const walker = new LocklessWalker(cpu, none, 'value', [{ kind: 'find-pte', weight: 1 }], 0);
+  const walker = new LocklessWalker(cpu, none, 'value', false, [{ kind: 'find-pte', weight: 1 }], 0);
   let hpn = 0;
   const next = () => (hpn = (hpn + 1) % PMDS);
   const walk = measure('lockless walk + use (find-pte, no hold)', 'ns', () => {

@@ -29,7 +29,7 @@ const OPTIONS = {
     help: "walker mixes, ';'-separated (each as --workload takes it)",
     parse: (t: string, flag: string) => t.split(';').map((text) => ({ text, mix: RUN_OPTIONS.workload.parse(text, flag) })),
   }),
-  strategy: option({ value: 'LIST', default: 'ipi-broadcast,counter,percpu,rcu-free', help: `strategies, or all: ${STRATEGY_NAMES.join(', ')}`, parse: nameList(STRATEGY_NAMES, 'strategy') }),
+  strategy: option({ value: 'LIST', default: 'ipi-broadcast,counter,percpu,stale-tolerant', help: `strategies, or all: ${STRATEGY_NAMES.join(', ')}`, parse: nameList(STRATEGY_NAMES, 'strategy') }),
   budget: option({ value: 'S', default: '5', help: 'per cell: stop after S seconds and estimate the rest', parse: decimal(0.01, 3600) }),
   'walkers-ms': option({ value: 'MS', default: '400', help: 'per CPU count and strategy: how long to measure walker throughput alone', parse: decimal(20, 60_000) }),
   out: option({ value: 'DIR', default: 'sweep-out', help: 'where to write sweep.json, sweep.md and the plots', parse: (t: string) => t }),

@@ -5,7 +5,7 @@
 import { formatOptions, nameList, oneOf, option, parseGiven, readOptions, UsageError } from './option-table.ts';
 import { RUN_OPTIONS } from '../run/run-options.ts';
 import { PRESETS, PRESET_NAMES, fromOptionValues, runSpec, type RunSpec } from '../run/run-spec.ts';
-import { STRATEGY_NAMES } from '../strategies/index.ts';
+import { KERNEL_VERSIONS, STRATEGY_NAMES } from '../strategies/index.ts';
 
 export { UsageError };
 
@@ -25,6 +25,12 @@ export const OPTIONS = {
     default: DEFAULT_STRATEGIES.join(','),
     help: `comma-separated strategies, or all: ${STRATEGY_NAMES.join(', ')}`,
     parse: nameList(STRATEGY_NAMES, 'strategy'),
+  }),
+  kernel: option({
+    value: 'LIST',
+    default: undefined,
+    help: `Linux versions, each run as it did it (strategy, walkers, TLB flushes, collapse): ${KERNEL_VERSIONS.join(', ')}, or all; with no --strategy, only these run`,
+    parse: nameList(KERNEL_VERSIONS, 'kernel version'),
   }),
   ...workloadAndRest,
   json: option({ value: 'FILE', default: undefined, help: "also write the report as JSON to FILE ('-' for stdout)", parse: (text: string): string | undefined => text }),
@@ -59,7 +65,8 @@ export function parseMunmapArgs(argv: readonly string[]): MunmapCommand | 'help'
   // Only what was given: the rest is RunSpec's defaults, under the preset's.
   const values = parseGiven(OPTIONS, given);
   const preset = values.preset;
-  const strategies = values.strategy ?? (preset ? PRESETS[preset].strategies : DEFAULT_STRATEGIES);
+  const kernels = (values.kernel ?? []).map((version) => `linux-${version}`);
+  const strategies = [...(values.strategy ?? (kernels.length > 0 ? [] : preset ? PRESETS[preset].strategies : DEFAULT_STRATEGIES)), ...kernels];
   const base = { ...fromOptionValues(values), ...(preset ? { preset } : {}) };
   return { runs: strategies.map((strategy) => runSpec({ ...base, strategy })), json: values.json };
 }

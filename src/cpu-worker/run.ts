@@ -80,6 +80,7 @@ export interface WalkerReport {
   /** Sampled walk latencies in microseconds. */
   readonly latencyUs: Float64Array;
   readonly gupBackoffs: number;
+  readonly kvmRetries: number;
   /** The share of its time the walker was out of idle, as measured. */
   readonly busyShare: number;
   /** Undisturbed (RunPhase.MEASURE), and while CPU 0 changed the PMDs (RunPhase.OPERATE). */
@@ -129,7 +130,8 @@ function runWalker(cpu: EmulatedCpu, sync: PgtblSync, plan: CpuRunPlan): Omit<Cp
   const { walkRate, busy, dutyMs, mix, holdUs } = plan.workload;
   const random = mulberry32(cpuSeed(plan.seed, cpu.id, plan.run));
   const fault = plan.fault ? new FaultInjector(cpu, plan.fault) : undefined;
-  const walker = new LocklessWalker(cpu, sync, plan.kernel.walkerStyle, mix, holdUs, random, fault && (() => fault.inWalk()));
+  const amplified = plan.workload.raceWindow > 0;
+  const walker = new LocklessWalker(cpu, sync, plan.kernel.walkerStyle, plan.kernel.walkerGuards, mix, holdUs, random, fault && (() => fault.inWalk()), amplified);
   const nextTarget = walkTargets(cpu, plan, random);
   const phases = new PhaseLog(cpu);
   const gapMs = walkRate > 0 ? 1000 / walkRate : 0;
@@ -159,6 +161,7 @@ function runWalker(cpu: EmulatedCpu, sync: PgtblSync, plan: CpuRunPlan): Omit<Cp
       byKind: walker.walksByKind,
       latencyUs: walker.latencyUs.slice(0, walker.latencySamples),
       gupBackoffs: walker.gupBackoffs,
+      kvmRetries: walker.kvmRetries,
       busyShare: elapsedMs > 0 ? Math.min(1, busyMs / elapsedMs) : 0,
       measure: phases.walks[RunPhase.MEASURE],
       operate: phases.walks[RunPhase.OPERATE],

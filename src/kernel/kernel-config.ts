@@ -17,6 +17,11 @@ export interface KernelConfig {
    * entry had become. value: from 5.8, the walker reads each entry once and uses that value.
    */
   readonly walkerStyle: WalkerStyle;
+  /**
+   * Each walker kind guards what it uses as its callers did after 5.8's rework (a page reference,
+   * kvm->mmu_lock), not by its IRQs alone (see WalkerKind.guard).
+   */
+  readonly walkerGuards: boolean;
   /** munmap flushes each PMD as it clears it (flush_pmd_tlb_range(), 5.8+), not once per mmu_gather batch. */
   readonly tlbFlushEachPmd: boolean;
   /** tlbie: radix's broadcast invalidation, a cost on the flushing CPU alone. ipi: x86's shootdown, an IPI round to the mm's CPUs. */

@@ -18,7 +18,9 @@ import { SUBPAGES, entry_pfn, pmd_is_leaf, pte_frame, pte_present } from '../sha
 import type { EmulatedCpu } from './cpu.ts';
 import type { WalkerStyle } from './kernel-config.ts';
 import type { PgtblSync } from './pgtbl-sync.ts';
-import { WALKER_KINDS, walkerKind, type KindShare, type WalkerKind } from './walker-kinds.ts';
+import { put_page } from './mmu-gather.ts';
+import { kvm_mmu_lock, kvm_mmu_unlock, mmu_notifier_retry, mmu_notifier_seq } from './mmu-notifier.ts';
+import { WALKER_KINDS, walkerKind, type KindShare, type WalkerGuard, type WalkerKind } from './walker-kinds.ts';
 
 /** Called inside every walk with IRQs off: where a fault can be injected into a walker. */
 export type InWalkHook = () => void;
@@ -60,14 +62,26 @@ export class LocklessWalker {
   /** Microseconds from local_irq_save() to local_irq_restore(), for one stretch in 16, before the unmapper starts. */
   readonly latencyUs = new Float64Array(MAX_LATENCY_SAMPLES);
   latencySamples = 0;
-  /** GUP-fast walks that found the PMD changed on re-check and backed off. */
+  /** Page-reference walks (GUP-fast) that could not take the reference, or found the PMD changed on re-check, and backed off. */
   gupBackoffs = 0;
+  /** KVM walks under kvm->mmu_lock that found an invalidation in progress or done since, and retried. */
+  kvmRetries = 0;
 
   private readonly lastHpnWord: number;
   private readonly kindWord: number;
-  private readonly kinds: readonly { readonly kind: WalkerKind; readonly index: number; readonly holdMs: number; readonly upTo: number }[];
+  private readonly kinds: readonly {
+    readonly kind: WalkerKind;
+    readonly index: number;
+    readonly holdMs: number;
+    readonly upTo: number;
+    /** What keeps its use safe, under this walker style. */
+    readonly guard: WalkerGuard;
+  }[];
   private readonly totalWeight: number;
   private stepCount = 0;
+  private readonly pteIndexMask: number;
+  /** Time between loading a PMD that points at a PTE page and loading the pte. */
+  private readonly descentMs: number;
   /** The place in the mix of the kind walking now, for reports. */
   private kindNow = 0;
 
@@ -76,20 +90,26 @@ export class LocklessWalker {
     private readonly sync: PgtblSync,
     /** pointer: re-read the entry through the pointer at the end of the use (before 5.8); value: never (5.8+). */
     private readonly style: WalkerStyle,
+    /** Each kind guards what it uses as after 5.8's rework, not by its IRQs alone. */
+    guarded: boolean,
     mix: readonly KindShare[],
     /** Microseconds every kind holds its page, instead of the kind's own; undefined: their own. */
     holdUs: number | undefined,
     private readonly random: () => number = Math.random,
     /** A fault to inject into this CPU's walks, if any. */
     private readonly inWalk?: InWalkHook,
+    /** Race amplification: walks aim at a PTE page's first two ptes, where a deposit writes its list pointers, and take 1 us between the PMD and the pte. */
+    amplified = false,
   ) {
+    this.pteIndexMask = amplified ? 1 : SUBPAGES - 1;
+    this.descentMs = amplified ? DESCENT_AMPLIFIED_MS : 0;
     this.lastHpnWord = cpuWord(cpu.id, 'lastWalkedHpn');
     this.kindWord = cpuWord(cpu.id, 'walkerKind');
     let upTo = 0;
     this.walksOfKind = new Float64Array(mix.length);
     this.kinds = mix.map(({ kind, weight }) => {
       const k = walkerKind(kind);
-      return { kind: k, index: WALKER_KINDS.indexOf(k), holdMs: (holdUs ?? k.holdUs) / 1000, upTo: (upTo += weight) };
+      return { kind: k, index: WALKER_KINDS.indexOf(k), holdMs: (holdUs ?? k.holdUs) / 1000, upTo: (upTo += weight), guard: guarded ? k.guard.since58 : k.guard.before58 };
     });
     this.totalWeight = upTo;
   }
@@ -99,7 +119,7 @@ export class LocklessWalker {
     const pick = this.random() * this.totalWeight;
     let chosen = 0;
     while (chosen < this.kinds.length - 1 && pick >= this.kinds[chosen].upTo) chosen++;
-    const { kind, index, holdMs } = this.kinds[chosen];
+    const { kind, index, holdMs, guard } = this.kinds[chosen];
     this.cpu.words[this.kindWord] = index;
     this.kindNow = chosen;
     // Timed only before the unmapper starts (its cursor is still -1): the same fully mapped
@@ -109,7 +129,7 @@ export class LocklessWalker {
     const start = timed ? performance.now() : 0;
     const flags = this.cpu.local_irq_save();
     // Real mode (MSR_EE=0) does a batch of walks before IRQs come back: no interrupt point between.
-    for (let i = 0; i < kind.walksPerIrqOff; i++) this.walk(kind, holdMs, nextTarget());
+    for (let i = 0; i < kind.walksPerIrqOff; i++) this.walk(guard, holdMs, nextTarget());
     this.walksOfKind[chosen] += kind.walksPerIrqOff;
     this.cpu.local_irq_restore(flags);
     if (timed) this.latencyUs[this.latencySamples++] = (performance.now() - start) * 1000;
@@ -121,47 +141,91 @@ export class LocklessWalker {
    * before 5.8, keeps a pointer to the entry ((pte_t *)pmdp for a THP) and dereferences it
    * again at the end of its use, getting whatever the entry has become.
    */
-  private walk(kind: WalkerKind, holdMs: number, hpn: number): void {
+  private walk(guard: WalkerGuard, holdMs: number, hpn: number): void {
     const cpu = this.cpu;
     this.sync.start_lockless_pgtbl_walk(cpu);
     cpu.words[this.lastHpnWord] = hpn;
     this.inWalk?.();
+    if (guard !== 'mmu-lock') {
+      this.lookUpAndUse(guard, holdMs, hpn);
+    } else {
+      // find_kvm_host_pte(): under kvm->mmu_lock, and not while the MMU notifier says the range
+      // is changing or has changed since the fault began: then the fault is retried.
+      const seq = mmu_notifier_seq(cpu);
+      kvm_mmu_lock(cpu);
+      if (mmu_notifier_retry(cpu, seq)) this.kvmRetries++;
+      else this.lookUpAndUse(guard, holdMs, hpn);
+      kvm_mmu_unlock(cpu);
+    }
+    cpu.count('walks');
+    this.sync.end_lockless_pgtbl_walk(cpu);
+  }
 
+  private lookUpAndUse(guard: WalkerGuard, holdMs: number, hpn: number): void {
+    const cpu = this.cpu;
     const { entries, lives } = cpu.machine.arena;
     const slot = cpu.machine.arena.pmdSlot(hpn);
     // READ_ONCE(*pmdp): one plain load. Nothing orders it against the unmapper's clear except
     // what the strategy did above.
     const pmd = slot < 0 ? 0 : entries[slot];
-    if (pte_present(pmd)) {
-      let used = false;
-      if (pmd_is_leaf(pmd)) {
-        // A THP: the PMD itself is the pte.
-        used = this.reach(kind, slot, pmd) && this.usePage(hpn, pmd, entry_pfn(pmd), NO_TABLE, 0, holdMs);
-        // *ptep, through the pointer into the PMD table.
-        if (used && this.style === 'pointer') this.rereadLeaf(hpn, slot, pmd);
+    if (!pte_present(pmd)) return;
+    let used = false;
+    if (pmd_is_leaf(pmd)) {
+      // A THP: the PMD itself is the pte.
+      used = this.use(guard, hpn, slot, pmd, entry_pfn(pmd), NO_TABLE, 0, NO_PTE, holdMs);
+      // *ptep, through the pointer into the PMD table.
+      if (used && this.style === 'pointer') this.rereadLeaf(hpn, slot, pmd);
+    } else {
+      // A PTE page (a split THP, or small pages before a collapse): one level further down.
+      // The detector notes the page's lifetime before the plain load of the pte, and again after.
+      const table = entry_pfn(pmd);
+      const tableSeen = Atomics.load(lives, table);
+      spinFor(this.descentMs);
+      const ptep = tableSlot(table, this.stepCount & this.pteIndexMask);
+      const pte = entries[ptep];
+      if (this.tableChanged(hpn, table, pmd, tableSeen, pte)) {
+        // Reported: what it read was not a pte of a live table.
+      } else if (!pte_present(pte)) {
+        // The PMD pointed at this PTE page before its ptes were visible: a torn split.
+        cpu.count('halfStates');
       } else {
-        // A PTE page (a split THP, or small pages before a collapse): one level further down.
-        // The detector notes the page's lifetime before the plain load of the pte, and again after.
-        const table = entry_pfn(pmd);
-        const tableSeen = Atomics.load(lives, table);
-        const ptep = tableSlot(table, this.stepCount & (SUBPAGES - 1));
-        const pte = entries[ptep];
-        if (this.tableChanged(hpn, table, pmd, tableSeen, pte)) {
-          // Reported: what it read was not a pte of a live table.
-        } else if (!pte_present(pte)) {
-          // The PMD pointed at this PTE page before its ptes were visible: a torn split.
-          cpu.count('halfStates');
-        } else {
-          used = this.reach(kind, slot, pmd) && this.usePage(hpn, pmd, pte_frame(pte), table, tableSeen, holdMs);
-          if (used && this.style === 'pointer') this.tableChanged(hpn, table, pmd, tableSeen, entries[ptep]);
-        }
+        used = this.use(guard, hpn, slot, pmd, pte_frame(pte), table, tableSeen, ptep, holdMs);
+        if (used && this.style === 'pointer') this.tableChanged(hpn, table, pmd, tableSeen, entries[ptep]);
       }
-      // Not part of the walk: did the unmapper change this PMD while we used it? (An Atomics
-      // load, so that it is a fresh read; on x86-64 it is a plain mov, no barrier.)
-      if (used && Atomics.load(entries, slot) !== pmd) cpu.count('collisions');
     }
-    cpu.count('walks');
-    this.sync.end_lockless_pgtbl_walk(cpu);
+    // Not part of the walk: did the unmapper change this PMD while we used it? (An Atomics
+    // load, so that it is a fresh read; on x86-64 it is a plain mov, no barrier.)
+    if (used && Atomics.load(entries, slot) !== pmd) cpu.count('collisions');
+  }
+
+  /**
+   * Use `frame`, found through PMD `pmd` (and pte slot `ptep` of PTE page `table`, unless
+   * NO_TABLE), as the walker's guard allows. Returns whether it was used.
+   */
+  private use(guard: WalkerGuard, hpn: number, slot: number, pmd: number, frame: number, table: number, tableSeen: number, ptep: number, holdMs: number): boolean {
+    if (guard === 'pfn-only') {
+      // The number is all it wanted: it holds its IRQs off as long, and touches nothing.
+      this.cpu.count('leafWalks');
+      spinFor(holdMs);
+      return true;
+    }
+    if (guard !== 'page-ref') return this.usePage(hpn, pmd, frame, table, tableSeen, holdMs);
+    // GUP-fast: try_grab_folio() fails on a page being freed; then re-check that the PMD (and
+    // the pte) still say what we loaded, or give the reference back and back off.
+    const { frames, arena } = this.cpu.machine;
+    const entries = arena.entries;
+    if (!frames.tryGet(frame)) {
+      this.gupBackoffs++;
+      return false;
+    }
+    if (entries[slot] !== pmd || (ptep !== NO_PTE && !mapsFrame(entries[ptep], frame))) {
+      put_page(this.cpu, frame);
+      this.gupBackoffs++;
+      return false;
+    }
+    const used = this.usePage(hpn, pmd, frame, table, tableSeen, holdMs);
+    put_page(this.cpu, frame);
+    return used;
   }
 
   /**
@@ -206,18 +270,14 @@ export class LocklessWalker {
     return byKind;
   }
 
-  /** GUP-fast's speculative reference: re-check that the PMD still holds what we loaded. */
-  private reach(kind: WalkerKind, slot: number, pmd: number): boolean {
-    if (!kind.recheck || this.cpu.machine.arena.entries[slot] === pmd) return true;
-    this.gupBackoffs++;
-    return false;
-  }
-
   /**
    * Use `frame` for the hold time, reached through PMD `pmd` (and PTE page `table`, unless
-   * NO_TABLE), checking on every pass that neither has been freed. Returns whether it was used.
+   * NO_TABLE), checking on every pass that the frame has not been freed, nor, for a pointer
+   * walker, which still points into it, the PTE page. Returns whether it was used.
    */
   private usePage(hpn: number, pmd: number, frame: number, table: number, tableSeen: number, holdMs: number): boolean {
+    // A value walker is done with the PTE page once it has read its pte.
+    if (this.style === 'value') table = NO_TABLE;
     const frames = this.cpu.machine.frames.words;
     const lives = this.cpu.machine.arena.lives;
     // These Atomics loads are the detector, not part of the walk: they pair with the
@@ -259,4 +319,20 @@ export class LocklessWalker {
 }
 
 const NO_TABLE = -1;
+/**
+ * Under race amplification, a walk takes this long from its PMD to its pte: as a walker held up
+ * between the two loads (a vCPU preempted by its host, a cache miss chain) would, so that a PMD
+ * changed in between (a collapse, then its deposit) is met.
+ */
+const DESCENT_AMPLIFIED_MS = 0.001;
+const NO_PTE = -1;
+
+/** Whether a pte still maps (a small page of) huge frame `frame`. */
+const mapsFrame = (pte: number, frame: number): boolean => pte_present(pte) && pte_frame(pte) === frame;
+
+/** Busy for `ms`, as a walker is while it holds its IRQs off. */
+function spinFor(ms: number): void {
+  const until = performance.now() + ms;
+  while (ms > 0 && performance.now() < until);
+}
 const MAX_VIOLATIONS_KEPT = 16;

@@ -68,12 +68,19 @@ export class MmuGather {
 }
 
 /**
- * Give a frame back: poison it, and count a double free if it was free already. A frame whose
- * covering TLB flush has not happened yet (the flush count has not moved since its PMD was
- * cleared) is counted too: another CPU's TLB could still map it.
+ * Drop the mapping's reference to a frame: it is freed now, or by the last GUP-fast walker
+ * still holding one (which counts it then); a frame with no reference left is a double free.
+ * A frame whose covering TLB flush has not happened yet (the flush count has not moved since its
+ * PMD was cleared) is counted too: another CPU's TLB could still map it.
  */
 function free_huge_page(cpu: EmulatedCpu, frame: number, clearedAt: number): void {
   // Pairs with the Atomics.add of tlbFlushSeq in flush_tlb_range().
   if (Atomics.load(cpu.mm, mmWord.tlbFlushSeq) === clearedAt) cpu.count('freedBeforeFlush');
-  cpu.count(cpu.machine.frames.free(frame) ? 'framesFreed' : 'doubleFrees');
+  put_page(cpu, frame);
+}
+
+/** folio_put(), counting what it did on the CPU that did it. */
+export function put_page(cpu: EmulatedCpu, frame: number): void {
+  const put = cpu.machine.frames.put(frame);
+  if (put !== 'held') cpu.count(put === 'freed' ? 'framesFreed' : 'doubleFrees');
 }

@@ -10,6 +10,7 @@ import type { EmulatedCpu } from './cpu.ts';
 import { RunAborted } from './cpu.ts';
 import type { KernelConfig } from './kernel-config.ts';
 import { MmuGather } from './mmu-gather.ts';
+import { mmu_notifier_invalidate_range_end, mmu_notifier_invalidate_range_start } from './mmu-notifier.ts';
 import type { PgtblSync } from './pgtbl-sync.ts';
 import { flush_tlb_range } from './tlb-flush.ts';
 
@@ -80,7 +81,11 @@ export function run_pmd_range(cpu: EmulatedCpu, sync: PgtblSync, kernel: KernelC
   const perPmd = PER_PMD[op];
   let aborted = false;
   let stoppedAtBudget = false;
+  let notifying = false;
   try {
+    // The range is about to change: KVM's walkers under kvm->mmu_lock wait, or retry.
+    mmu_notifier_invalidate_range_start(cpu);
+    notifying = true;
     for (let i = 0; i < count; i++) {
       // The clock costs more than a whole PMD under some strategies: use its last reading.
       if (log.lastReadingMs - start > budgetMs) {
@@ -99,6 +104,7 @@ export function run_pmd_range(cpu: EmulatedCpu, sync: PgtblSync, kernel: KernelC
     if (!(error instanceof RunAborted)) throw error;
     aborted = true;
   }
+  if (notifying && !aborted) mmu_notifier_invalidate_range_end(cpu);
   context.tlb.tlb_finish_mmu();
   const munmapMs = performance.now() - start;
   // The call has returned; frees deferred to a grace period complete in the background.

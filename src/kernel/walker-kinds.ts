@@ -1,6 +1,17 @@
 // The lockless walkers of the seed's series, each a named workload with the IRQ discipline,
 // hold time and checks of the kernel function it models. A workload mixes them by weight.
 
+/**
+ * What keeps a walker's use of the page safe, besides its IRQs being off:
+ *   irqs-off  nothing else: the IPI of serialize_against_pte_lookup() waits for it.
+ *   page-ref  GUP-fast's: a reference taken before use (try_grab_folio(), which fails on a page
+ *             being freed), then the PMD (and pte) re-checked, backing off if it changed.
+ *   mmu-lock  KVM's from 5.8: find_kvm_host_pte() under kvm->mmu_lock, retrying when an MMU
+ *             notifier invalidation is in progress or has happened since (mmu_notifier_retry()).
+ *   pfn-only  it never uses the page, only its number.
+ */
+export type WalkerGuard = 'irqs-off' | 'page-ref' | 'mmu-lock' | 'pfn-only';
+
 export interface WalkerKind {
   readonly name: string;
   /** The kernel function it models, and where. */
@@ -13,18 +24,21 @@ export interface WalkerKind {
    * walks a stretch holds does not depend on how fast the JIT has made them.
    */
   readonly walksPerIrqOff: number;
-  /** GUP-fast: after taking a speculative reference, re-check the PMD and back off if it changed. */
-  readonly recheck: boolean;
+  /** Its guard before 5.8, and since 5.8's rework of the callers (KernelConfig.walkerGuards). */
+  readonly guard: { readonly before58: WalkerGuard; readonly since58: WalkerGuard };
 }
 
 export const WALKER_KINDS: readonly WalkerKind[] = [
-  { name: 'find-pte', models: 'find_current_mm_pte() (arch/powerpc/mm/pgtable.c)', holdUs: 2, walksPerIrqOff: 1, recheck: false },
-  { name: 'gup-fast', models: 'gup_pgd_range() under get_user_pages_fast() (mm/gup.c)', holdUs: 1, walksPerIrqOff: 1, recheck: true },
-  { name: 'kvm-fault', models: 'kvmppc_book3s_radix_page_fault() -> find_kvm_host_pte() (book3s_64_mmu_radix.c)', holdUs: 2, walksPerIrqOff: 1, recheck: false },
-  { name: 'kvm-realmode', models: 'real-mode hcalls with MSR_EE=0 (arch/powerpc/kvm/book3s_hv_rm_mmu.c)', holdUs: 1, walksPerIrqOff: 32, recheck: false },
-  { name: 'hash-fault', models: 'hash_page_mm() inserting a hash PTE (arch/powerpc/mm/book3s64/hash_utils.c)', holdUs: 8, walksPerIrqOff: 1, recheck: false },
-  { name: 'perf-callchain', models: 'user stack reads from the PMU interrupt (arch/powerpc/perf/callchain.c)', holdUs: 0.5, walksPerIrqOff: 1, recheck: false },
-  { name: 'mce', models: "the machine-check handler's addr_to_pfn() (arch/powerpc/kernel/mce_power.c)", holdUs: 1, walksPerIrqOff: 1, recheck: false },
+  // Its last user that touched the page, perf's read_user_stack_slow(), went through
+  // __get_user_pages_fast() from 15759cb054ef; find_current_mm_pte() itself went in 2022.
+  { name: 'find-pte', models: 'find_current_mm_pte() (arch/powerpc/mm/pgtable.c)', holdUs: 2, walksPerIrqOff: 1, guard: { before58: 'irqs-off', since58: 'page-ref' } },
+  { name: 'gup-fast', models: 'gup_pgd_range() under get_user_pages_fast() (mm/gup.c)', holdUs: 1, walksPerIrqOff: 1, guard: { before58: 'page-ref', since58: 'page-ref' } },
+  { name: 'kvm-fault', models: 'kvmppc_book3s_radix_page_fault() -> find_kvm_host_pte() (book3s_64_mmu_radix.c)', holdUs: 2, walksPerIrqOff: 1, guard: { before58: 'irqs-off', since58: 'mmu-lock' } },
+  { name: 'kvm-realmode', models: 'real-mode hcalls with MSR_EE=0 (arch/powerpc/kvm/book3s_hv_rm_mmu.c)', holdUs: 1, walksPerIrqOff: 32, guard: { before58: 'irqs-off', since58: 'mmu-lock' } },
+  // The hash MMU's: hash__pmdp_collapse_flush() still sends serialize_against_pte_lookup().
+  { name: 'hash-fault', models: 'hash_page_mm() inserting a hash PTE (arch/powerpc/mm/book3s64/hash_utils.c)', holdUs: 8, walksPerIrqOff: 1, guard: { before58: 'irqs-off', since58: 'irqs-off' } },
+  { name: 'perf-callchain', models: 'user stack reads from the PMU interrupt (arch/powerpc/perf/callchain.c)', holdUs: 0.5, walksPerIrqOff: 1, guard: { before58: 'irqs-off', since58: 'page-ref' } },
+  { name: 'mce', models: "the machine-check handler's addr_to_pfn() (arch/powerpc/kernel/mce_power.c)", holdUs: 1, walksPerIrqOff: 1, guard: { before58: 'pfn-only', since58: 'pfn-only' } },
 ];
 
 export const WALKER_KIND_NAMES: readonly string[] = WALKER_KINDS.map((k) => k.name);

@@ -187,11 +187,12 @@ export function describeViolation(v: Violation): string {
 /** What an unsafe strategy's run showed, as its expectations say: its bug demonstrated, or what it allows. */
 function unsafeVerdict(run: StrategyRun): string[] {
   const v = run.violations;
-  const expect = strategyByName(run.strategy).expect;
+  const strategy = strategyByName(run.strategy);
   if (run.demonstrated.length === 0) {
     // Only a bug the strategy exists to show is worth chasing with amplification.
-    if (!Object.values(expect).includes(Expect.INTERESTING)) return [];
-    return [`${run.strategy} (unsafe): no failure shown this run, ${run.walks.collisions} collisions; amplify the race with --race-window 1 --cpus 2 --memory 496G`];
+    if (!Object.values(strategy.expect).includes(Expect.INTERESTING)) return [];
+    const amplify = strategy.showWith ? `; amplify the race with ${strategy.showWith}` : '';
+    return [`${run.strategy} (unsafe): no failure shown this run, ${run.walks.collisions} collisions${amplify}`];
   }
   const shown: string[] = [];
   if (v.useAfterFree > 0) {
@@ -207,7 +208,7 @@ function unsafeVerdict(run: StrategyRun): string[] {
         'for an IPI round, and where it reads 0 with walks in flight a page can be freed under them',
     );
   }
-  const said = verdict(strategyByName(run.strategy), run) === 'bug shown' ? 'DEMONSTRATED' : 'shown, as it allows';
+  const said = verdict(strategy, run) === 'bug shown' ? 'DEMONSTRATED' : 'shown, as it allows';
   return [`${run.strategy} (unsafe): ${said}: ${shown.join('; ')}`];
 }
 

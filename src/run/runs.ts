@@ -32,7 +32,7 @@ export interface StrategyRun {
   /** PMDs unmapped: pmdsDone for munmap, 0 for the other operations. */
   readonly pmdsUnmapped: number;
   readonly munmapMs: number;
-  /** From the start of munmap until its last frame was really freed: later under rcu-free. */
+  /** From the start of munmap until its last frame was really freed: later under rcu-frames. */
   readonly allFreedMs: number;
   /** The most frames waiting for a grace period at once. */
   readonly peakPendingFrees: number;
@@ -55,8 +55,10 @@ export interface StrategyRun {
     /** Sampled latency of one IRQ-off stretch (a walk, or a real-mode batch), before the operation began, in microseconds. */
     readonly latencyUs: Percentiles;
     readonly byKind: { readonly [kind: string]: number };
-    /** GUP-fast walks that found their PMD changed on re-check and backed off. */
+    /** GUP-fast walks that could not take their page reference, or found their PMD changed on re-check, and backed off. */
     readonly gupBackoffs: number;
+    /** KVM walks under kvm->mmu_lock that found the range being changed, and retried (5.8 on). */
+    readonly kvmRetries: number;
     /** The share of their time the walker CPUs were busy (out of idle), measured; --busy asks for it. */
     readonly busyShare: number;
     /** Walks whose PMD was cleared while they used its page: the unmapper and a walker met. */
@@ -156,6 +158,7 @@ export async function runStrategy(pool: CpuPool, spec: RunSpec, runIndex: number
       latencyUs: walkers.latencyUs,
       byKind: walkers.byKind,
       gupBackoffs: walkers.gupBackoffs,
+      kvmRetries: walkers.kvmRetries,
       busyShare: walkers.busyShare,
       collisions: stats.collisions,
     },
@@ -247,6 +250,7 @@ function walkerSide(reports: readonly CpuRunReport[]) {
     latencyUs: percentiles(latency),
     byKind,
     gupBackoffs: walkers.reduce((sum, w) => sum + w.gupBackoffs, 0),
+    kvmRetries: walkers.reduce((sum, w) => sum + w.kvmRetries, 0),
     busyShare: walkers.length > 0 ? walkers.reduce((sum, w) => sum + w.busyShare, 0) / walkers.length : 0,
   };
 }
@@ -281,6 +285,8 @@ function resetMachine(pool: CpuPool, mmCpus: number): void {
   Atomics.store(mm, mmWord.cpusRunning, 0);
   Atomics.store(mm, mmWord.unmapCursor, -1);
   Atomics.store(mm, mmWord.locklessPgtblWalkCount, 0);
+  Atomics.store(mm, mmWord.kvmMmuLock, 0);
+  Atomics.store(mm, mmWord.mmuInvalidateCount, 0);
   cpuStats.fill(0);
   cpumask_clear(mm);
   for (let cpu = 0; cpu < cpus; cpu++) {

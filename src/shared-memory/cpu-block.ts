@@ -26,7 +26,7 @@ export const CpuWords = paddedRecord(
     'locklessWalks',
     // See CpuPhase: how far this CPU's run loop has got, for the supervisor.
     'phase',
-    // The last grace-period sequence this CPU has passed a quiescent state in (rcu-free only).
+    // The last grace-period sequence this CPU has passed a quiescent state in (rcu-frames only).
     'rcuQsSeq',
     // Bumped by this CPU each time it disables IRQs: a watchdog that sees IRQs off with the
     // same count twice knows they stayed off in between.

@@ -21,6 +21,12 @@ export const MmWords = lineGroupedRecord(
     // The RCU grace-period sequence: bumped by the CPU that starts a grace period, read by
     // every CPU at its interrupt points (rcu-frames only).
     ['gpSeq'],
+    // kvm->mmu_lock, taken by every KVM walker from 5.8 and by the unmapper's MMU notifier:
+    // a line of its own, as it bounces between them.
+    ['kvmMmuLock'],
+    // The MMU notifier's invalidations in progress and done (kvm->mmu_notifier_count and _seq),
+    // written by the unmapper under kvmMmuLock.
+    ['mmuInvalidateCount', 'mmuInvalidateSeq'],
     // TLB flushes of this mm so far: bumped by the flushing CPU after each flush, so that a
     // free can check the flush that covers its page has happened (the mmu_gather's order).
     ['tlbFlushSeq'],

@@ -12,6 +12,7 @@ export interface SharedMachineBuffers {
   readonly pgtable: SharedArrayBuffer;
   readonly pageLives: SharedArrayBuffer;
   readonly frames: SharedArrayBuffer;
+  readonly frameRefs: SharedArrayBuffer;
   readonly mm: SharedArrayBuffer;
   readonly cpuWords: SharedArrayBuffer;
   readonly cpuStats: SharedArrayBuffer;
@@ -45,11 +46,13 @@ export class SharedMachine {
   static create(shape: MachineShape): SharedMachine {
     const int32s = (words: number) => new SharedArrayBuffer(words * Int32Array.BYTES_PER_ELEMENT);
     const arena = PageTableArena.create(PageTableArena.pagesToMap(shape.hugePages, shape.ptePages ?? 0));
+    const frames = FrameTable.create(Math.max(shape.hugePages, shape.frames ?? 0));
     return new SharedMachine({
       cpus: shape.cpus,
       pgtable: arena.buffer,
       pageLives: arena.livesBuffer,
-      frames: FrameTable.create(Math.max(shape.hugePages, shape.frames ?? 0)).buffer,
+      frames: frames.buffer,
+      frameRefs: frames.refsBuffer,
       mm: int32s(MM_WORDS),
       cpuWords: int32s(shape.cpus * CpuWords.stride),
       cpuStats: new SharedArrayBuffer(shape.cpus * CpuStats.stride * Float64Array.BYTES_PER_ELEMENT),
@@ -60,7 +63,7 @@ export class SharedMachine {
   constructor(readonly buffers: SharedMachineBuffers) {
     this.cpus = buffers.cpus;
     this.arena = new PageTableArena(buffers.pgtable, buffers.pageLives);
-    this.frames = new FrameTable(buffers.frames);
+    this.frames = new FrameTable(buffers.frames, buffers.frameRefs);
     this.mm = new Int32Array(buffers.mm);
     this.cpuWords = new Int32Array(buffers.cpuWords);
     this.cpuStats = new Float64Array(buffers.cpuStats);

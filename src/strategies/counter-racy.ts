@@ -27,6 +27,7 @@ export const counterRacy: PgtblSyncStrategy = {
   // Store buffering lets the unmapper miss a walker; each CPU's own count never loses an update.
   expect: { useAfterFree: Expect.INTERESTING, misread: Expect.INTERESTING, counterDrift: Expect.FORBIDDEN },
   freeing: 'immediate',
+  showWith: '--race-window 1 --cpus 2 --memory 496G',
   models: 'Bras series v1-v3: walk counter with no barriers (powerpc atomic_inc())',
 
   start_lockless_pgtbl_walk(cpu) {

@@ -1,8 +1,9 @@
 // ipi-broadcast: the kernel before 5.8. Walkers do nothing beyond disabling IRQs; every PMD
-// clear sends a synchronous IPI to every CPU of the mm.
-// Models arch/powerpc/mm/book3s64/pgtable.c: serialize_against_pte_lookup().
+// clear, invalidation or collapse sends a synchronous IPI to every CPU of the mm.
+// Models arch/powerpc/mm/book3s64/pgtable.c and radix_pgtable.c before 5.8: serialize_against_pte_lookup()
+// in radix__pmdp_huge_get_and_clear(), pmdp_invalidate() and radix__pmdp_collapse_flush().
 
-import { smp_call_function_many } from '../kernel/ipi.ts';
+import { serialize_against_pte_lookup } from '../kernel/serialize.ts';
 import { SAFE, type PgtblSyncStrategy } from './strategy.ts';
 
 export const ipiBroadcast: PgtblSyncStrategy = {
@@ -13,12 +14,5 @@ export const ipiBroadcast: PgtblSyncStrategy = {
 
   start_lockless_pgtbl_walk() {},
   end_lockless_pgtbl_walk() {},
-
-  serialize_against_pte_lookup(cpu) {
-    // Makes the cleared PMD visible before any target takes the IPI: a walk that starts after
-    // its CPU acknowledged cannot load the old entry. Pairs with the target's Atomics.load of
-    // ipiRequest at its interrupt point.
-    cpu.smp_mb();
-    return smp_call_function_many(cpu, cpu.mmCpus, true);
-  },
+  serialize_against_pte_lookup,
 };

@@ -43,6 +43,8 @@ export interface PgtblSyncStrategy extends PgtblSync {
   /** The kernel version or patch series it models, in a few words. */
   readonly models: string;
   readonly expect: Expectations;
+  /** For a strategy with an interesting outcome: the options that amplify the race that shows it. */
+  readonly showWith?: string;
   /** What its kernel does below it, where that differs from before 5.8 (pointer walkers, batched flushes). */
   readonly kernel?: Partial<KernelConfig>;
 }

@@ -35,11 +35,11 @@ describe('stress/munmap.ts', () => {
       expect(Object.keys(run).sort()).toEqual(
         ['strategy', 'safe', 'models', 'op', 'pmds', 'pmdsDone', 'pmdsUnmapped', 'munmapMs', 'allFreedMs', 'peakPendingFrees', 'estimated', 'kernel', 'ipis', 'tlb', 'serializeUs', 'walks', 'violations', 'counterDrift', 'brokenInvariants', 'demonstrated', 'partial', 'watchdog'].sort(),
       );
-      expect(run.kernel).toEqual({ walkerStyle: 'pointer', tlbFlushEachPmd: false, tlbFlushBy: 'tlbie', tlbieUs: expect.closeTo(1.3, 2), gatherBatch: 8190 });
+      expect(run.kernel).toEqual({ walkerStyle: 'pointer', walkerGuards: false, tlbFlushEachPmd: false, tlbFlushBy: 'tlbie', tlbieUs: expect.closeTo(1.3, 2), gatherBatch: 8190 });
       // One batch, one flush: 8 PMDs fit in the mmu_gather's batch.
       expect(run.tlb).toEqual({ flushes: 1, flushUs: expect.any(Number) });
       expect(Object.keys(run.violations).sort()).toEqual(['firstAfterMs', 'first', 'misreads', 'perMillionPmds', 'useAfterFree'].sort());
-      expect(Object.keys(run.walks).sort()).toEqual(['completed', 'leaf', 'perSecond', 'perSecondSteady', 'latencyUs', 'byKind', 'gupBackoffs', 'collisions', 'busyShare'].sort());
+      expect(Object.keys(run.walks).sort()).toEqual(['completed', 'leaf', 'perSecond', 'perSecondSteady', 'latencyUs', 'byKind', 'gupBackoffs', 'kvmRetries', 'collisions', 'busyShare'].sort());
     }
     // The human report went to stderr, leaving stdout to the JSON.
     expect(stderr).toMatch(/strategy\s+PMDs\s+munmap ms/);

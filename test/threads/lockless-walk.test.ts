@@ -22,7 +22,7 @@ const frameOf = (machine: SharedMachine, hpn: number) => entry_pfn(pmdOf(machine
 
 const FIND_PTE = [{ kind: 'find-pte', weight: 1 }];
 /** A find_current_mm_pte() walker holding each page for `holdUs`. */
-const walkerOn = (cpu: EmulatedCpu, sync: PgtblSync, holdUs: number) => new LocklessWalker(cpu, sync, 'value', FIND_PTE, holdUs);
+const walkerOn = (cpu: EmulatedCpu, sync: PgtblSync, holdUs: number) => new LocklessWalker(cpu, sync, 'value', false, FIND_PTE, holdUs);
 const at = (hpn: number) => () => hpn;
 
 describe('the walker catches its own use-after-free', () => {
@@ -122,7 +122,7 @@ describe('the walker catches its own use-after-free', () => {
 });
 
 describe('the walker catches its misreads: page-table data of another kind taken for its own', () => {
-  const styled = (machine: SharedMachine, style: WalkerStyle, holdUs: number) => new LocklessWalker(new EmulatedCpu(machine, 0), ipiBroadcast, style, FIND_PTE, holdUs);
+  const styled = (machine: SharedMachine, style: WalkerStyle, holdUs: number) => new LocklessWalker(new EmulatedCpu(machine, 0), ipiBroadcast, style, false, FIND_PTE, holdUs);
 
   it.each([
     ['pointer', 1],

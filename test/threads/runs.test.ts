@@ -92,7 +92,7 @@ describe("the seed's machine: the qemu-128 preset's 128 CPUs, on a smaller range
     expect(seed.budgetMs).toBeUndefined();
     const big = await CpuPool.start(createMachine(seed));
     try {
-      for (const [i, strategy] of ['counter', 'percpu', 'rcu-free'].entries()) {
+      for (const [i, strategy] of ['counter', 'percpu', 'stale-tolerant'].entries()) {
         const run = await runStrategy(big, { ...seed, strategy: strategyByName(strategy) }, i);
         expect(run.strategy).toBe(strategy);
         expect(run.pmdsUnmapped, strategy).toBe(2048);

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EmulatedCpu } from '../../src/kernel/cpu.ts';
 import { WALKER_KIND_NAMES } from '../../src/kernel/walker-kinds.ts';
 import { CpuPool } from '../../src/run/cpu-pool.ts';
-import { runSpec, type RunSpecOverrides } from '../../src/run/run-spec.ts';
+import { kernelOf, runSpec, type RunSpec, type RunSpecOverrides } from '../../src/run/run-spec.ts';
 import { createMachine, runStrategy, type StrategyRun } from '../../src/run/runs.ts';
 import { cpuStat, cpuWord } from '../../src/shared-memory/cpu-block.ts';
 import { cpumask_set_cpu, mmWord } from '../../src/shared-memory/mm.ts';
@@ -26,7 +26,7 @@ afterEach(async () => {
 describe('the safe strategies', () => {
   it('are the ones that claim to prevent every outcome: the historical answers, not the floor or the bugs', () => {
     // The runs below cover every safe strategy; this keeps them from quietly covering fewer.
-    expect(SAFE).toEqual(['ipi-broadcast', 'sync-one', 'counter', 'percpu', 'rcu-free']);
+    expect(SAFE).toEqual(['ipi-broadcast', 'sync-one', 'counter', 'percpu', 'stale-tolerant', 'rcu-frames']);
   });
 });
 
@@ -86,6 +86,9 @@ describe('percpu against counter, decision by decision', () => {
 });
 
 const EVERY_KIND = WALKER_KIND_NAMES.map((kind) => ({ kind, weight: 1 }));
+/** Every kind the run's walkers can be: after 5.8's rework, not the hash MMU's (its guard is not modelled). */
+const runnable = (spec: RunSpec): RunSpec =>
+  kernelOf(spec).walkerGuards ? { ...spec, workload: { ...spec.workload, mix: spec.workload.mix.filter(({ kind }) => kind !== 'hash-fault') } } : spec;
 const BUSY = { busy: 1, walkRate: 0 };
 
 describe.each<[string, RunSpecOverrides]>([
@@ -100,7 +103,7 @@ describe.each<[string, RunSpecOverrides]>([
   const runs: StrategyRun[] = [];
   beforeAll(async () => {
     pool = await CpuPool.start(createMachine(spec));
-    for (const [i, strategy] of SAFE.entries()) runs.push(await runStrategy(pool, { ...spec, strategy: strategyByName(strategy) }, i));
+    for (const [i, strategy] of SAFE.entries()) runs.push(await runStrategy(pool, runnable({ ...spec, strategy: strategyByName(strategy) }), i));
   });
   afterAll(async () => {
     await pool?.close();
@@ -159,10 +162,10 @@ describe('TLB flushes, as each kernel does them', () => {
     await pool?.close();
   });
 
-  it('before 5.8: one flush per mmu_gather batch; 5.8 (rcu-free): one per PMD, and the batch\'s', async () => {
+  it('before 5.8: one flush per mmu_gather batch; 5.8 (stale-tolerant): one per PMD, and the batch\'s', async () => {
     const batched = await runStrategy(pool, { ...spec, strategy: strategyByName('ipi-broadcast'), kernel: { gatherBatch: 16 } }, 0);
     expect(batched.tlb.flushes).toBe(64 / 16);
-    const perPmd = await runStrategy(pool, { ...spec, strategy: strategyByName('rcu-free') }, 1);
+    const perPmd = await runStrategy(pool, { ...spec, strategy: strategyByName('stale-tolerant') }, 1);
     expect(perPmd.kernel).toMatchObject({ walkerStyle: 'value', tlbFlushEachPmd: true });
     expect(perPmd.tlb.flushes).toBe(64 + 1);
     expect(perPmd.tlb.flushUs).toBeGreaterThanOrEqual(64 * perPmd.kernel.tlbieUs);
@@ -177,14 +180,14 @@ describe('TLB flushes, as each kernel does them', () => {
   });
 });
 
-describe('rcu-free and sync-one, as the kernel has them', () => {
+describe('rcu-frames and sync-one, as the kernel has them', () => {
   const spec = runSpec({ machine: { cpus: 3, outsideCpus: 2, memoryBytes: 256 * MiB }, workload: BUSY });
   let pool: CpuPool;
   const handledBy = new Map<string, number[]>();
   const runs = new Map<string, StrategyRun>();
   beforeAll(async () => {
     pool = await CpuPool.start(createMachine(spec));
-    for (const [i, strategy] of ['rcu-free', 'sync-one', 'ipi-broadcast'].entries()) {
+    for (const [i, strategy] of ['rcu-frames', 'sync-one', 'ipi-broadcast'].entries()) {
       runs.set(strategy, await runStrategy(pool, { ...spec, strategy: strategyByName(strategy) }, i));
       handledBy.set(strategy, Array.from({ length: 5 }, (_, cpu) => pool.machine.cpuStats[cpuStat(cpu, 'ipisHandled')]));
     }
@@ -193,8 +196,8 @@ describe('rcu-free and sync-one, as the kernel has them', () => {
     await pool?.close();
   });
 
-  it('rcu-free sends no IPI on a PMD clear, and frees every frame, some after munmap has returned', () => {
-    const run = runs.get('rcu-free')!;
+  it('rcu-frames sends no IPI on a PMD clear, and frees every frame, some after munmap has returned', () => {
+    const run = runs.get('rcu-frames')!;
     expect(run.ipis.sent).toBe(0);
     expect(run.ipis.skipped).toBe(spec.machine.hugePages);
     expect(run.brokenInvariants).toEqual([]); // frames freed == PMDs unmapped, none left mapped
@@ -228,8 +231,8 @@ describe('a time budget', () => {
       expect(run.munmapMs).toBeCloseTo(e.measuredMs + ((run.pmds - run.pmdsDone) * e.perPmdUs.mean) / 1000, 6);
       expect(run.brokenInvariants).toEqual([]);
       // The machine is whole again for the next run: nothing mapped, nothing leaked.
-      const next = await runStrategy(pool, { ...spec, budgetMs: undefined, strategy: strategyByName('rcu-free') }, 1);
-      expect(next.strategy).toBe('rcu-free');
+      const next = await runStrategy(pool, { ...spec, budgetMs: undefined, strategy: strategyByName('rcu-frames') }, 1);
+      expect(next.strategy).toBe('rcu-frames');
       expect(next.estimated).toBe(false);
       expect(next.brokenInvariants).toEqual([]);
     } finally {

@@ -26,7 +26,7 @@ describe('walker kinds: IRQ discipline', () => {
     const target = new EmulatedCpu(machine, 1);
     const acksSeenDuringWalks: number[] = [];
     const spy: PgtblSync = { ...counter, end_lockless_pgtbl_walk: () => void acksSeenDuringWalks.push(Atomics.load(machine.cpuWords, cpuWord(1, 'ipiAck'))) };
-    const realmode = new LocklessWalker(target, spy, 'value', [{ kind: 'kvm-realmode', weight: 1 }], 0.5);
+    const realmode = new LocklessWalker(target, spy, 'value', false, [{ kind: 'kvm-realmode', weight: 1 }], 0.5);
     expect(smp_call_function_many(sender, [0, 1], false)).toBe(1); // an IPI from CPU 0, pending
     realmode.step(() => 1);
     expect(walkerKind('kvm-realmode').walksPerIrqOff).toBeGreaterThan(1); // a stretch, not one walk
@@ -38,7 +38,7 @@ describe('walker kinds: IRQ discipline', () => {
   it('a kvm-fault walker turns IRQs back on after every walk, taking a pending IPI at once', () => {
     const machine = fourHugePages();
     const target = new EmulatedCpu(machine, 1);
-    const walker = new LocklessWalker(target, counter, 'value', [{ kind: 'kvm-fault', weight: 1 }], 0);
+    const walker = new LocklessWalker(target, counter, 'value', false, [{ kind: 'kvm-fault', weight: 1 }], 0);
     Atomics.add(machine.cpuWords, cpuWord(1, 'ipiRequest'), 1);
     walker.step(() => 1);
     expect(walker.walksByKind['kvm-fault']).toBe(1);

@@ -75,7 +75,7 @@ describe('option parsing', () => {
     expect(seed.machine).toMatchObject({ cpus: 128, memoryBytes: 496 * 2 ** 30, thpBytes: 2 ** 21, hugePages: 253_952 });
     expect(seed).toMatchObject({ budgetMs: 60_000, watchdog: { thresholdMs: 60_000, onStuck: 'abort' } });
     expect(seed.workload).toEqual({ mix: WORKLOAD_PROFILES['qemu-guest'], holdUs: undefined, walkRate: 200, busy: 0.005, dutyMs: 50, raceWindow: 0 });
-    expect(strategies(['--preset', 'qemu-128'])).toEqual(['ipi-broadcast', 'counter', 'percpu', 'rcu-free']);
+    expect(strategies(['--preset', 'qemu-128'])).toEqual(['ipi-broadcast', 'counter', 'percpu', 'stale-tolerant']);
     expect(strategies(['--preset', 'qemu-128', '--strategy', 'none'])).toEqual(['none']);
     const mine = firstRun(['--preset', 'qemu-128', '--cpus', '16', '--budget', '5']);
     expect(mine.machine.cpus).toBe(16);

@@ -1,0 +1,28 @@
+// rcu-frames: a hypothetical answer, not anything Linux did: no IPI on a PMD change, walkers
+// that read each entry once and guard nothing but their IRQs-off section, and frames freed only
+// after an RCU grace period (which every CPU passes at an IRQ-enabled point), as page-table
+// pages are with MMU_GATHER_RCU_TABLE_FREE. In Linux frames are never freed through RCU: the
+// mmu_gather frees them after the TLB flush (stale-tolerant is what 5.8 did). Kept to show
+// what grace periods would cost: munmap() returns before the memory is free.
+// Models the freeing of mm/mmu_gather.c's tlb_remove_table_rcu(), applied to frames.
+
+import { serialize_against_pte_lookup } from '../kernel/serialize.ts';
+import { SAFE, type PgtblSyncStrategy } from './strategy.ts';
+
+export const rcuFrames: PgtblSyncStrategy = {
+  name: 'rcu-frames',
+  expect: SAFE,
+  models: 'hypothetical: no IPI; frames freed after an RCU grace period',
+  // The mmu_gather queues every free behind a grace period (kernel/mmu-gather.ts).
+  freeing: 'rcu',
+
+  // IRQs off is the whole read-side critical section; the walk needs nothing more.
+  start_lockless_pgtbl_walk() {},
+  end_lockless_pgtbl_walk() {},
+  serialize_against_pte_lookup: () => 0,
+  // A grace period covers what a collapse frees, not the PTE page it deposits and a walker may
+  // still be reading: the IPI stays, as in 5.8.
+  serialize_collapse: serialize_against_pte_lookup,
+
+  kernel: { walkerStyle: 'value', walkerGuards: false, tlbFlushEachPmd: true },
+};
