@@ -11,9 +11,9 @@ const cores = os.availableParallelism();
 if (cores < 2) console.warn(`race tests skipped: this host has ${cores} core; a store-buffering race needs two threads running at once`);
 
 // One walker hammering the PMD being cleared, with short walks back to back (the race window's
-// defaults). A munmap of 64K PMDs takes about 0.1 s here; we allow up to 12 of them.
+// defaults). A munmap of 64K PMDs takes about 0.2 s here; we allow up to 24 of them.
 const spec = runSpec({ machine: { cpus: 2, memoryBytes: 128 * 2 ** 30 }, workload: { raceWindow: 1 } });
-const MAX_ATTEMPTS = 12;
+const MAX_ATTEMPTS = 24;
 
 describe.skipIf(cores < 2)('the store-buffering bug, on real hardware', () => {
   let pool: CpuPool;
