@@ -11,7 +11,7 @@ export { UsageError };
 
 const DEFAULT_STRATEGIES = ['ipi-broadcast', 'counter'];
 
-const { op, cpus, 'outside-cpus': outsideCpus, memory, thp, ...workloadAndRest } = RUN_OPTIONS;
+const { op, cpus, 'outside-cpus': outsideCpus, memory, thp, 'base-page': basePage, ...workloadAndRest } = RUN_OPTIONS;
 
 export const OPTIONS = {
   preset: option({ value: 'NAME', default: undefined, help: `a scenario's defaults: ${PRESET_NAMES.join(', ')}`, parse: oneOf(PRESET_NAMES, 'preset') }),
@@ -20,6 +20,7 @@ export const OPTIONS = {
   'outside-cpus': outsideCpus,
   memory,
   thp,
+  'base-page': basePage,
   strategy: option({
     value: 'LIST',
     default: DEFAULT_STRATEGIES.join(','),

@@ -39,7 +39,7 @@ export interface KernelConfig {
 export const TLBIE_US = ((369 - 39) * 1000) / 253_952;
 
 /**
- * MAX_GATHER_BATCH with 64K base pages (include/asm-generic/tlb.h): the pointers that fit in
- * one page after the batch header, ((PAGE_SIZE - 2 * sizeof(void *)) / sizeof(void *)).
+ * MAX_GATHER_BATCH (include/asm-generic/tlb.h): the pointers that fit in one page after the
+ * batch header, ((PAGE_SIZE - 2 * sizeof(void *)) / sizeof(void *)): 8190 with 64K pages.
  */
-export const MAX_GATHER_BATCH = (2 ** 16 - 2 * 8) / 8;
+export const maxGatherBatch = (basePageBytes: number): number => (basePageBytes - 2 * 8) / 8;

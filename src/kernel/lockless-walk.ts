@@ -14,7 +14,7 @@ import { cpuWord } from '../shared-memory/cpu-block.ts';
 import { Life, lifeGeneration, lifeState } from '../shared-memory/lifetime-word.ts';
 import { mmWord } from '../shared-memory/mm.ts';
 import { tableSlot } from '../shared-memory/page-table-arena.ts';
-import { SUBPAGES, entry_pfn, pmd_is_leaf, pte_frame, pte_present } from '../shared-memory/pgtable-entry.ts';
+import { entry_pfn, pmd_is_leaf, pte_frame, pte_present } from '../shared-memory/pgtable-entry.ts';
 import type { EmulatedCpu } from './cpu.ts';
 import type { WalkerStyle } from './kernel-config.ts';
 import type { PgtblSync } from './pgtbl-sync.ts';
@@ -101,7 +101,7 @@ export class LocklessWalker {
     /** Race amplification: walks aim at a PTE page's first two ptes, where a deposit writes its list pointers, and take 1 us between the PMD and the pte. */
     amplified = false,
   ) {
-    this.pteIndexMask = amplified ? 1 : SUBPAGES - 1;
+    this.pteIndexMask = amplified ? 1 : cpu.machine.arena.ptesPerPmd - 1;
     this.descentMs = amplified ? DESCENT_AMPLIFIED_MS : 0;
     this.lastHpnWord = cpuWord(cpu.id, 'lastWalkedHpn');
     this.kindWord = cpuWord(cpu.id, 'walkerKind');

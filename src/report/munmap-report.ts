@@ -21,6 +21,7 @@ export interface MunmapReport {
     readonly outsideCpus: number;
     readonly memoryBytes: number;
     readonly thpBytes: number;
+    readonly basePageBytes: number;
     readonly pmds: number;
     readonly seed: number;
     readonly warmupMs: number;
@@ -58,6 +59,7 @@ export function buildReport(spec: RunSpec, runs: readonly StrategyRun[], host = 
       outsideCpus: machine.outsideCpus,
       memoryBytes: machine.memoryBytes,
       thpBytes: machine.thpBytes,
+      basePageBytes: machine.basePageBytes,
       pmds: machine.hugePages,
       seed: spec.seed,
       ...spec.workload,
@@ -84,7 +86,8 @@ export function formatHeader(report: MunmapReport): string {
     `machine: ${config.cpus} emulated CPUs (CPU 0 unmaps, ${config.cpus - 1} walk)` +
       (config.outsideCpus > 0 ? ` + ${config.outsideCpus} outside the mm (idle)` : '') +
       ` on ${host.cores} host cores, ${share}`,
-    `memory: ${formatSize(config.memoryBytes)} of ${formatSize(config.thpBytes)} THPs = ${config.pmds} PMDs, CPU 0 does ${config.op} on each; ` +
+    `memory: ${formatSize(config.memoryBytes)} of ${formatSize(config.thpBytes)} THPs (${formatSize(config.basePageBytes)} base pages, ` +
+      `${config.thpBytes / config.basePageBytes} ptes a PTE page) = ${config.pmds} PMDs, CPU 0 does ${config.op} on each; ` +
       `walkers busy ${percent(config.busy)} of the time, ` +
       (config.walkRate > 0 ? `${config.walkRate.toLocaleString('en-US')} IRQ-off stretches/s when busy` : 'walking back to back when busy') +
       `, seed ${config.seed}`,

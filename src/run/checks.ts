@@ -6,7 +6,7 @@ import { cpuWord } from '../shared-memory/cpu-block.ts';
 import { Life, lifeState } from '../shared-memory/lifetime-word.ts';
 import { mmWord } from '../shared-memory/mm.ts';
 import { PageTableArena } from '../shared-memory/page-table-arena.ts';
-import { SUBPAGES, entry_pfn, pmd_is_leaf, pte_frame, pte_present } from '../shared-memory/pgtable-entry.ts';
+import { entry_pfn, pmd_is_leaf, pte_frame, pte_present, subpage_pfn } from '../shared-memory/pgtable-entry.ts';
 import type { SharedMachine } from '../shared-memory/shared-machine.ts';
 import { map_pte_range, map_thp_range, teardown_range_offline } from '../kernel/map-thp.ts';
 import type { PmdOp } from '../kernel/pmd-ops.ts';
@@ -41,7 +41,7 @@ export const OP_EXPECTATIONS: { readonly [op in PmdOp]: OpExpectations } = {
       if (!pte_present(pmd) || pmd_is_leaf(pmd)) return `not a PTE page (0x${pmd.toString(16)})`;
       const ptes = machine.arena.ptes(entry_pfn(pmd));
       const frame = pte_frame(ptes[0]);
-      if (!ptes.every((pte, i) => pte_present(pte) && pte_frame(pte) === frame && (entry_pfn(pte) & (SUBPAGES - 1)) === i)) return 'a PTE page that does not map one THP';
+      if (!ptes.every((pte, i) => pte_present(pte) && entry_pfn(pte) === subpage_pfn(frame, i))) return 'a PTE page that does not map one THP';
       return inUse(machine, frame) ? undefined : `split into frame ${frame}, which is free`;
     },
     framesFreedPerPmd: 0,

@@ -7,15 +7,18 @@ import { parseOptions, UsageError, type OptionValues } from '../cli/option-table
 import { formatSize } from '../cli/sizes.ts';
 import type { FaultKind } from '../cpu-worker/faults.ts';
 import type { Workload } from '../cpu-worker/run.ts';
-import { MAX_GATHER_BATCH, TLBIE_US, type KernelConfig } from '../kernel/kernel-config.ts';
+import { TLBIE_US, maxGatherBatch, type KernelConfig } from '../kernel/kernel-config.ts';
 import type { PmdOp } from '../kernel/pmd-ops.ts';
 import { WORKLOAD_PROFILES } from '../kernel/walker-kinds.ts';
 import { MAX_CPUS } from '../shared-memory/mm.ts';
+import { PTRS_PER_TABLE } from '../shared-memory/pgtable-entry.ts';
 import { FLOOR, strategyByName, type PgtblSyncStrategy } from '../strategies/index.ts';
 import { RUN_OPTIONS, type RunOptions } from './run-options.ts';
 
 /** THP sizes of book3s64: 2M under the radix MMU, 16M under the hash MMU with 64K pages. */
 export const THP_SIZES: readonly number[] = [2 ** 21, 2 ** 24];
+/** Base page sizes: 64K (ppc64le's), 4K. */
+export const BASE_PAGE_SIZES: readonly number[] = [2 ** 16, 2 ** 12];
 /** The most huge pages one run maps: 4 TiB of 2M THPs. Refused before anything is allocated. */
 export const MAX_HUGE_PAGES = 2 ** 21;
 /** Split and collapse need a PTE page per huge page: 64K of them, 128 MiB of arena, at most. */
@@ -28,8 +31,12 @@ export interface MachineSpec {
   readonly outsideCpus: number;
   readonly memoryBytes: number;
   readonly thpBytes: number;
+  /** The base page: 64K on ppc64le, 4K elsewhere. A PTE page maps a THP's worth of them. */
+  readonly basePageBytes: number;
   /** memoryBytes / thpBytes: the PMDs the operation goes over. */
   readonly hugePages: number;
+  /** thpBytes / basePageBytes: the ptes of a PTE page. */
+  readonly ptesPerPmd: number;
 }
 
 export interface WatchdogSpec {
@@ -64,7 +71,7 @@ export interface RunSpecOverrides {
   readonly preset?: PresetName;
   readonly op?: PmdOp;
   readonly strategy?: string | PgtblSyncStrategy;
-  readonly machine?: Partial<Omit<MachineSpec, 'hugePages'>>;
+  readonly machine?: Partial<Omit<MachineSpec, 'hugePages' | 'ptesPerPmd'>>;
   readonly workload?: Partial<Workload>;
   readonly seed?: number;
   readonly warmupMs?: number;
@@ -132,7 +139,7 @@ export function fromOptionValues(v: Partial<OptionValues<RunOptions>>): RunSpecO
   return {
     ...given({ op: v.op, seed: v.seed, warmupMs: v['warmup-ms'], timeoutS: v.timeout, faults: v.inject }),
     ...(v.budget === undefined ? {} : { budgetMs: v.budget * 1000 }),
-    machine: given({ cpus: v.cpus, outsideCpus: v['outside-cpus'], memoryBytes: v.memory, thpBytes: v.thp }),
+    machine: given({ cpus: v.cpus, outsideCpus: v['outside-cpus'], memoryBytes: v.memory, thpBytes: v.thp, basePageBytes: v['base-page'] }),
     workload: given({ mix: v.workload, holdUs: v['hold-us'], walkRate: v['walk-rate'], busy: v.busy, dutyMs: v['duty-ms'], raceWindow: v['race-window'] }),
     watchdog: given({ thresholdMs: v['watchdog-ms'], onStuck: v['on-stuck'] }),
     kernel: given({ walkerStyle: v['walker-style'], tlbFlushBy: v['tlb-flush'], tlbieUs: v['tlbie-us'], gatherBatch: v['gather-batch'] }),
@@ -153,7 +160,7 @@ export function kernelOf(spec: RunSpec): KernelConfig {
     tlbFlushEachPmd: false,
     tlbFlushBy: 'tlbie',
     tlbieUs: racing ? 0 : TLBIE_US,
-    gatherBatch: racing ? 1 : MAX_GATHER_BATCH,
+    gatherBatch: racing ? 1 : maxGatherBatch(spec.machine.basePageBytes),
     ...spec.strategy.kernel,
     ...spec.kernel,
   };
@@ -178,14 +185,19 @@ function merge(under: RunSpecOverrides, over: RunSpecOverrides): RunSpecOverride
 
 /** Every default is in the table, so every field is set; check what no single option can. */
 function validated(o: RunSpecOverrides): RunSpec {
-  const machine = o.machine as Omit<MachineSpec, 'hugePages'>;
-  const { cpus, outsideCpus, memoryBytes, thpBytes } = machine;
+  const machine = o.machine as Omit<MachineSpec, 'hugePages' | 'ptesPerPmd'>;
+  const { cpus, outsideCpus, memoryBytes, thpBytes, basePageBytes } = machine;
   if (cpus + outsideCpus > MAX_CPUS) throw new UsageError(`--cpus ${cpus} plus --outside-cpus ${outsideCpus} is more than ${MAX_CPUS} CPUs`);
   const faults = o.faults ?? {};
   for (const cpu of Object.keys(faults).map(Number)) {
     if (cpu === 0 || cpu >= cpus) throw new UsageError(`--inject: CPU ${cpu} is not a walker CPU (1..${cpus - 1})`);
   }
   if (!THP_SIZES.includes(thpBytes)) throw new UsageError(`--thp must be 2M or 16M, got '${formatSize(thpBytes)}'`);
+  if (!BASE_PAGE_SIZES.includes(basePageBytes)) throw new UsageError(`--base-page must be 64K or 4K, got '${formatSize(basePageBytes)}'`);
+  const ptesPerPmd = thpBytes / basePageBytes;
+  if (ptesPerPmd > PTRS_PER_TABLE) {
+    throw new UsageError(`--thp ${formatSize(thpBytes)} with --base-page ${formatSize(basePageBytes)} is ${ptesPerPmd} ptes a PMD, more than a PTE page holds (${PTRS_PER_TABLE}): 16M THPs are the hash MMU's, with 64K pages`);
+  }
   if (memoryBytes % thpBytes !== 0) {
     throw new UsageError(`--memory ${formatSize(memoryBytes)} is not a whole number of ${formatSize(thpBytes)} huge pages`);
   }
@@ -200,7 +212,7 @@ function validated(o: RunSpecOverrides): RunSpec {
   const spec: RunSpec = {
     op,
     strategy,
-    machine: { ...machine, hugePages },
+    machine: { ...machine, hugePages, ptesPerPmd },
     workload: o.workload as Workload,
     seed: o.seed as number,
     warmupMs: o.warmupMs as number,

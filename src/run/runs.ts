@@ -105,10 +105,11 @@ export const WarmUpRun = { WALKERS: -1, OPERATION: -2 } as const;
  * and collapse a PTE page per huge page (and, for collapse, new frames besides old).
  */
 export function createMachine(spec: RunSpec): SharedMachine {
-  const { cpus, outsideCpus, hugePages } = spec.machine;
+  const { cpus, outsideCpus, hugePages, ptesPerPmd } = spec.machine;
   return SharedMachine.create({
     cpus: cpus + outsideCpus,
     hugePages,
+    ptesPerPmd,
     ptePages: spec.op === 'munmap' ? 0 : hugePages,
     frames: spec.op === 'collapse' ? 2 * hugePages : hugePages,
   });

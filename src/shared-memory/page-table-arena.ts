@@ -24,7 +24,7 @@ import {
   MAX_PFN,
 } from './pgtable-entry.ts';
 
-const Header = lineGroupedRecord([['nextUnusedPage', 'freeListHead', 'pagesInUse', 'capacity']], INT32_WORDS_PER_LINE);
+const Header = lineGroupedRecord([['nextUnusedPage', 'freeListHead', 'pagesInUse', 'capacity', 'ptesPerPmd']], INT32_WORDS_PER_LINE);
 
 const HEADER_PAGE = 0;
 /** Pages that hold no table: the header. */
@@ -56,13 +56,19 @@ export class PageTableArena {
     return 1 + pudPages + pmdPages;
   }
 
-  static create(pages: number): PageTableArena {
+  /**
+   * An arena of `pages` table pages, whose PTE pages hold `ptesPerPmd` ptes: a THP's worth of
+   * base pages (32 with radix's 64K pages, in a 256-byte PTE fragment; 512 with 4K pages).
+   */
+  static create(pages: number, ptesPerPmd = PTRS_PER_TABLE): PageTableArena {
     if (pages < FIRST_ALLOCATABLE_PAGE || pages >= MAX_PFN) throw new RangeError(`arena of ${pages} pages`);
+    if (!(ptesPerPmd >= 1 && ptesPerPmd <= SUBPAGES && (ptesPerPmd & (ptesPerPmd - 1)) === 0)) throw new RangeError(`${ptesPerPmd} ptes per PMD`);
     const arena = new PageTableArena(
       new SharedArrayBuffer(pages * PTRS_PER_TABLE * Int32Array.BYTES_PER_ELEMENT),
       new SharedArrayBuffer(pages * Int32Array.BYTES_PER_ELEMENT),
     );
     arena.header(Header.offset.capacity, pages);
+    arena.header(Header.offset.ptesPerPmd, ptesPerPmd);
     arena.header(Header.offset.nextUnusedPage, FIRST_ALLOCATABLE_PAGE);
     revive(arena.lives, HEADER_PAGE);
     revive(arena.lives, PGD_PAGE);
@@ -79,6 +85,11 @@ export class PageTableArena {
 
   get capacity(): number {
     return this.readHeader(Header.offset.capacity);
+  }
+
+  /** Ptes in a PTE page: a THP's worth of base pages. */
+  get ptesPerPmd(): number {
+    return this.readHeader(Header.offset.ptesPerPmd);
   }
 
   /** Table pages in use, the PGD included. */
@@ -128,7 +139,7 @@ export class PageTableArena {
 
   /** Fill PTE page `page` with the small pages of huge frame `frame`, in order (not yet published). */
   fillPtes(page: number, frame: number): void {
-    for (let i = 0; i < SUBPAGES; i++) this.entries[tableSlot(page, i)] = pfn_pte(subpage_pfn(frame, i));
+    for (let i = 0, n = this.ptesPerPmd; i < n; i++) this.entries[tableSlot(page, i)] = pfn_pte(subpage_pfn(frame, i));
   }
 
   /**
@@ -152,7 +163,7 @@ export class PageTableArena {
 
   /** The ptes of PTE page `page`, as a view. */
   ptes(page: number): Int32Array {
-    return this.entries.subarray(tableSlot(page, 0), tableSlot(page, SUBPAGES));
+    return this.entries.subarray(tableSlot(page, 0), tableSlot(page, this.ptesPerPmd));
   }
 
   /** Like pmdSlot(), but allocates the missing PUD and PMD pages: pud_alloc(), pmd_alloc(). */

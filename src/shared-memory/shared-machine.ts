@@ -28,6 +28,8 @@ export interface MachineShape {
   readonly ptePages?: number;
   /** Huge-page frames, if more than hugePages (a collapse holds old and new frames at once). */
   readonly frames?: number;
+  /** Ptes in a PTE page, a THP's worth of base pages (PageTableArena.create()); 512 if not said. */
+  readonly ptesPerPmd?: number;
 }
 
 export class SharedMachine {
@@ -45,7 +47,7 @@ export class SharedMachine {
 
   static create(shape: MachineShape): SharedMachine {
     const int32s = (words: number) => new SharedArrayBuffer(words * Int32Array.BYTES_PER_ELEMENT);
-    const arena = PageTableArena.create(PageTableArena.pagesToMap(shape.hugePages, shape.ptePages ?? 0));
+    const arena = PageTableArena.create(PageTableArena.pagesToMap(shape.hugePages, shape.ptePages ?? 0), shape.ptesPerPmd);
     const frames = FrameTable.create(Math.max(shape.hugePages, shape.frames ?? 0));
     return new SharedMachine({
       cpus: shape.cpus,

@@ -23,7 +23,7 @@ describe('stress/munmap.ts', () => {
     expect(code, stderr).toBe(0);
     const report = JSON.parse(stdout);
     expect(Object.keys(report.host)).toEqual(expect.arrayContaining(['cores', 'arch', 'node']));
-    expect(report.config).toMatchObject({ cpus: 3, memoryBytes: 16 * 2 ** 20, thpBytes: 2 ** 21, seed: 1 });
+    expect(report.config).toMatchObject({ cpus: 3, memoryBytes: 16 * 2 ** 20, thpBytes: 2 ** 21, basePageBytes: 2 ** 16, seed: 1 });
     expect(report.runs.map((r: { strategy: string }) => r.strategy)).toEqual(['ipi-broadcast', 'counter']);
     for (const run of report.runs) {
       expect(run).toMatchObject({ pmds: 8, pmdsUnmapped: 8, estimated: false, violations: { useAfterFree: 0 }, brokenInvariants: [] });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/cli/option-table.ts';
 import { WORKLOAD_PROFILES } from '../../src/kernel/walker-kinds.ts';
 import { RUN_OPTIONS } from '../../src/run/run-options.ts';
-import { PRESETS, runSpec, walkersAloneSpec } from '../../src/run/run-spec.ts';
+import { PRESETS, kernelOf, runSpec, walkersAloneSpec } from '../../src/run/run-spec.ts';
 import { FLOOR, strategyByName } from '../../src/strategies/index.ts';
 
 describe('runSpec()', () => {
@@ -11,7 +11,7 @@ describe('runSpec()', () => {
     const spec = runSpec();
     const table = (name: keyof typeof RUN_OPTIONS) => RUN_OPTIONS[name].default;
     expect(spec.op).toBe(table('op'));
-    expect(spec.machine).toEqual({ cpus: Number(table('cpus')), outsideCpus: Number(table('outside-cpus')), memoryBytes: 2 ** 30, thpBytes: 2 ** 21, hugePages: 512 });
+    expect(spec.machine).toEqual({ cpus: Number(table('cpus')), outsideCpus: Number(table('outside-cpus')), memoryBytes: 2 ** 30, thpBytes: 2 ** 21, basePageBytes: 2 ** 16, hugePages: 512, ptesPerPmd: 32 });
     expect(spec.workload).toEqual({ mix: WORKLOAD_PROFILES[table('workload')!], holdUs: undefined, walkRate: Number(table('walk-rate')), busy: Number(table('busy')), dutyMs: Number(table('duty-ms')), raceWindow: 0 });
     expect(spec).toMatchObject({ seed: 1, warmupMs: Number(table('warmup-ms')), timeoutS: Number(table('timeout')), faults: {}, budgetMs: undefined });
     expect(spec.watchdog).toEqual({ thresholdMs: Number(table('watchdog-ms')), onStuck: table('on-stuck') });
@@ -46,9 +46,20 @@ describe('runSpec()', () => {
     expect(() => runSpec({ machine: { cpus: 2 }, faults: { 2: 'crash' } })).toThrow(/^--inject: CPU 2 is not a walker CPU \(1\.\.1\)$/);
     expect(() => runSpec({ op: 'collapse', machine: { memoryBytes: 2 ** 40 } })).toThrow(/needs a PTE page for each/);
     expect(() => runSpec({ strategy: 'bogus' })).toThrow(/unknown strategy 'bogus'/);
+    expect(() => runSpec({ machine: { basePageBytes: 2 ** 13 } })).toThrow(/^--base-page must be 64K or 4K, got '8K'$/);
+    expect(() => runSpec({ machine: { thpBytes: 2 ** 24, basePageBytes: 2 ** 12 } })).toThrow(/^--thp 16M with --base-page 4K is 4096 ptes a PMD, more than a PTE page holds \(512\)/);
     // The hash MMU's walker has no guard here after 5.8: refused for 5.8's walkers, fine before.
     expect(() => runSpec({ strategy: 'stale-tolerant', workload: { mix: [{ kind: 'hash-fault', weight: 1 }] } })).toThrow(/^--workload: hash-fault walks the hash MMU's tables/);
     expect(runSpec({ strategy: 'ipi-broadcast', workload: { mix: [{ kind: 'hash-fault', weight: 1 }] } }).strategy.name).toBe('ipi-broadcast');
+  });
+
+  it('gives a PTE page a THP of base pages: 32 with 64K pages, 512 with 4K, 256 for the hash MMU\'s 16M', () => {
+    expect(runSpec().machine.ptesPerPmd).toBe(32);
+    expect(runSpec({ machine: { basePageBytes: 2 ** 12 } }).machine.ptesPerPmd).toBe(512);
+    expect(runSpec({ machine: { thpBytes: 2 ** 24 } }).machine.ptesPerPmd).toBe(256);
+    // The mmu_gather's batch is a page of pointers: 8190 with 64K pages, 510 with 4K.
+    expect(kernelOf(runSpec()).gatherBatch).toBe(8190);
+    expect(kernelOf(runSpec({ machine: { basePageBytes: 2 ** 12 } })).gatherBatch).toBe(510);
   });
 
   it('describes walkers alone: one kind, back to back, every CPU busy', () => {
