@@ -107,7 +107,7 @@ async function ipiRoundTrip(halted: boolean): Promise<Figure> {
   const { api, worker } = spawnWorker<BenchWorkerApi>(WORKER, 'bench-target');
   const running = api.emulatedTarget(machine.buffers, 1, halted, stop);
   const cpu = new EmulatedCpu(machine, 0);
-  cpu.beginRun(false);
+  cpu.beginRun();
   const rounds = halted ? SLEEPING_ROUND_TRIPS : ROUND_TRIPS;
   smp_call_function_many(cpu, [1], true); // the target is up once it answers
   const figure = measure(`emulator IPI to a ${halted ? 'halted' : 'busy (polling)'} CPU`, 'us', () => {
@@ -127,7 +127,7 @@ function walks(): { walk: Figure; raw: Figure } {
   const machine = SharedMachine.create({ cpus: 1, hugePages: PMDS });
   map_thp_range(machine, 0, PMDS);
   const cpu = new EmulatedCpu(machine, 0);
-  cpu.beginRun(false);
+  cpu.beginRun();
   const walker = new LocklessWalker(cpu, none, 'value', false, [{ kind: 'find-pte', weight: 1 }], 0);
   let hpn = 0;
   const next = () => (hpn = (hpn + 1) % PMDS);
@@ -156,7 +156,7 @@ function walks(): { walk: Figure; raw: Figure } {
 function munmaps(): { munmap: Figure; raw: Figure } {
   const machine = SharedMachine.create({ cpus: 1, hugePages: MUNMAP_PMDS });
   const cpu = new EmulatedCpu(machine, 0);
-  cpu.beginRun(false);
+  cpu.beginRun();
   const munmap = measure('munmap per PMD under none', 'ns', () => {
     map_thp_range(machine, 0, MUNMAP_PMDS);
     const result = run_pmd_range(cpu, none, kernelOf(runSpec()), 'munmap', 0, MUNMAP_PMDS);

@@ -36,7 +36,7 @@ const api = {
   /** Emulator: a CPU taking IPIs, busy (polling interrupt points) or halted, until told to stop. */
   emulatedTarget(buffers: SharedMachineBuffers, id: number, halted: boolean, stop: SharedArrayBuffer): void {
     const cpu = new EmulatedCpu(new SharedMachine(buffers), id);
-    cpu.beginRun(false);
+    cpu.beginRun();
     const stopWord = new Int32Array(stop);
     while (Atomics.load(stopWord, 0) === 0) {
       if (halted) cpu.cpu_idle(performance.now() + 5);

@@ -93,7 +93,7 @@ const OUTSIDER_WAKE_MS = 1;
 
 export function runCpu(cpu: EmulatedCpu, plan: CpuRunPlan): CpuRunReport {
   const strategy = strategyByName(plan.strategy);
-  cpu.beginRun(strategy.freeing === 'rcu');
+  cpu.beginRun(strategy.freeing === 'rcu' ? plan.kernel.hz : undefined);
   Atomics.add(cpu.mm, mmWord.cpusRunning, 1);
   let report: Omit<CpuRunReport, 'stats'>;
   try {

@@ -41,6 +41,9 @@ export class EmulatedCpu {
   private reportsQuiescentStates = false;
   /** The last grace-period sequence this CPU has reported a quiescent state in. */
   private qsSeen = -1;
+  /** The scheduler tick's period, and when the next one is due (performance.now() time). */
+  private tickMs = Infinity;
+  private nextTickMs = 0;
 
   private readonly requestWord: number;
   private readonly ackWord: number;
@@ -77,12 +80,15 @@ export class EmulatedCpu {
   }
 
   /**
-   * Called at the start of every run, once the coordinator has set mm_cpumask; `rcu` says
-   * whether the run frees through RCU grace periods (PgtblSync.freeing).
+   * Called at the start of every run, once the coordinator has set mm_cpumask. `rcuHz`, when
+   * the run frees through RCU grace periods (PgtblSync.freeing), is the kernel's HZ: this CPU
+   * notes a quiescent state at the first interrupt point after each scheduler tick.
    */
-  beginRun(rcu: boolean): void {
+  beginRun(rcuHz?: number): void {
     this.mmCpus = mm_cpumask(this.mm, this.machine.cpus);
-    this.reportsQuiescentStates = rcu;
+    this.reportsQuiescentStates = rcuHz !== undefined;
+    this.tickMs = rcuHz === undefined ? Infinity : 1000 / rcuHz;
+    this.nextTickMs = 0;
     this.setPhase(CpuPhase.RUNNING);
   }
 
@@ -120,10 +126,15 @@ export class EmulatedCpu {
   }
 
   /**
-   * rcu_qs() (kernel/rcu/tree_plugin.h): no lockless walk is in progress here, so this CPU has
-   * passed a quiescent state in the current grace period. Published once per grace period.
+   * rcu_qs() (kernel/rcu/tree_plugin.h), as the scheduler tick (rcu_sched_clock_irq()) calls it:
+   * no lockless walk is in progress here, so this CPU has passed a quiescent state in the
+   * current grace period. Published once per grace period, at the first interrupt point after a
+   * tick; a halted CPU needs none (RcuFreeQueue counts it idle).
    */
   private rcu_qs(): void {
+    const now = performance.now();
+    if (now < this.nextTickMs) return;
+    this.nextTickMs = now + this.tickMs;
     const gp = Atomics.load(this.mm, mmWord.gpSeq);
     if (gp === this.qsSeen) return;
     this.qsSeen = gp;

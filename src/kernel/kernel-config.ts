@@ -30,7 +30,12 @@ export interface KernelConfig {
   readonly tlbieUs: number;
   /** Pages an mmu_gather frees at once, after the flush that covers them. */
   readonly gatherBatch: number;
+  /** Scheduler ticks a second: a CPU notes an RCU quiescent state once a tick. */
+  readonly hz: number;
 }
+
+/** ppc64_defconfig's and pseries_defconfig's CONFIG_HZ_100 (030bdc3fd080). */
+export const DEFAULT_HZ = 100;
 
 /**
  * The radix flush, from Linux 5.8's own figures: munmap of 496 GB (253,952 PMDs) on 128 cores

@@ -5,7 +5,7 @@
 import { decimal, integer, oneOf, option, quote, UsageError } from '../cli/option-table.ts';
 import { formatSize, parseSize } from '../cli/sizes.ts';
 import { FAULT_KINDS, type FaultKind } from '../cpu-worker/faults.ts';
-import { TLBIE_US, TLB_FLUSHES, WALKER_STYLES } from '../kernel/kernel-config.ts';
+import { DEFAULT_HZ, TLBIE_US, TLB_FLUSHES, WALKER_STYLES } from '../kernel/kernel-config.ts';
 import { PMD_OPS } from '../kernel/pmd-ops.ts';
 import { WALKER_KIND_NAMES, WORKLOAD_PROFILES, type KindShare } from '../kernel/walker-kinds.ts';
 import { MAX_CPUS } from '../shared-memory/mm.ts';
@@ -87,6 +87,7 @@ export const RUN_OPTIONS = {
     parse: decimal(0, 1e6),
   }),
   'gather-batch': option({ value: 'N', default: undefined, defaultNote: "the kernel's 8190 (64K pages); 1 with --race-window", help: 'pages an mmu_gather frees at once, after one TLB flush', parse: integer(1, 1 << 20) }),
+  hz: option({ value: 'N', default: String(DEFAULT_HZ), help: "scheduler ticks a second: each CPU notes an RCU quiescent state once a tick (rcu-frames' grace periods)", parse: integer(10, 10_000) }),
   'watchdog-ms': option({ value: 'MS', default: '5000', help: 'report an IPI not acknowledged within this time', parse: decimal(10, 3_600_000) }),
   'on-stuck': option({ value: 'WHAT', default: 'abort', help: 'after a watchdog report: abort the run, or wait', parse: oneOf(['abort', 'wait'] as const, 'choice') }),
 };

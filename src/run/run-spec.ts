@@ -7,7 +7,7 @@ import { parseOptions, UsageError, type OptionValues } from '../cli/option-table
 import { formatSize } from '../cli/sizes.ts';
 import type { FaultKind } from '../cpu-worker/faults.ts';
 import type { Workload } from '../cpu-worker/run.ts';
-import { TLBIE_US, maxGatherBatch, type KernelConfig } from '../kernel/kernel-config.ts';
+import { DEFAULT_HZ, TLBIE_US, maxGatherBatch, type KernelConfig } from '../kernel/kernel-config.ts';
 import type { PmdOp } from '../kernel/pmd-ops.ts';
 import { WORKLOAD_PROFILES } from '../kernel/walker-kinds.ts';
 import { MAX_CPUS } from '../shared-memory/mm.ts';
@@ -142,7 +142,7 @@ export function fromOptionValues(v: Partial<OptionValues<RunOptions>>): RunSpecO
     machine: given({ cpus: v.cpus, outsideCpus: v['outside-cpus'], memoryBytes: v.memory, thpBytes: v.thp, basePageBytes: v['base-page'] }),
     workload: given({ mix: v.workload, holdUs: v['hold-us'], walkRate: v['walk-rate'], busy: v.busy, dutyMs: v['duty-ms'], raceWindow: v['race-window'] }),
     watchdog: given({ thresholdMs: v['watchdog-ms'], onStuck: v['on-stuck'] }),
-    kernel: given({ walkerStyle: v['walker-style'], tlbFlushBy: v['tlb-flush'], tlbieUs: v['tlbie-us'], gatherBatch: v['gather-batch'] }),
+    kernel: given({ walkerStyle: v['walker-style'], tlbFlushBy: v['tlb-flush'], tlbieUs: v['tlbie-us'], gatherBatch: v['gather-batch'], hz: v.hz }),
   };
 }
 
@@ -161,6 +161,7 @@ export function kernelOf(spec: RunSpec): KernelConfig {
     tlbFlushBy: 'tlbie',
     tlbieUs: racing ? 0 : TLBIE_US,
     gatherBatch: racing ? 1 : maxGatherBatch(spec.machine.basePageBytes),
+    hz: DEFAULT_HZ,
     ...spec.strategy.kernel,
     ...spec.kernel,
   };

@@ -35,7 +35,7 @@ describe('stress/munmap.ts', () => {
       expect(Object.keys(run).sort()).toEqual(
         ['strategy', 'safe', 'models', 'op', 'pmds', 'pmdsDone', 'pmdsUnmapped', 'munmapMs', 'allFreedMs', 'peakPendingFrees', 'estimated', 'kernel', 'ipis', 'tlb', 'serializeUs', 'walks', 'violations', 'counterDrift', 'brokenInvariants', 'demonstrated', 'partial', 'watchdog'].sort(),
       );
-      expect(run.kernel).toEqual({ walkerStyle: 'pointer', walkerGuards: false, tlbFlushEachPmd: false, tlbFlushBy: 'tlbie', tlbieUs: expect.closeTo(1.3, 2), gatherBatch: 8190 });
+      expect(run.kernel).toEqual({ walkerStyle: 'pointer', walkerGuards: false, tlbFlushEachPmd: false, tlbFlushBy: 'tlbie', tlbieUs: expect.closeTo(1.3, 2), gatherBatch: 8190, hz: 100 });
       // One batch, one flush: 8 PMDs fit in the mmu_gather's batch.
       expect(run.tlb).toEqual({ flushes: 1, flushUs: expect.any(Number) });
       expect(Object.keys(run.violations).sort()).toEqual(['firstAfterMs', 'first', 'misreads', 'perMillionPmds', 'useAfterFree'].sort());

@@ -35,7 +35,7 @@ describe('the counter strategy', () => {
     const machine = mappedMachine(2, 1);
     const walkerCpu = new EmulatedCpu(machine, 1);
     const unmapper = new EmulatedCpu(machine, 0);
-    unmapper.beginRun(counter.freeing === 'rcu');
+    unmapper.beginRun();
     const count = () => Atomics.load(machine.mm, mmWord.locklessPgtblWalkCount);
     counter.start_lockless_pgtbl_walk(walkerCpu);
     counter.start_lockless_pgtbl_walk(walkerCpu);
@@ -53,7 +53,7 @@ describe('the counter strategy', () => {
     const idling = probes.map((p) => p.api.idle(30_000));
     await eventually(() => [1, 2].every((cpu) => Atomics.load(machine.cpuWords, cpuWord(cpu, 'halted')) === 1));
     const unmapper = new EmulatedCpu(machine, 0);
-    unmapper.beginRun(counter.freeing === 'rcu');
+    unmapper.beginRun();
     Atomics.add(machine.mm, mmWord.locklessPgtblWalkCount, 1); // a walk some CPU has in flight
     expect(counter.serialize_against_pte_lookup(unmapper)).toBe(2);
     for (const cpu of [1, 2]) expect(Atomics.load(machine.cpuWords, cpuWord(cpu, 'ipiAck'))).toBe(1);
@@ -72,9 +72,9 @@ describe('percpu against counter, decision by decision', () => {
     // The same moment seen by both: CPU 2 alone has a walk in flight.
     Atomics.store(machine.cpuWords, cpuWord(2, 'locklessWalks'), 1);
     Atomics.store(machine.mm, mmWord.locklessPgtblWalkCount, 1);
-    unmapper.beginRun(percpu.freeing === 'rcu');
+    unmapper.beginRun();
     expect(percpu.serialize_against_pte_lookup(unmapper)).toBe(1);
-    unmapper.beginRun(counter.freeing === 'rcu');
+    unmapper.beginRun();
     expect(counter.serialize_against_pte_lookup(unmapper)).toBe(3);
     // And with nobody walking, neither sends anything.
     Atomics.store(machine.cpuWords, cpuWord(2, 'locklessWalks'), 0);
@@ -203,6 +203,15 @@ describe('rcu-frames and sync-one, as the kernel has them', () => {
     expect(run.brokenInvariants).toEqual([]); // frames freed == PMDs unmapped, none left mapped
     expect(run.peakPendingFrees).toBeGreaterThan(0);
     expect(run.allFreedMs).toBeGreaterThanOrEqual(run.munmapMs);
+  });
+
+  it('rcu-frames: a grace period ends on scheduler ticks, so at HZ 10 the last frees come a tick after munmap', async () => {
+    // Walkers busy all the time are never idle, so each notes its quiescent state only at a tick:
+    // every 100 ms here. Both must pass one after the last PMD before its frame can be freed.
+    const run = await runStrategy(pool, { ...spec, strategy: strategyByName('rcu-frames'), kernel: { hz: 10 } }, 9);
+    expect(run.kernel.hz).toBe(10);
+    expect(run.brokenInvariants).toEqual([]);
+    expect(run.allFreedMs - run.munmapMs).toBeGreaterThan(1);
   });
 
   it('sync-one interrupts the CPUs outside mm_cpumask too; ipi-broadcast does not', () => {
