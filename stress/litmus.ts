@@ -1,57 +1,126 @@
-// Classic litmus shapes on worker threads, to show which reorderings this host really makes.
-//   npx tsx stress/litmus.ts [--test SB,MP] [--variant plain] [--iterations N] [--json -]
+// Litmus tests on worker threads: the classic shapes built in, or C-litmus files as the Linux
+// kernel memory model writes them, judged against herd7's verdict in their headers.
+//   npx tsx stress/litmus.ts [--test SB,MP] [--variant as-written] [--iterations N] [--json -]
+//   npx tsx stress/litmus.ts --file litmus/SB+pgtbl-v5.litmus
+//   npx tsx stress/litmus.ts --dir litmus/ --log litmus.log
 
-import { formatOptions, integer, nameList, option, parseOptions, readOptions } from '../src/cli/option-table.ts';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { MultiBar } from 'cli-progress';
+import { UsageError, flag, formatOptions, integer, nameList, option, parseOptions, quote, readOptions, type OptionValues } from '../src/cli/option-table.ts';
 import { Session, runCommand } from '../src/run/session.ts';
-import { VARIANTS, type Variant } from '../src/litmus/compile.ts';
-import { brokenResults, formatResult, formatSummary, type LitmusReport } from '../src/litmus/report.ts';
+import { VARIANTS, type Variant } from '../src/litmus/js-mapping.ts';
+import { BUILTIN_NAMES, builtinTest, litmusFilesIn, readLitmusFile } from '../src/litmus/litmus-files.ts';
+import type { LitmusTest } from '../src/litmus/litmus-test.ts';
+import { formatLitmus7Log } from '../src/litmus/litmus7-log.ts';
+import { failedResults, formatMappingTable, formatRefused, formatResult, formatSummary, formatTable, type LitmusReport, type RefusedTest } from '../src/litmus/report.ts';
 import { LitmusPool, type LitmusResult } from '../src/litmus/run-litmus.ts';
-import { SHAPE_NAMES, shapeByName } from '../src/litmus/shapes.ts';
 
 const COMMAND = 'npx tsx stress/litmus.ts';
 
+const path = (text: string): string => text;
+
 const OPTIONS = {
-  test: option({ value: 'LIST', default: 'all', help: `comma-separated tests, or all: ${SHAPE_NAMES.join(', ')}`, parse: nameList(SHAPE_NAMES, 'test') }),
-  variant: option({ value: 'LIST', default: 'all', help: `comma-separated variants, or all: ${VARIANTS.join(', ')}`, parse: nameList(VARIANTS, 'variant') }),
+  test: option({ value: 'LIST', default: 'all', help: `built-in tests, comma-separated, or all: ${BUILTIN_NAMES.join(', ')}`, parse: nameList(BUILTIN_NAMES, 'test') }),
+  file: option({ value: 'LIST', default: undefined, help: 'C-litmus files to run instead, comma-separated', parse: (text: string) => text.split(',').map((p) => p.trim()) }),
+  dir: option({ value: 'DIR', default: undefined, help: 'run every .litmus file under DIR instead, with a summary table', parse: path }),
+  variant: option({
+    value: 'LIST',
+    default: undefined,
+    defaultNote: 'all for built-in tests, as-written for --file and --dir',
+    help: `comma-separated variants, or all: ${VARIANTS.join(', ')}`,
+    parse: nameList(VARIANTS, 'variant'),
+  }),
   iterations: option({ value: 'N', default: '1000000', help: 'iterations of each test and variant', parse: integer(1, 1e9) }),
   stride: option({ value: 'N', default: '1000', help: 'iterations between two synchronisations of the threads', parse: integer(1, 1e6) }),
-  json: option({ value: 'FILE', default: undefined, help: "also write the results as JSON to FILE ('-' for stdout)", parse: (text: string): string | undefined => text }),
+  log: option({ value: 'FILE', default: undefined, help: 'also write a litmus7-format log (for mcompare7) to FILE', parse: path }),
+  json: option({ value: 'FILE', default: undefined, help: "also write the results as JSON to FILE ('-' for stdout)", parse: path }),
+  quiet: flag('no progress bar for --dir (it shows only on a terminal, and has no colour)'),
+  mapping: flag('print how each kernel primitive runs in JavaScript, and exit'),
 };
+
+interface Plan {
+  readonly tests: LitmusTest[];
+  readonly refused: RefusedTest[];
+  readonly variants: readonly Variant[];
+}
+
+function plan(o: OptionValues<typeof OPTIONS>, testGiven: boolean): Plan {
+  if (o.file === undefined && o.dir === undefined) {
+    return { tests: o.test.map(builtinTest), refused: [], variants: (o.variant ?? VARIANTS) as Variant[] };
+  }
+  if (testGiven) throw new UsageError('--test names built-in tests; with --file or --dir, the files say what runs');
+  if (o.dir !== undefined && !(existsSync(o.dir) && statSync(o.dir).isDirectory())) throw new UsageError(`--dir: no such directory ${quote(o.dir)}`);
+  for (const file of o.file ?? []) if (!(existsSync(file) && statSync(file).isFile())) throw new UsageError(`--file: no such file ${quote(file)}`);
+  // A file named twice, or also under --dir, runs once.
+  const files = [...new Map([...(o.file ?? []), ...(o.dir === undefined ? [] : litmusFilesIn(o.dir))].map((f) => [resolve(f), f])).values()];
+  if (files.length === 0) throw new UsageError(`--dir: no .litmus file under ${quote(o.dir ?? '')}`);
+  const tests: LitmusTest[] = [];
+  const refused: RefusedTest[] = [];
+  for (const file of files) {
+    const read = readLitmusFile(file);
+    if (read.ok) tests.push(read.test);
+    else refused.push({ name: read.name, file, ...(read.expected === undefined ? {} : { expected: read.expected }), problem: read.problem, message: read.message });
+  }
+  return { tests, refused, variants: (o.variant ?? ['as-written']) as Variant[] };
+}
 
 async function main(argv: readonly string[]): Promise<number> {
   const { given, help } = readOptions(argv, OPTIONS);
   if (help) {
-    process.stdout.write(`usage: ${COMMAND} [options]\n\nRuns litmus tests on worker threads and prints what this host did.\n\n${formatOptions(OPTIONS)}\n\n` +
-      'Exit status: 0 done, 1 a thread failed, 2 bad usage, 3 an atomics or fenced variant showed a non-SC outcome.\n');
+    process.stdout.write(
+      `usage: ${COMMAND} [options]\n\nRuns litmus tests on worker threads and prints what this host did, judged against herd7's verdict in each test's header.\n\n${formatOptions(OPTIONS)}\n\n` +
+        "Exit status: 0 done, 1 a thread failed, 2 bad usage, 3 a condition herd7 says Never was observed (or an Always one failed), or an atomics or fenced variant showed a non-SC outcome.\n",
+    );
     return 0;
   }
   const o = parseOptions(OPTIONS, given);
+  if (o.mapping) {
+    process.stdout.write(formatMappingTable() + '\n');
+    return 0;
+  }
+  const { tests, refused, variants } = plan(o, given.test !== undefined);
   const session = new Session('litmus', { json: o.json });
-  const say = (line: string) => session.say(line);
   const { host } = session;
+  const runs = tests.length * variants.length;
+  const bar = o.dir !== undefined && process.stderr.isTTY && !o.quiet && runs > 1 ? new MultiBar({ format: 'litmus [{bar}] {value}/{total} runs, {eta_formatted} left | {test}', stream: process.stderr, hideCursor: true, clearOnComplete: true }) : undefined;
+  const progress = bar?.create(runs, 0, { test: 'starting' });
+  // With the bar on the same terminal, report lines go above it rather than through it.
+  const say = (text: string) => {
+    if (bar && process.stdout.isTTY && o.json !== '-') {
+      bar.log(text + '\n');
+      bar.update();
+    } else session.say(text);
+  };
   say(session.hostLine + '\n');
+  for (const r of refused) say(formatRefused(r));
+  if (refused.length > 0) say('');
 
-  const shapes = o.test.map(shapeByName);
-  const pool = LitmusPool.start(Math.max(...shapes.map((s) => s.threads.length)));
-  const tests: LitmusResult[] = [];
+  const results: LitmusResult[] = [];
+  const pool = tests.length === 0 ? undefined : LitmusPool.start(Math.max(...tests.map((t) => t.threads.length)));
   try {
-    for (const shape of shapes) {
-      for (const variant of o.variant as Variant[]) {
-        const result = await pool.run(shape, variant, o.iterations, Math.min(o.stride, o.iterations));
-        tests.push(result);
-        say(formatResult(result, host) + '\n');
+    for (const test of tests) {
+      for (const variant of variants) {
+        progress?.update({ test: variant === 'as-written' ? test.name : `${test.name}/${variant}` });
+        const result = await pool!.run(test, variant, o.iterations, Math.min(o.stride, o.iterations), host.arch);
+        results.push(result);
+        say(formatResult(result) + '\n');
+        progress?.increment();
       }
     }
   } catch (error) {
     session.failure = error instanceof Error ? error.message : String(error);
     return session.finish({ broken: false });
   } finally {
-    await pool.close();
+    bar?.stop();
+    await pool?.close();
   }
-  const report: LitmusReport = { host, tests };
-  say(formatSummary(report));
+  const report: LitmusReport = { host, tests: results, refused };
+  if (o.dir !== undefined || results.length + refused.length > 1) session.say(formatTable(report) + '\n');
+  session.say(formatSummary(report));
+  if (o.log !== undefined) writeFileSync(o.log, formatLitmus7Log(`${COMMAND} ${argv.join(' ')}`, results));
   session.writeJson(report);
-  return session.finish({ broken: brokenResults(report).length > 0 });
+  return session.finish({ broken: failedResults(report).length > 0 });
 }
 
 await runCommand('litmus', COMMAND, main);

@@ -1,16 +1,15 @@
-// Each litmus thread compiled to straight-line JavaScript for one variant, so that `plain`
-// really is plain typed-array loads and stores (a mov on x86-64) with nothing in between:
-//   plain   m[x] = 1; r0 = m[y]
-//   atomics Atomics.store(m, x, 1); r0 = Atomics.load(m, y)       (sequentially consistent)
-//   fenced  m[x] = 1; Atomics.add(f, 0, 0); r0 = m[y]             (a full barrier between)
+// Each litmus thread compiled to straight-line JavaScript, so that a plain access really is a
+// plain typed-array load or store (a mov on x86-64) with nothing in between, and each
+// primitive is exactly what the mapping says (js-mapping.ts). For SB as written:
+//   m[b + 0] = 1; $r0 = m[b + 32];
+// and with `fenced`:
+//   m[b + 0] = 1; Atomics.add(f, 0, 0); $r0 = m[b + 32];
 
 import { INT32_WORDS_PER_LINE } from '../shared-memory/layout.ts';
-import { locations, type LitmusShape } from './shapes.ts';
+import type { JsOp } from './js-mapping.ts';
+import { locations, threadRegisters, type Expr, type LitmusTest } from './litmus-test.ts';
 
-export const VARIANTS = ['plain', 'atomics', 'fenced'] as const;
-export type Variant = (typeof VARIANTS)[number];
-
-/** Runs a thread's ops on instances [0, n): memory, this thread's registers, a fence word. */
+/** Runs a thread on instances [0, n): shared memory, this thread's registers, its fence word. */
 export type ThreadBody = (memory: Int32Array, registers: Int32Array, fence: Int32Array, n: number) => void;
 
 /** Where things live: every location of an instance on a cache line of its own. */
@@ -19,32 +18,107 @@ export interface InstanceLayout {
   readonly instanceWords: number;
 }
 
-export function instanceLayout(shape: LitmusShape): InstanceLayout {
-  const locs = locations(shape);
+export function instanceLayout(test: LitmusTest): InstanceLayout {
+  const locs = locations(test);
   return {
     offset: new Map(locs.map((loc, i) => [loc, i * INT32_WORDS_PER_LINE])),
-    instanceWords: locs.length * INT32_WORDS_PER_LINE,
+    instanceWords: Math.max(1, locs.length) * INT32_WORDS_PER_LINE,
   };
 }
 
-/** The registers thread `t` writes, in order: its register file for one instance. */
-export function threadRegisters(shape: LitmusShape, t: number): string[] {
-  return shape.threads[t].flatMap((op) => (op.kind === 'R' ? [op.reg] : []));
+/** A register's JavaScript name: `$r0`; a temporary `$1` becomes `$$1`. */
+const jsRegister = (name: string) => `$${name}`;
+
+export function threadSource(test: LitmusTest, t: number, ops: readonly JsOp[]): string {
+  const layout = instanceLayout(test);
+  const registers = threadRegisters(test, t);
+  const at = (loc: string) => `b + ${layout.offset.get(loc)}`;
+  const init = test.initRegisters[t] ?? {};
+
+  const statements = (list: readonly JsOp[], indent: string): string[] =>
+    list.flatMap((op): string[] => {
+      switch (op.op) {
+        case 'load':
+          return [`${indent}${jsRegister(op.into)} = ${op.atomic ? `Atomics.load(m, ${at(op.loc)})` : `m[${at(op.loc)}]`};`];
+        case 'store':
+          return [op.atomic ? `${indent}Atomics.store(m, ${at(op.loc)}, ${expr(op.value)});` : `${indent}m[${at(op.loc)}] = ${expr(op.value)};`];
+        case 'rmw':
+          return [indent + rmw(op, at(op.loc))];
+        case 'fence':
+          // Pairs with whatever the test's other threads do: that is the litmus test's question.
+          return [`${indent}Atomics.add(f, 0, 0);`];
+        case 'lock':
+          return [`${indent}while (Atomics.compareExchange(m, ${at(op.loc)}, 0, 1) !== 0);`];
+        case 'unlock':
+          return [`${indent}Atomics.store(m, ${at(op.loc)}, 0);`];
+        case 'assign':
+          return [`${indent}${jsRegister(op.into)} = ${expr(op.value)};`];
+        case 'if': {
+          const inner = indent + '  ';
+          const otherwise = op.else.length === 0 ? [] : [`${indent}} else {`, ...statements(op.else, inner)];
+          return [`${indent}if (${expr(op.cond)} !== 0) {`, ...statements(op.then, inner), ...otherwise, `${indent}}`];
+        }
+      }
+    });
+
+  const declare = registers.length === 0 ? [] : [`    let ${registers.map((r) => `${jsRegister(r)} = ${init[r] ?? 0}`).join(', ')};`];
+  const save = registers.map((r, k) => `    r[i * ${registers.length} + ${k}] = ${jsRegister(r)};`);
+  return [`for (let i = 0; i < n; i++) {`, `    const b = i * ${layout.instanceWords};`, ...declare, ...statements(ops, '    '), ...save, `  }`].join('\n');
 }
 
-export function threadSource(shape: LitmusShape, t: number, variant: Variant): string {
-  const layout = instanceLayout(shape);
-  const registers = threadRegisters(shape, t);
-  const statements = shape.threads[t].map((op) => {
-    const at = `b + ${layout.offset.get(op.loc)}`;
-    if (op.kind === 'W') return variant === 'atomics' ? `Atomics.store(m, ${at}, ${op.value});` : `m[${at}] = ${op.value};`;
-    const into = `r[i * ${registers.length} + ${registers.indexOf(op.reg)}]`;
-    return variant === 'atomics' ? `${into} = Atomics.load(m, ${at});` : `${into} = m[${at}];`;
-  });
-  const body = variant === 'fenced' ? statements.join('\n    Atomics.add(f, 0, 0);\n    ') : statements.join('\n    ');
-  return `for (let i = 0; i < n; i++) {\n    const b = i * ${layout.instanceWords};\n    ${body}\n  }`;
+export function compileThread(source: string): ThreadBody {
+  return new Function('m', 'r', 'f', 'n', source) as ThreadBody;
 }
 
-export function compileThread(shape: LitmusShape, t: number, variant: Variant): ThreadBody {
-  return new Function('m', 'r', 'f', 'n', threadSource(shape, t, variant)) as ThreadBody;
+function rmw(op: Extract<JsOp, { op: 'rmw' }>, address: string): string {
+  const into = op.into === undefined ? '' : `${jsRegister(op.into)} = `;
+  const operand = expr(op.operand);
+  if (op.rmw === 'exchange') return `${into}Atomics.exchange(m, ${address}, ${operand});`;
+  if (op.rmw === 'compareExchange') return `${into}Atomics.compareExchange(m, ${address}, ${expr(op.expected ?? { kind: 'const', value: 0 })}, ${operand});`;
+  // A sole writer's void add: plain load, add, store, unfenced; no other thread writes here.
+  if (!op.atomic) return `m[${address}] = (m[${address}] + ${operand}) | 0;`;
+  if (op.returns !== 'new') return `${into}Atomics.add(m, ${address}, ${operand});`;
+  return `{ const v = ${operand}; ${into}(Atomics.add(m, ${address}, v) + v) | 0; }`;
+}
+
+/** A register expression as JavaScript, with C's int results (evaluate() in litmus-test.ts). */
+function expr(e: Expr): string {
+  switch (e.kind) {
+    case 'const':
+      return e.value < 0 ? `(${e.value})` : String(e.value);
+    case 'reg':
+      return jsRegister(e.name);
+    case 'not':
+      return `(${expr(e.arg)} === 0 ? 1 : 0)`;
+    case 'neg':
+      return `(-${expr(e.arg)} | 0)`;
+    case 'binary': {
+      const a = expr(e.left);
+      const b = expr(e.right);
+      switch (e.op) {
+        case '+':
+        case '-':
+          return `((${a} ${e.op} ${b}) | 0)`;
+        case '*':
+          return `Math.imul(${a}, ${b})`;
+        case '&':
+        case '|':
+        case '^':
+          return `(${a} ${e.op} ${b})`;
+        case '==':
+          return `(${a} === ${b} ? 1 : 0)`;
+        case '!=':
+          return `(${a} !== ${b} ? 1 : 0)`;
+        case '<':
+        case '<=':
+        case '>':
+        case '>=':
+          return `(${a} ${e.op} ${b} ? 1 : 0)`;
+        case '&&':
+          return `(${a} !== 0 && ${b} !== 0 ? 1 : 0)`;
+        case '||':
+          return `(${a} !== 0 || ${b} !== 0 ? 1 : 0)`;
+      }
+    }
+  }
 }

@@ -1,74 +1,119 @@
-// The litmus report, in litmus7's and jcstress's vocabulary: a histogram per test and variant,
-// each outcome judged against sequential consistency, then the Observation line and what it
-// means on this host.
+// The litmus report, in litmus7's and jcstress's vocabulary: per test its condition, a histogram
+// with each outcome judged under sequential consistency and x86-TSO, the Observation line, and
+// the verdict against herd7's; then a summary, and for a directory a table of every test.
 
 import type { HostInfo } from '../report/host.ts';
+import { MAPPING_TABLE } from './js-mapping.ts';
+import type { Expectation } from './litmus-test.ts';
 import type { LitmusResult } from './run-litmus.ts';
-import { shapeByName } from './shapes.ts';
+
+/** A test the reader refused, with the construct that stopped it. */
+export interface RefusedTest {
+  readonly name: string;
+  readonly file?: string;
+  readonly expected?: Expectation;
+  readonly problem: 'unsupported' | 'syntax';
+  readonly message: string;
+}
 
 export interface LitmusReport {
   readonly host: HostInfo;
   readonly tests: readonly LitmusResult[];
+  readonly refused: readonly RefusedTest[];
 }
 
-/** Variants that must never show a non-SC outcome: a broken barrier if they do. */
-export function brokenResults(report: LitmusReport): LitmusResult[] {
-  return report.tests.filter((t) => t.variant !== 'plain' && t.relaxedCount > 0);
+/** Results that set exit status 3: a Never condition observed, or a barrier that did not hold. */
+export function failedResults(report: LitmusReport): LitmusResult[] {
+  return report.tests.filter((t) => t.verdict.failed);
 }
 
-export function formatResult(result: LitmusResult, host: HostInfo): string {
-  const shape = shapeByName(result.name);
-  const id = `${result.name}/${result.variant}`;
+export function formatResult(result: LitmusResult): string {
+  const from = result.file === undefined ? '' : ` (${result.file})`;
+  const outcomeWidth = Math.max(22, ...result.outcomes.map((o) => o.outcome.length + 2));
   const rows = result.outcomes.map((o) => {
-    const verdict = o.sc ? 'allowed' : 'FORBIDDEN';
-    return `  ${o.count.toLocaleString('en-US').padStart(12)}  ${percent(o.count, result.iterations).padStart(8)}  ${o.outcome.padEnd(22)}${verdict}${o.exists ? '  <- exists' : ''}`;
+    const sc = o.sc ? 'allowed' : 'FORBIDDEN';
+    const tso = o.tso ? 'allowed' : 'FORBIDDEN';
+    return `  ${o.count.toLocaleString('en-US').padStart(12)}  ${percent(o.count, result.iterations).padStart(8)}  ${o.outcome.padEnd(outcomeWidth)}${sc.padEnd(11)}${tso}${o.satisfies ? '  <- condition' : ''}`;
   });
+  const expected = result.variant === 'as-written' ? `herd7: ${result.expected ?? 'no Result line'}; ` : '';
   return [
-    `${id}: ${shape.title}, ${result.iterations.toLocaleString('en-US')} iterations, stride ${result.stride}`,
-    `  ${'count'.padStart(12)}  ${'freq'.padStart(8)}  ${'outcome'.padEnd(22)}under SC`,
+    `${result.id}${from}: ${result.iterations.toLocaleString('en-US')} iterations, stride ${result.stride}, ${result.seconds.toFixed(1)} s`,
+    `  condition: ${result.condition}`,
+    `  ${'count'.padStart(12)}  ${'freq'.padStart(8)}  ${'outcome'.padEnd(outcomeWidth)}${'SC'.padEnd(11)}x86-TSO`,
     ...rows,
-    `Observation ${id} ${result.observation} ${result.existsCount} ${result.iterations - result.existsCount}`,
-    `  ${meaning(result, host)}`,
+    `Observation ${result.id} ${result.observation} ${result.positive} ${result.iterations - result.positive}`,
+    `  ${expected}${result.verdict.kind}: ${result.verdict.text}`,
+    ...result.verdict.warnings.map((w) => `  WARNING: ${w}`),
   ].join('\n');
 }
 
-function meaning(result: LitmusResult, host: HostInfo): string {
-  const shape = shapeByName(result.name);
-  const exists = result.outcomes.find((o) => o.exists)?.outcome ?? Object.entries(shape.exists).map(([k, v]) => `${k}=${v}`).join(' ');
-  if (result.variant !== 'plain') {
-    return result.relaxedCount === 0
-      ? `${result.variant === 'atomics' ? 'Atomics accesses are sequentially consistent' : 'A full barrier between the accesses'}: no non-SC outcome, as required.`
-      : `BROKEN: ${result.relaxedCount} non-SC outcome(s) under ${result.variant}; its barriers do not hold.`;
-  }
-  const onX86 = host.arch === 'x64';
-  if (result.relaxedCount > 0) {
-    const shown = `shown in ${percent(result.relaxedCount, result.iterations)} of iterations`;
-    return onX86 && shape.onX86 === 'allowed'
-      ? `x86-64 (TSO) allows ${exists}: ${shape.why}; ${shown}.`
-      : `${exists} ${shown}: plain accesses are unordered in JavaScript, and the compiler or this ${host.arch} host reordered them.`;
-  }
-  return onX86
-    ? `JavaScript allows ${exists} for plain accesses; this x86-64 host did not show it: ${shape.onX86 === 'forbidden' ? shape.why : `TSO allows it (${shape.why}), but not in this run`}.`
-    : `JavaScript allows ${exists} for plain accesses; this ${host.arch} host did not show it in this run.`;
+export function formatRefused(refused: RefusedTest): string {
+  return `${refused.name}${refused.file === undefined ? '' : ` (${refused.file})`}: ${refused.message}`;
 }
 
+/** The closing lines: what this host reordered, whether every barrier held, and the verdicts. */
 export function formatSummary(report: LitmusReport): string {
-  const shown = report.tests.filter((t) => t.variant === 'plain' && t.relaxedCount > 0);
-  const lines = [
-    shown.length === 0
-      ? 'This host showed no non-SC outcome for plain accesses.'
-      : `This host showed non-SC outcomes for plain accesses in: ${shown.map((t) => `${t.name} (${percent(t.relaxedCount, t.iterations)})`).join(', ')}.`,
-  ];
-  const broken = brokenResults(report);
-  lines.push(
-    broken.length === 0
-      ? 'No atomics or fenced variant showed a non-SC outcome.'
-      : `BROKEN: non-SC outcomes under ${broken.map((t) => `${t.name}/${t.variant}`).join(', ')}.`,
-  );
+  const asWritten = report.tests.filter((t) => t.variant === 'as-written');
+  const reordered = asWritten.filter((t) => t.relaxedCount > 0);
+  const variants = report.tests.filter((t) => t.variant !== 'as-written');
+  const broken = variants.filter((t) => t.verdict.failed);
+  const lines: string[] = [];
+  if (asWritten.length > 0) {
+    lines.push(
+      reordered.length === 0
+        ? 'As written, this host showed no non-SC outcome.'
+        : `As written, this host showed non-SC outcomes in: ${reordered.map((t) => `${t.name} (${percent(t.relaxedCount, t.iterations)})`).join(', ')}.`,
+    );
+  }
+  if (variants.length > 0) {
+    lines.push(broken.length === 0 ? 'No atomics or fenced variant showed a non-SC outcome.' : `BROKEN: non-SC outcomes under ${broken.map((t) => t.id).join(', ')}.`);
+  }
+  if (asWritten.length > 0 || report.refused.length > 0) lines.push(verdictCounts(asWritten, report.refused));
   return lines.join('\n');
 }
 
-function percent(count: number, total: number): string {
+/** `23 tests: 15 agree, 6 not observed (x86-TSO forbids it: 5; mapping stronger: 1), 2 unsupported, 0 FAILED`. */
+function verdictCounts(results: readonly LitmusResult[], refused: readonly RefusedTest[]): string {
+  const count = (kind: string) => results.filter((r) => r.verdict.kind === kind).length;
+  const notObserved = results.filter((r) => r.verdict.kind === 'not observed');
+  const whys = [...new Set(notObserved.map((r) => r.verdict.why))].map((why) => `${why}: ${notObserved.filter((r) => r.verdict.why === why).map((r) => r.name).join(', ')}`);
+  const parts = [`${count('agrees')} agree with herd7`];
+  if (count('observed') > 0) parts.push(`${count('observed')} observed with no Result line`);
+  parts.push(`${notObserved.length} not observed${whys.length > 0 ? ` (${whys.join('; ')})` : ''}`);
+  if (refused.length > 0) parts.push(`${refused.length} not run`);
+  parts.push(`${count('FAILED')} FAILED`);
+  const total = results.length + refused.length;
+  return `${total} test${total === 1 ? '' : 's'}: ${parts.join(', ')}.`;
+}
+
+/** One row per test run or refused: what a run over a directory ends with. */
+export function formatTable(report: LitmusReport): string {
+  const rows: string[][] = [
+    ...report.tests.map((t) => [
+      t.id,
+      String(t.threads),
+      t.variant === 'as-written' ? (t.expected ?? '-') : 'SC',
+      `${t.positive.toLocaleString('en-US')} (${percent(t.positive, t.iterations)})`,
+      t.verdict.kind === 'not observed' ? `not observed: ${t.verdict.why}` : t.verdict.kind,
+    ]),
+    ...report.refused.map((r) => [r.name, '-', r.expected ?? '-', '-', r.message]),
+  ];
+  const header = ['test', 'threads', 'expected', 'observed', 'verdict'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (i === 4 ? 0 : r[i].length))));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 4 ? c : i === 0 || i === 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  return [line(header), line(widths.map((w, i) => '-'.repeat(i === 4 ? 7 : w))), ...rows.map(line)].join('\n');
+}
+
+/** How each kernel primitive runs in JavaScript, as a Markdown table. */
+export function formatMappingTable(): string {
+  return [
+    '| LKMM | JavaScript | why it is sound |',
+    '|---|---|---|',
+    ...MAPPING_TABLE.map((row) => `| ${row.primitives.map((p) => `\`${p}\``).join(', ')} | ${row.js} | ${row.why} |`),
+  ].join('\n');
+}
+
+export function percent(count: number, total: number): string {
   const p = (100 * count) / total;
   return `${p >= 10 ? p.toFixed(1) : p >= 0.01 || p === 0 ? p.toFixed(2) : p.toPrecision(1)}%`;
 }

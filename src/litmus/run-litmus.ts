@@ -1,38 +1,59 @@
-// Running one litmus test in one variant on worker threads, and what it found.
+// Running one litmus test in one variant on worker threads, and what it found: each outcome
+// with its count, judged under sequential consistency and x86-TSO, and the verdict.
 
+import { createHash } from 'node:crypto';
 import { spawnWorker, type SpawnedWorker } from '../run/spawn-worker.ts';
 import { Barrier } from './barrier.ts';
-import { instanceLayout, threadRegisters, type Variant } from './compile.ts';
-import type { LitmusJob, LitmusWorkerApi } from './litmus-worker.ts';
-import { histogramSize, outcomeValues, shapeValues } from './outcomes.ts';
-import { scOutcomes } from './sequential-consistency.ts';
-import { formatOutcome, type LitmusShape } from './shapes.ts';
+import { instanceLayout, threadSource } from './compile.ts';
+import { lowerTest, type Variant } from './js-mapping.ts';
+import { formatCondition, formatOutcome, locations, observedName, observedNames, propHolds, threadRegisters, type Expectation, type LitmusTest } from './litmus-test.ts';
+import type { CountedOutcome, LitmusJob, LitmusWorkerApi, TallyPlan } from './litmus-worker.ts';
+import { rangesOf, type ValueRange } from './outcomes.ts';
+import { judge, modelsFor, type Models, type Verdict } from './verdict.ts';
 
 export interface LitmusOutcome {
+  /** As litmus7 prints it: `0:r0=0; 1:r0=1;`. */
   readonly outcome: string;
   readonly count: number;
   /** Whether sequential consistency allows this outcome. */
   readonly sc: boolean;
-  /** Whether this is the outcome the test's exists clause asks about. */
-  readonly exists: boolean;
+  /** Whether x86-TSO allows it for the threads as this variant runs them. */
+  readonly tso: boolean;
+  /** Whether the condition's proposition holds for it. */
+  readonly satisfies: boolean;
 }
 
 export interface LitmusResult {
   readonly name: string;
+  readonly file?: string;
   readonly variant: Variant;
+  /** The test's name as written, `NAME/variant` otherwise: its name in the litmus7 log. */
+  readonly id: string;
+  readonly condition: string;
+  readonly quantifier: LitmusTest['condition']['quantifier'];
+  readonly expected?: Expectation;
+  readonly threads: number;
+  /** Of the test's text and variant, as litmus7's Hash= line identifies a test's code. */
+  readonly hash: string;
   readonly iterations: number;
   readonly stride: number;
+  readonly seconds: number;
   /** Most frequent first. */
   readonly outcomes: readonly LitmusOutcome[];
   /** Iterations whose outcome sequential consistency forbids. */
   readonly relaxedCount: number;
-  /** Iterations that satisfied the exists clause. */
-  readonly existsCount: number;
-  /** litmus7's verdict on the exists clause. */
+  /** Iterations where the condition's proposition held. */
+  readonly positive: number;
+  /** litmus7's word for `positive`: Never, Sometimes or Always. */
   readonly observation: 'Never' | 'Sometimes' | 'Always';
+  readonly verdict: Verdict;
 }
 
 const LITMUS_ENTRY = new URL('./litmus-worker.ts', import.meta.url);
+
+export function resultId(name: string, variant: Variant): string {
+  return variant === 'as-written' ? name : `${name}/${variant}`;
+}
 
 export class LitmusPool {
   private constructor(private readonly threads: readonly SpawnedWorker<LitmusWorkerApi>[]) {}
@@ -42,35 +63,62 @@ export class LitmusPool {
     return new LitmusPool(Array.from({ length: threads }, (_, t) => spawnWorker<LitmusWorkerApi>(LITMUS_ENTRY, `litmus${t}`)));
   }
 
-  async run(shape: LitmusShape, variant: Variant, iterations: number, stride: number): Promise<LitmusResult> {
-    if (shape.threads.length > this.threads.length) throw new RangeError(`${shape.name} needs ${shape.threads.length} threads`);
-    const layout = instanceLayout(shape);
+  get size(): number {
+    return this.threads.length;
+  }
+
+  async run(test: LitmusTest, variant: Variant, iterations: number, stride: number, hostArch: string): Promise<LitmusResult> {
+    if (test.threads.length > this.threads.length) throw new RangeError(`${test.name} needs ${test.threads.length} threads`);
+    const models = modelsFor(test, variant);
+    const started = performance.now();
+    const counted = await this.count(test, variant, iterations, stride, rangesOf(observedNames(test).length, [...models.sc.values(), ...models.tso.values()]));
+    return summarise(test, variant, iterations, stride, counted, (performance.now() - started) / 1000, hostArch, models);
+  }
+
+  /** The outcomes of `iterations` instances, counted; `ranges` are the values expected of each observed name. */
+  private async count(test: LitmusTest, variant: Variant, iterations: number, stride: number, ranges: readonly ValueRange[]): Promise<CountedOutcome[]> {
+    const layout = instanceLayout(test);
     const int32s = (words: number) => new SharedArrayBuffer(words * Int32Array.BYTES_PER_ELEMENT);
     const memory = int32s(stride * layout.instanceWords);
     const words = new Int32Array(memory);
-    for (let i = 0; i < stride; i++) {
-      for (const [loc, value] of Object.entries(shape.init)) words[i * layout.instanceWords + layout.offset.get(loc)!] = value;
-    }
-    const histogram = new SharedArrayBuffer(histogramSize(shape) * Float64Array.BYTES_PER_ELEMENT);
+    const inits = locations(test).map((loc) => [layout.offset.get(loc)!, test.init[loc] ?? 0] as const);
+    for (let i = 0; i < stride; i++) for (const [offset, value] of inits) words[i * layout.instanceWords + offset] = value;
+    const registerNames = test.threads.map((_, t) => threadRegisters(test, t));
+    const tally: TallyPlan = {
+      sources: observedNames(test).map((o) =>
+        o.kind === 'loc'
+          ? { kind: 'memory', offset: layout.offset.get(o.name)! }
+          : { kind: 'register', thread: o.thread, index: registerNames[o.thread].indexOf(o.name), stride: Math.max(1, registerNames[o.thread].length) },
+      ),
+      ranges,
+      instanceWords: layout.instanceWords,
+      inits,
+    };
+    const ops = lowerTest(test, variant);
     const job = {
-      shape: shape.name,
-      variant,
+      threads: test.threads.length,
       iterations,
       stride,
       memory,
-      registers: shape.threads.map((_, t) => int32s(stride * Math.max(1, threadRegisters(shape, t).length))),
+      registers: registerNames.map((names) => int32s(stride * Math.max(1, names.length))),
       barrier: Barrier.buffer(),
-      histogram,
     };
-    await Promise.all(
-      shape.threads.map((_, t) => {
+    const counts = await Promise.all(
+      test.threads.map((_, t) => {
         const { api, death } = this.threads[t];
-        return Promise.race([api.run({ ...job, thread: t } satisfies LitmusJob), death]).catch((error: Error) => {
-          throw new Error(`litmus thread ${t} of ${shape.name}/${variant} failed: ${error.message}`);
+        const threadJob: LitmusJob = { ...job, thread: t, source: threadSource(test, t, ops[t]), tally };
+        return Promise.race([api.run(threadJob), death]).catch((error: Error) => {
+          throw new Error(`litmus thread ${t} of ${resultId(test.name, variant)} failed: ${error.message}`);
         });
       }),
     );
-    return summarise(shape, variant, iterations, stride, new Float64Array(histogram));
+    // Each thread counted its share of every batch.
+    const merged = new Map<string, CountedOutcome>();
+    for (const { values, count } of counts.flat()) {
+      const key = values.join(',');
+      merged.set(key, { values, count: (merged.get(key)?.count ?? 0) + count });
+    }
+    return [...merged.values()];
   }
 
   async close(): Promise<void> {
@@ -78,19 +126,44 @@ export class LitmusPool {
   }
 }
 
-function summarise(shape: LitmusShape, variant: Variant, iterations: number, stride: number, histogram: Float64Array): LitmusResult {
-  const base = Math.max(...shapeValues(shape)) + 1;
-  const allowed = scOutcomes(shape);
-  const exists = formatOutcome(shape, shape.observe.map((name) => shape.exists[name]));
-  const outcomes: LitmusOutcome[] = [];
-  histogram.forEach((count, key) => {
-    if (count === 0) return;
-    const outcome = formatOutcome(shape, outcomeValues(key, base, shape.observe.length));
-    outcomes.push({ outcome, count, sc: allowed.has(outcome), exists: outcome === exists });
-  });
-  outcomes.sort((a, b) => b.count - a.count);
+export function summarise(
+  test: LitmusTest,
+  variant: Variant,
+  iterations: number,
+  stride: number,
+  counted: readonly CountedOutcome[],
+  seconds: number,
+  hostArch: string,
+  models: Models = modelsFor(test, variant),
+): LitmusResult {
+  const names = observedNames(test);
+  const keys = names.map(observedName);
+  const outcomes = counted
+    .map(({ values, count }): LitmusOutcome => {
+      const outcome = formatOutcome(names, values);
+      return { outcome, count, sc: models.sc.has(outcome), tso: models.tso.has(outcome), satisfies: propHolds(test.condition.prop, (o) => values[keys.indexOf(observedName(o))]) };
+    })
+    .sort((a, b) => b.count - a.count);
   const relaxedCount = outcomes.filter((o) => !o.sc).reduce((sum, o) => sum + o.count, 0);
-  const existsCount = outcomes.find((o) => o.exists)?.count ?? 0;
-  const observation = existsCount === 0 ? 'Never' : existsCount === iterations ? 'Always' : 'Sometimes';
-  return { name: shape.name, variant, iterations, stride, outcomes, relaxedCount, existsCount, observation };
+  const positive = outcomes.filter((o) => o.satisfies).reduce((sum, o) => sum + o.count, 0);
+  const observation = positive === 0 ? 'Never' : positive === iterations ? 'Always' : 'Sometimes';
+  return {
+    name: test.name,
+    ...(test.file === undefined ? {} : { file: test.file }),
+    variant,
+    id: resultId(test.name, variant),
+    condition: formatCondition(test.condition),
+    quantifier: test.condition.quantifier,
+    ...(test.expected === undefined ? {} : { expected: test.expected }),
+    threads: test.threads.length,
+    hash: createHash('md5').update(variant === 'as-written' ? test.source : `${variant}\n${test.source}`).digest('hex'),
+    iterations,
+    stride,
+    seconds,
+    outcomes,
+    relaxedCount,
+    positive,
+    observation,
+    verdict: judge(test, variant, { iterations, positive, relaxed: relaxedCount }, models, hostArch),
+  };
 }

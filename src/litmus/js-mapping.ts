@@ -1,0 +1,213 @@
+// How each LKMM primitive runs in JavaScript: the mapping, sound by construction. Every
+// primitive becomes an operation at least as strong as LKMM requires of it, and as weak as that
+// allows: READ_ONCE()/WRITE_ONCE() are plain typed-array accesses (unordered in JavaScript; a
+// plain mov on x86-64), every fence is a full barrier (an `Atomics` read-modify-write on the
+// thread's own word: a locked instruction), acquire, release and value-returning atomics go
+// through `Atomics` (sequentially consistent), and a void atomic_inc() stays unfenced where it
+// can do so without losing an update.
+//
+// The same vocabulary describes the kernel's own x86-64 instructions for each primitive, so
+// that the x86-TSO model can say whether the host or the mapping kept an outcome away.
+
+import { locations, type Expr, type Instr, type LitmusTest } from './litmus-test.ts';
+
+/**
+ * `as-written`: each primitive as the table below says. `atomics`: every access through
+ * `Atomics` as well. `fenced`: a full barrier between every two accesses as well. Under the
+ * last two, sequential consistency must hold: a non-SC outcome means a broken barrier.
+ */
+export const VARIANTS = ['as-written', 'atomics', 'fenced'] as const;
+export type Variant = (typeof VARIANTS)[number];
+
+/** One JavaScript operation (or, for the kernel's mapping, one x86 instruction) on shared memory. */
+export type JsOp =
+  /** `atomic`: `Atomics.load` rather than a plain load (both a mov on x86-64). */
+  | { readonly op: 'load'; readonly loc: string; readonly into: string; readonly atomic: boolean }
+  /** `atomic`: `Atomics.store` (an xchg on x86-64, which drains the store buffer) rather than a plain store. */
+  | { readonly op: 'store'; readonly loc: string; readonly value: Expr; readonly atomic: boolean }
+  /**
+   * `atomic`: an `Atomics` RMW (a locked instruction). Not atomic: a plain load, add and store,
+   * used only by a location's sole writer, where no other update can come in between.
+   */
+  | {
+      readonly op: 'rmw';
+      readonly rmw: 'add' | 'exchange' | 'compareExchange';
+      readonly loc: string;
+      readonly operand: Expr;
+      readonly expected?: Expr;
+      readonly returns: 'nothing' | 'old' | 'new';
+      readonly into?: string;
+      readonly atomic: boolean;
+    }
+  /** A full barrier: `Atomics.add` on the thread's own fence word (a lock xadd, or mfence). */
+  | { readonly op: 'fence' }
+  /** spin_lock(): an `Atomics.compareExchange` loop. spin_unlock(): `Atomics.store` of 0. */
+  | { readonly op: 'lock' | 'unlock'; readonly loc: string }
+  | { readonly op: 'assign'; readonly into: string; readonly value: Expr }
+  | { readonly op: 'if'; readonly cond: Expr; readonly then: readonly JsOp[]; readonly else: readonly JsOp[] };
+
+/** The mapping as a table, the one the README shows (`stress/litmus.ts --mapping` prints it). */
+export const MAPPING_TABLE: readonly { readonly primitives: readonly string[]; readonly js: string; readonly why: string }[] = [
+  { primitives: ['READ_ONCE()', 'atomic_read()'], js: 'plain load `m[x]`', why: 'LKMM orders a once access with nothing, and neither does JavaScript (a mov on x86-64)' },
+  { primitives: ['WRITE_ONCE()', 'atomic_set()'], js: 'plain store `m[x] = v`', why: 'as above' },
+  { primitives: ['smp_load_acquire()', 'atomic_read_acquire()'], js: '`Atomics.load`', why: 'sequentially consistent: stronger than acquire (still a mov on x86-64)' },
+  { primitives: ['smp_store_release()', 'atomic_set_release()'], js: '`Atomics.store`', why: 'sequentially consistent (an xchg on x86-64): stronger than release' },
+  { primitives: ['smp_store_mb()'], js: 'plain store, then the full barrier below', why: 'as linux-kernel.def defines it' },
+  {
+    primitives: ['smp_mb()', 'smp_rmb()', 'smp_wmb()', 'smp_mb__before_atomic()', 'smp_mb__after_atomic()', 'smp_mb__after_spinlock()', 'smp_mb__after_unlock_lock()', 'barrier()'],
+    js: "`Atomics.add(f, 0, 0)` on the thread's own word",
+    why: 'a locked read-modify-write, a full barrier; JavaScript has no lighter fence, so the lighter ones are full too',
+  },
+  {
+    primitives: ['atomic_inc()', 'atomic_dec()', 'atomic_add()', 'atomic_sub()'],
+    js: "plain load, add, store where the thread is the location's only writer; `Atomics.add` otherwise",
+    why: "LKMM orders nothing around them; a sole writer loses no update (each CPU's own word in `counter-racy`'s split count), a second writer would",
+  },
+  {
+    primitives: ['atomic_*_return()', 'atomic_fetch_*()', 'atomic_*_and_test()', 'atomic_add_negative()'],
+    js: '`Atomics.add` (plus the operand for the _return forms)',
+    why: 'a locked RMW: fully ordered, as LKMM orders the plain forms; stronger than the _relaxed, _acquire and _release ones need',
+  },
+  { primitives: ['xchg()', 'atomic_xchg()'], js: '`Atomics.exchange`', why: 'a locked RMW: fully ordered, whatever the suffix' },
+  { primitives: ['cmpxchg()', 'atomic_cmpxchg()'], js: '`Atomics.compareExchange`', why: 'a locked RMW, fully ordered even when it fails (LKMM orders a failed one with nothing)' },
+  { primitives: ['spin_lock()', 'spin_unlock()'], js: '`Atomics.compareExchange` loop; `Atomics.store` of 0', why: 'sequentially consistent: stronger than acquire and release' },
+  { primitives: ['if (r) on registers'], js: 'a JavaScript `if`', why: 'a store under it waits for the branch: neither V8 nor the CPU makes a store visible speculatively' },
+];
+
+/** The threads as JavaScript runs them under `variant`. */
+export function lowerTest(test: LitmusTest, variant: Variant): JsOp[][] {
+  const soleWriters = soleWriterOf(test);
+  return test.threads.map((instrs, t) => {
+    const ops = lowerInstrs(instrs, (instr) => lowerAsWritten(instr, 'loc' in instr && soleWriters.get(instr.loc) === t));
+    if (variant === 'atomics') return ops.map(allAtomic);
+    if (variant === 'fenced') return withFences(ops, true);
+    return ops;
+  });
+}
+
+/**
+ * The threads as the kernel compiles them for x86-64: READ_ONCE, WRITE_ONCE, acquire, release
+ * and spin_unlock() are plain movs; smp_mb() is a locked instruction (or mfence); smp_rmb(),
+ * smp_wmb() and smp_mb__{before,after}_atomic() only stop the compiler (x86 keeps loads and
+ * stores in order, and its atomics are locked); every atomic RMW is locked. For the x86-TSO
+ * model's comparison only: it never runs.
+ */
+export function lowerForKernelX86(test: LitmusTest): JsOp[][] {
+  return test.threads.map((instrs) =>
+    lowerInstrs(instrs, (instr): JsOp[] => {
+      switch (instr.kind) {
+        case 'load':
+          return [{ op: 'load', loc: instr.loc, into: instr.into, atomic: false }];
+        case 'store':
+          return [{ op: 'store', loc: instr.loc, value: instr.value, atomic: false }];
+        case 'fence':
+          return instr.fence === 'mb' || instr.fence === 'after-unlock-lock' ? [{ op: 'fence' }] : [];
+        case 'rmw':
+          return [rmwOp(instr, true)];
+        case 'lock':
+          return [{ op: 'lock', loc: instr.loc }];
+        case 'unlock':
+          return [{ op: 'store', loc: instr.loc, value: { kind: 'const', value: 0 }, atomic: false }];
+      }
+    }),
+  );
+}
+
+/**
+ * The primitives of a test that this mapping makes stronger than the kernel's x86-64 code. An
+ * acquire load is not among them: `Atomics.load` is a plain mov on x86-64, as READ_ONCE() is.
+ */
+export function strongerThanKernelX86(test: LitmusTest): string[] {
+  const stronger = new Set<string>();
+  const visit = (instrs: readonly Instr[]) => {
+    for (const instr of instrs) {
+      if (instr.kind === 'if') {
+        visit(instr.then);
+        visit(instr.else);
+      } else if (instr.kind === 'store' && instr.order === 'release') stronger.add(`${instr.primitive}() is an Atomics.store (an xchg)`);
+      else if (instr.kind === 'fence' && instr.fence !== 'mb' && instr.fence !== 'after-unlock-lock') stronger.add(`${instr.primitive}() is a full barrier`);
+      else if (instr.kind === 'unlock') stronger.add(`${instr.primitive}() is an Atomics.store (an xchg)`);
+    }
+  };
+  test.threads.forEach(visit);
+  return [...stronger];
+}
+
+/** For each location written by exactly one thread, that thread. */
+function soleWriterOf(test: LitmusTest): Map<string, number> {
+  const writers = new Map<string, Set<number>>(locations(test).map((loc) => [loc, new Set<number>()]));
+  const visit = (instrs: readonly Instr[], t: number) => {
+    for (const instr of instrs) {
+      if (instr.kind === 'if') {
+        visit(instr.then, t);
+        visit(instr.else, t);
+      } else if (instr.kind === 'store' || instr.kind === 'rmw' || instr.kind === 'lock' || instr.kind === 'unlock') writers.get(instr.loc)?.add(t);
+    }
+  };
+  test.threads.forEach(visit);
+  return new Map([...writers].flatMap(([loc, ts]) => (ts.size === 1 ? [[loc, [...ts][0]] as [string, number]] : [])));
+}
+
+type Leaf = Exclude<Instr, { kind: 'if' } | { kind: 'assign' }>;
+
+function lowerInstrs(instrs: readonly Instr[], leaf: (instr: Leaf) => JsOp[]): JsOp[] {
+  return instrs.flatMap((instr): JsOp[] => {
+    if (instr.kind === 'if') return [{ op: 'if', cond: instr.cond, then: lowerInstrs(instr.then, leaf), else: lowerInstrs(instr.else, leaf) }];
+    if (instr.kind === 'assign') return [{ op: 'assign', into: instr.into, value: instr.value }];
+    return leaf(instr);
+  });
+}
+
+function lowerAsWritten(instr: Leaf, soleWriter: boolean): JsOp[] {
+  switch (instr.kind) {
+    case 'load':
+      return [{ op: 'load', loc: instr.loc, into: instr.into, atomic: instr.order === 'acquire' }];
+    case 'store':
+      return [{ op: 'store', loc: instr.loc, value: instr.value, atomic: instr.order === 'release' }];
+    case 'fence':
+      return [{ op: 'fence' }];
+    case 'rmw':
+      // Only the void forms may stay plain (LKMM orders nothing around them), and only for a
+      // sole writer: a second writer's update could fall between the load and the store.
+      return [rmwOp(instr, !(instr.returns === 'nothing' && soleWriter))];
+    case 'lock':
+    case 'unlock':
+      return [{ op: instr.kind, loc: instr.loc }];
+  }
+}
+
+function rmwOp(instr: Extract<Instr, { kind: 'rmw' }>, atomic: boolean): JsOp {
+  const rmw = instr.op === 'add' ? 'add' : instr.op === 'xchg' ? 'exchange' : 'compareExchange';
+  return {
+    op: 'rmw',
+    rmw,
+    loc: instr.loc,
+    operand: instr.operand,
+    ...(instr.expected === undefined ? {} : { expected: instr.expected }),
+    returns: instr.returns,
+    ...(instr.into === undefined || instr.returns === 'nothing' ? {} : { into: instr.into }),
+    atomic,
+  };
+}
+
+function allAtomic(op: JsOp): JsOp {
+  if (op.op === 'load' || op.op === 'store' || op.op === 'rmw') return { ...op, atomic: true };
+  if (op.op === 'if') return { ...op, then: op.then.map(allAtomic), else: op.else.map(allAtomic) };
+  return op;
+}
+
+/** A full barrier after every access but the thread's last. */
+function withFences(ops: readonly JsOp[], top: boolean): JsOp[] {
+  const out: JsOp[] = [];
+  ops.forEach((op, k) => {
+    if (op.op === 'if') out.push({ ...op, then: withFences(op.then, false), else: withFences(op.else, false) });
+    else out.push(op);
+    const access = op.op !== 'assign' && op.op !== 'fence' && op.op !== 'if';
+    if (access && ops[k + 1]?.op !== 'fence') out.push({ op: 'fence' });
+  });
+  if (top) {
+    // Between each pair, not after the last: drop fences that only trail.
+    while (out.length > 0 && out[out.length - 1].op === 'fence' && !ops.some((op) => op === out[out.length - 1])) out.pop();
+  }
+  return out;
+}
