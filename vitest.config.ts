@@ -10,8 +10,9 @@ export default defineConfig({
     // them, so files run one at a time.
     fileParallelism: false,
     projects: [
-      // Pure code, no threads: these may share the cores.
-      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'], fileParallelism: true } },
+      // Pure code, no threads, no shared state between files: they may share the cores and one
+      // module registry (no isolation), which halves the project's time.
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'], fileParallelism: true, pool: 'threads', isolate: false } },
       { extends: true, test: { name: 'threads', include: ['test/threads/**/*.test.ts'] } },
       { extends: true, test: { name: 'cli', include: ['test/cli/**/*.test.ts'] } },
     ],
