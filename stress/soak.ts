@@ -15,7 +15,7 @@ import { STRATEGIES, isSafe, strategyByName } from '../src/strategies/index.ts';
 const COMMAND = 'npx tsx stress/soak.ts';
 const SAFE = STRATEGIES.filter(isSafe);
 /** The strategy whose store-buffering bug shows the detector still catches what it should. */
-const RACY = strategyByName('counter-racy');
+const RACY = strategyByName('counter-no-barriers');
 /** The operations in turn, munmap twice as often: it is the one the seed is about. */
 const OP_SCHEDULE: readonly PmdOp[] = ['munmap', 'split', 'munmap', 'collapse'];
 
@@ -31,7 +31,7 @@ const OPTIONS = {
   duration: option({ value: 'TIME', default: '60s', help: 'how long to soak: 90s, 10m, 1h', parse: duration }),
   cpus: option({ value: 'N', default: '4', help: 'emulated CPUs (CPU 0 changes the page tables, the others walk)', parse: integer(2, 64) }),
   memory: option({ value: 'SIZE', default: '8G', help: 'THP memory mapped and changed in each cycle', parse: sizeArgument }),
-  'include-racy': option({ value: 'N', default: '0', help: 'every N cycles, also run counter-racy with race amplification (0: never)', parse: integer(0, 1_000_000) }),
+  'include-racy': option({ value: 'N', default: '0', help: 'every N cycles, also run counter-no-barriers with race amplification (0: never)', parse: integer(0, 1_000_000) }),
   json: option({ value: 'FILE', default: undefined, help: "also write the totals as JSON to FILE ('-' for stdout)", parse: (text: string): string | undefined => text }),
 };
 

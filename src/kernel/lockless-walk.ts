@@ -79,6 +79,11 @@ export class LocklessWalker {
   }[];
   private readonly totalWeight: number;
   private stepCount = 0;
+  /** Race amplification's scratch memory for filling the store buffer, and where it goes on. */
+  private readonly storeBufferFill: Int32Array | undefined;
+  private fillAt = 0;
+  /** The current walk is still counted in flight (its end_lockless_pgtbl_walk() is yet to come). */
+  private counting = false;
   private readonly pteIndexMask: number;
   /** Time between loading a PMD that points at a PTE page and loading the pte. */
   private readonly descentMs: number;
@@ -102,6 +107,7 @@ export class LocklessWalker {
     amplified = false,
   ) {
     this.pteIndexMask = amplified ? 1 : cpu.machine.arena.ptesPerPmd - 1;
+    this.storeBufferFill = amplified ? new Int32Array(STORE_BUFFER_SCRATCH_INTS) : undefined;
     this.descentMs = amplified ? DESCENT_AMPLIFIED_MS : 0;
     this.lastHpnWord = cpuWord(cpu.id, 'lastWalkedHpn');
     this.kindWord = cpuWord(cpu.id, 'walkerKind');
@@ -127,11 +133,13 @@ export class LocklessWalker {
     const timed =
       ++this.stepCount % LATENCY_SAMPLE_EVERY === 0 && this.latencySamples < MAX_LATENCY_SAMPLES && Atomics.load(this.cpu.mm, mmWord.unmapCursor) < 0;
     const start = timed ? performance.now() : 0;
+    this.sync.before_irqs_off?.(this.cpu);
     const flags = this.cpu.local_irq_save();
     // Real mode (MSR_EE=0) does a batch of walks before IRQs come back: no interrupt point between.
     for (let i = 0; i < kind.walksPerIrqOff; i++) this.walk(guard, holdMs, nextTarget());
     this.walksOfKind[chosen] += kind.walksPerIrqOff;
     this.cpu.local_irq_restore(flags);
+    this.sync.after_irqs_on?.(this.cpu);
     if (timed) this.latencyUs[this.latencySamples++] = (performance.now() - start) * 1000;
   }
 
@@ -143,6 +151,8 @@ export class LocklessWalker {
    */
   private walk(guard: WalkerGuard, holdMs: number, hpn: number): void {
     const cpu = this.cpu;
+    if (this.storeBufferFill) this.fillStoreBuffer(this.storeBufferFill);
+    this.counting = true;
     this.sync.start_lockless_pgtbl_walk(cpu);
     cpu.words[this.lastHpnWord] = hpn;
     this.inWalk?.();
@@ -158,7 +168,31 @@ export class LocklessWalker {
       kvm_mmu_unlock(cpu);
     }
     cpu.count('walks');
-    this.sync.end_lockless_pgtbl_walk(cpu);
+    this.lookedUp();
+  }
+
+  /**
+   * Race amplification, as litmus7 does it: stores to cold cache lines just before the walk's
+   * increment queue up in this CPU's store buffer, so that the increment drains late, after the
+   * walker's own PMD load. A fenced increment drains them all at once; an unordered one does not.
+   */
+  private fillStoreBuffer(scratch: Int32Array): void {
+    let at = this.fillAt;
+    for (let i = 0; i < STORE_BUFFER_FILL; i++) {
+      scratch[at] = i;
+      at = (at + CACHE_LINE_INTS) & (scratch.length - 1);
+    }
+    this.fillAt = at;
+  }
+
+  /**
+   * The walk is counted until here: the end of the lookup under the RFC's scope, else the end of
+   * the use.
+   */
+  private lookedUp(): void {
+    if (!this.counting) return;
+    this.counting = false;
+    this.sync.end_lockless_pgtbl_walk(this.cpu);
   }
 
   private lookUpAndUse(guard: WalkerGuard, holdMs: number, hpn: number): void {
@@ -172,6 +206,7 @@ export class LocklessWalker {
     let used = false;
     if (pmd_is_leaf(pmd)) {
       // A THP: the PMD itself is the pte.
+      if (this.sync.countsLookupOnly) this.lookedUp();
       used = this.use(guard, hpn, slot, pmd, entry_pfn(pmd), NO_TABLE, 0, NO_PTE, holdMs);
       // *ptep, through the pointer into the PMD table.
       if (used && this.style === 'pointer') this.rereadLeaf(hpn, slot, pmd);
@@ -189,6 +224,7 @@ export class LocklessWalker {
         // The PMD pointed at this PTE page before its ptes were visible: a torn split.
         cpu.count('halfStates');
       } else {
+        if (this.sync.countsLookupOnly) this.lookedUp();
         used = this.use(guard, hpn, slot, pmd, pte_frame(pte), table, tableSeen, ptep, holdMs);
         if (used && this.style === 'pointer') this.tableChanged(hpn, table, pmd, tableSeen, entries[ptep]);
       }
@@ -325,6 +361,11 @@ const NO_TABLE = -1;
  * changed in between (a collapse, then its deposit) is met.
  */
 const DESCENT_AMPLIFIED_MS = 0.001;
+/** Stores before each amplified walk: about a store buffer's worth (48-72 entries on x86-64 cores). */
+const STORE_BUFFER_FILL = 64;
+/** 4 MiB of private scratch, walked a cache line at a time, so that the stores miss the L1 and L2. */
+const STORE_BUFFER_SCRATCH_INTS = 1 << 20;
+const CACHE_LINE_INTS = 16;
 const NO_PTE = -1;
 
 /** Whether a pte still maps (a small page of) huge frame `frame`. */

@@ -10,6 +10,17 @@ export interface PgtblSync {
   /** Walker side, after the last use of the pte, before IRQs go back on. */
   end_lockless_pgtbl_walk(cpu: EmulatedCpu): void;
   /**
+   * Walker side, where a version put its hooks outside the IRQ-off window: before
+   * local_irq_save(), after local_irq_restore() (the series' v5 counted there).
+   */
+  before_irqs_off?(cpu: EmulatedCpu): void;
+  after_irqs_on?(cpu: EmulatedCpu): void;
+  /**
+   * The RFC's scope: start and end wrap the lookup alone (inside find_current_mm_pte()), so the
+   * count drops before the caller has used the pte.
+   */
+  readonly countsLookupOnly?: boolean;
+  /**
    * Unmapper side: called right after a PMD is cleared, before the page it mapped is freed.
    * Returns how many IPIs it sent (0 when it decided none was needed).
    */

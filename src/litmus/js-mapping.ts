@@ -61,7 +61,7 @@ export const MAPPING_TABLE: readonly { readonly primitives: readonly string[]; r
   {
     primitives: ['atomic_inc()', 'atomic_dec()', 'atomic_add()', 'atomic_sub()'],
     js: "plain load, add, store where the thread is the location's only writer; `Atomics.add` otherwise",
-    why: "LKMM orders nothing around them; a sole writer loses no update (each CPU's own word in `counter-racy`'s split count), a second writer would",
+    why: "LKMM orders nothing around them; a sole writer loses no update (each CPU's own word in `counter-no-barriers`'s split count), a second writer would",
   },
   {
     primitives: ['atomic_*_return()', 'atomic_fetch_*()', 'atomic_*_and_test()', 'atomic_add_negative()'],

@@ -142,9 +142,11 @@ export function formatTable(runs: readonly StrategyRun[]): string {
 }
 
 /** What went wrong, one line each, each unsafe strategy's verdict, and the seed-style comparison. */
-export function formatFindings(runs: readonly StrategyRun[]): string {
+export function formatFindings(runs: readonly StrategyRun[], host: HostInfo = hostInfo()): string {
   const lines: string[] = [];
   for (const run of runs) {
+    const cannotShow = strategyByName(run.strategy).hostCannotShow;
+    if (cannotShow && host.arch === 'x64') lines.push(`${run.strategy}: not on this x86-64 host: ${cannotShow}`);
     for (const broken of run.brokenInvariants) lines.push(`${run.strategy}: INVARIANT BROKEN: ${broken}`);
     for (const v of run.violations.first) lines.push(`${run.strategy}: ${describeViolation(v)}`);
     for (const w of run.watchdog) lines.push(`${run.strategy}: ${describeWatchdog(w)}`);
@@ -211,7 +213,7 @@ function unsafeVerdict(run: StrategyRun): string[] {
         'for an IPI round, and where it reads 0 with walks in flight a page can be freed under them',
     );
   }
-  const said = verdict(strategy, run) === 'bug shown' ? 'DEMONSTRATED' : 'shown, as it allows';
+  const said = verdict(strategy, run) === 'bug shown' ? `DEMONSTRATED${strategy.bug ? ` (${strategy.bug})` : ''}` : 'shown, as it allows';
   return [`${run.strategy} (unsafe): ${said}: ${shown.join('; ')}`];
 }
 

@@ -13,6 +13,7 @@ export const counterNonatomic: PgtblSyncStrategy = {
   // Lost updates drift the count; where it reads 0 with walks in flight, a page is freed under them.
   expect: { useAfterFree: Expect.INTERESTING, misread: Expect.INTERESTING, counterDrift: Expect.INTERESTING },
   freeing: 'immediate',
+  bug: "lost updates on a plain count++",
   showWith: '--race-window 1 --cpus 3 --memory 64G',
   models: 'the series with count++/count-- instead of atomics: lost updates',
 

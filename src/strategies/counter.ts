@@ -1,7 +1,8 @@
-// counter: the seed's series (Leonardo Bras, 2019-2020) with the reviewers' barriers in place.
-// Walkers count themselves in mm->context.lockless_pgtbl_walk_count; the unmapper skips the IPI
-// when the count is zero.
-// Models arch/powerpc/mm/book3s64/pgtable.c of the series, v5: start/end/running_lockless_pgtbl_walk().
+// counter: the seed's series as v5 posted it (Leonardo Bras, Feb 2020), the reviewers' barriers
+// in place. begin_lockless_pgtbl_walk() does atomic_inc(), local_irq_save(), smp_mb();
+// end_lockless_pgtbl_walk() does smp_mb(), local_irq_restore(), atomic_dec(): the count spans
+// more than the IRQ-off window. The unmapper skips the IPI when the count is zero.
+// Models arch/powerpc/mm/book3s64/pgtable.c of the series, v5: begin/end/running_lockless_pgtbl_walk().
 
 import { smp_call_function_many } from '../kernel/ipi.ts';
 import { mmWord } from '../shared-memory/mm.ts';
@@ -13,22 +14,33 @@ export const counter: PgtblSyncStrategy = {
   freeing: 'immediate',
   models: 'Bras series v5: mm counter + smp_mb(), IPI only if a walk is in flight',
 
-  start_lockless_pgtbl_walk(cpu) {
-    // atomic_inc() then smp_mb(): Atomics.add is both. The increment must be visible before
-    // this walker's load of the PMD; pairs with the unmapper's smp_mb() between its PMD clear
-    // and its read of the counter (store-buffering: one side may miss, never both).
+  // atomic_inc(), before local_irq_save(). An Atomics.add is a full barrier on x86-64 as well,
+  // stronger than powerpc's atomic_inc(); the smp_mb() below is what v5 relies on.
+  before_irqs_off(cpu) {
     Atomics.add(cpu.mm, mmWord.locklessPgtblWalkCount, 1);
   },
 
+  // smp_mb(), IRQs off: the increment is visible before this walker's load of the PMD. Pairs
+  // with the unmapper's smp_mb() between its PMD clear and its read of the count
+  // (store buffering: one side may miss, never both).
+  start_lockless_pgtbl_walk(cpu) {
+    cpu.smp_mb();
+  },
+
+  // smp_mb(), IRQs still off: every use of the pte happens-before the decrement the unmapper
+  // may see, so the frame is not freed under us.
   end_lockless_pgtbl_walk(cpu) {
-    // smp_mb() then atomic_dec(): every use of the pte happens-before the unmapper's
-    // Atomics.load that sees the count drop, so the frame is not freed under us.
+    cpu.smp_mb();
+  },
+
+  // atomic_dec(), after local_irq_restore().
+  after_irqs_on(cpu) {
     Atomics.sub(cpu.mm, mmWord.locklessPgtblWalkCount, 1);
   },
 
   serialize_against_pte_lookup(cpu) {
-    // Pairs with the Atomics.add in start_lockless_pgtbl_walk(): the PMD clear must be visible
-    // before we read the counter, or a walker that incremented may still load the old PMD.
+    // Pairs with the walker's smp_mb() after its increment: the PMD clear must be visible
+    // before we read the count, or a walker that incremented may still load the old PMD.
     cpu.smp_mb();
     // running_lockless_pgtbl_walk(mm)
     if (Atomics.load(cpu.mm, mmWord.locklessPgtblWalkCount) === 0) return 0;

@@ -2,7 +2,9 @@
 // reports all look strategies up here by name.
 
 import { counterNonatomic } from './counter-nonatomic.ts';
-import { counterRacy } from './counter-racy.ts';
+import { counterNoBarriers } from './counter-no-barriers.ts';
+import { counterRfc } from './counter-rfc.ts';
+import { counterV3 } from './counter-v3.ts';
 import { counter } from './counter.ts';
 import { ipiBroadcast } from './ipi-broadcast.ts';
 import { none } from './none.ts';
@@ -16,7 +18,7 @@ import type { PgtblSyncStrategy } from './strategy.ts';
 export { Expect, isSafe, type Expectations, type Outcome, type PgtblSyncStrategy } from './strategy.ts';
 
 /** In the order a table reads best: the floor, the historical answers, the bugs. */
-export const STRATEGIES: readonly PgtblSyncStrategy[] = [none, ipiBroadcast, syncOne, counter, percpu, staleTolerant, rcuFrames, counterRacy, counterNonatomic];
+export const STRATEGIES: readonly PgtblSyncStrategy[] = [none, ipiBroadcast, syncOne, counterRfc, counterV3, counter, percpu, staleTolerant, rcuFrames, counterNoBarriers, counterNonatomic];
 
 export { KERNELS, KERNEL_VERSIONS } from './kernels.ts';
 

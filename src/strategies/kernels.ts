@@ -10,9 +10,12 @@
 //            (70cbc3cc78a99): the window Jann Horn found, a walker reading the deposited table.
 //   6.1      khugepaged's tlb_remove_table_sync_one() after pmdp_collapse_flush() (2ba99c5e0881):
 //            an IPI to every online CPU.
+//   series-v5, series-v6  the seed's series on its ~5.4/5.5 base, never merged: counter, percpu.
 
 import { tlb_remove_table_sync_one } from '../kernel/serialize.ts';
+import { counter } from './counter.ts';
 import { ipiBroadcast } from './ipi-broadcast.ts';
+import { percpu } from './percpu.ts';
 import { staleTolerant } from './stale-tolerant.ts';
 import { Expect, SAFE, type PgtblSyncStrategy } from './strategy.ts';
 
@@ -33,6 +36,8 @@ export const KERNELS: readonly PgtblSyncStrategy[] = [
     ...linux58('6.1', 'as 5.8, collapse IPIs every online CPU (tlb_remove_table_sync_one())'),
     serialize_collapse: tlb_remove_table_sync_one,
   },
+  { ...counter, name: 'linux-series-v5', models: `the series v5 on Linux 5.4: ${counter.models}` },
+  { ...percpu, name: 'linux-series-v6', models: `the series v6 on Linux 5.4: ${percpu.models}` },
 ];
 
 /** The versions --kernel takes, without the `linux-`. */

@@ -45,6 +45,10 @@ export interface PgtblSyncStrategy extends PgtblSync {
   readonly expect: Expectations;
   /** For a strategy with an interesting outcome: the options that amplify the race that shows it. */
   readonly showWith?: string;
+  /** The bug it exists to show, in a few words, said with what it demonstrates. */
+  readonly bug?: string;
+  /** Part of its bug that x86-64 cannot show, said with its findings there. */
+  readonly hostCannotShow?: string;
   /** What its kernel does below it, where that differs from before 5.8 (pointer walkers, batched flushes). */
   readonly kernel?: Partial<KernelConfig>;
 }

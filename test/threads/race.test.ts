@@ -4,7 +4,7 @@ import { CpuPool } from '../../src/run/cpu-pool.ts';
 import { runSpec } from '../../src/run/run-spec.ts';
 import { createMachine, runStrategy, type StrategyRun } from '../../src/run/runs.ts';
 import { counter } from '../../src/strategies/counter.ts';
-import { counterRacy } from '../../src/strategies/counter-racy.ts';
+import { counterNoBarriers } from '../../src/strategies/counter-no-barriers.ts';
 
 // The store-buffering race needs the walker and the unmapper on two cores at the same time.
 const cores = os.availableParallelism();
@@ -24,14 +24,14 @@ describe.skipIf(cores < 2)('the store-buffering bug, on real hardware', () => {
     pool = await CpuPool.start(createMachine(spec));
     let run = 0;
     while (racy.length < MAX_ATTEMPTS && racy.every((r) => r.violations.useAfterFree === 0)) {
-      racy.push(await runStrategy(pool, { ...spec, strategy: counterRacy }, run++));
+      racy.push(await runStrategy(pool, { ...spec, strategy: counterNoBarriers }, run++));
     }
     // The fixed counter gets as many attempts (three at least), on the same pool and settings.
     for (let i = 0; i < Math.max(3, racy.length); i++) fixed.push(await runStrategy(pool, { ...spec, strategy: counter }, run++));
     const uaf = racy.reduce((sum, r) => sum + r.violations.useAfterFree, 0);
     const pmds = racy.reduce((sum, r) => sum + r.pmdsUnmapped, 0);
     console.log(
-      `counter-racy: ${uaf} use-after-free in ${pmds} PMDs over ${racy.length} attempt(s) ` +
+      `counter-no-barriers: ${uaf} use-after-free in ${pmds} PMDs over ${racy.length} attempt(s) ` +
         `(${((uaf * 1e6) / pmds).toFixed(1)} per million PMDs); counter: 0 expected over at least as many`,
     );
   });
@@ -40,18 +40,18 @@ describe.skipIf(cores < 2)('the store-buffering bug, on real hardware', () => {
     await pool?.close();
   });
 
-  it('counter-racy lets a walker use a freed page within the bounded attempts', () => {
+  it('counter-no-barriers lets a walker use a freed page within the bounded attempts', () => {
     const last = racy[racy.length - 1];
-    expect(last.strategy).toBe('counter-racy');
+    expect(last.strategy).toBe('counter-no-barriers');
     expect(last.violations.useAfterFree).toBeGreaterThan(0);
     expect(last.demonstrated).toEqual([expect.stringMatching(/use-after-free/)]);
     // Each violation is the store-buffering outcome: the walker read the old PMD, and the
     // unmapper, which had cleared it, saw no walk in flight. The run names the strategy.
     expect(last.violations.first.length).toBeGreaterThan(0);
-    for (const v of last.violations.first) expect(v).toMatchObject({ strategy: 'counter-racy', unmapperSentIpis: 0 });
+    for (const v of last.violations.first) expect(v).toMatchObject({ strategy: 'counter-no-barriers', unmapperSentIpis: 0 });
   });
 
-  it('counter-racy still keeps the emulator bookkeeping: its failure is the demonstrated one only', () => {
+  it('counter-no-barriers still keeps the emulator bookkeeping: its failure is the demonstrated one only', () => {
     for (const run of racy) expect(run.brokenInvariants).toEqual([]);
   });
 

@@ -31,17 +31,24 @@ describe('the safe strategies', () => {
 });
 
 describe('the counter strategy', () => {
-  it('counts walks in flight and sends no IPI when none is', () => {
+  it('counts walks in flight, from before IRQs go off to after they are back (v5), and sends no IPI when none is', () => {
     const machine = mappedMachine(2, 1);
     const walkerCpu = new EmulatedCpu(machine, 1);
     const unmapper = new EmulatedCpu(machine, 0);
     unmapper.beginRun();
     const count = () => Atomics.load(machine.mm, mmWord.locklessPgtblWalkCount);
-    counter.start_lockless_pgtbl_walk(walkerCpu);
-    counter.start_lockless_pgtbl_walk(walkerCpu);
+    // begin_lockless_pgtbl_walk(): atomic_inc(), local_irq_save(), smp_mb(); twice, nested.
+    for (let i = 0; i < 2; i++) {
+      counter.before_irqs_off?.(walkerCpu);
+      counter.start_lockless_pgtbl_walk(walkerCpu);
+    }
     expect(count()).toBe(2);
-    counter.end_lockless_pgtbl_walk(walkerCpu);
-    counter.end_lockless_pgtbl_walk(walkerCpu);
+    // end_lockless_pgtbl_walk(): smp_mb(), local_irq_restore(), atomic_dec().
+    for (let i = 0; i < 2; i++) {
+      counter.end_lockless_pgtbl_walk(walkerCpu);
+      expect(count()).toBe(2 - i); // still counted with IRQs back on, until atomic_dec()
+      counter.after_irqs_on?.(walkerCpu);
+    }
     expect(count()).toBe(0);
     expect(counter.serialize_against_pte_lookup(unmapper)).toBe(0);
     expect(Atomics.load(machine.cpuWords, cpuWord(1, 'ipiRequest'))).toBe(0);
