@@ -107,7 +107,7 @@ export class LocklessWalker {
     amplified = false,
   ) {
     this.pteIndexMask = amplified ? 1 : cpu.machine.arena.ptesPerPmd - 1;
-    this.storeBufferFill = amplified ? new Int32Array(STORE_BUFFER_SCRATCH_INTS) : undefined;
+    this.storeBufferFill = amplified && sync.unorderedIncrement ? new Int32Array(STORE_BUFFER_SCRATCH_INTS) : undefined;
     this.descentMs = amplified ? DESCENT_AMPLIFIED_MS : 0;
     this.lastHpnWord = cpuWord(cpu.id, 'lastWalkedHpn');
     this.kindWord = cpuWord(cpu.id, 'walkerKind');
@@ -133,7 +133,10 @@ export class LocklessWalker {
     const timed =
       ++this.stepCount % LATENCY_SAMPLE_EVERY === 0 && this.latencySamples < MAX_LATENCY_SAMPLES && Atomics.load(this.cpu.mm, mmWord.unmapCursor) < 0;
     const start = timed ? performance.now() : 0;
-    this.sync.before_irqs_off?.(this.cpu);
+    if (this.sync.before_irqs_off) {
+      if (this.storeBufferFill) this.fillStoreBuffer(this.storeBufferFill);
+      this.sync.before_irqs_off(this.cpu);
+    }
     const flags = this.cpu.local_irq_save();
     // Real mode (MSR_EE=0) does a batch of walks before IRQs come back: no interrupt point between.
     for (let i = 0; i < kind.walksPerIrqOff; i++) this.walk(guard, holdMs, nextTarget());
@@ -151,7 +154,8 @@ export class LocklessWalker {
    */
   private walk(guard: WalkerGuard, holdMs: number, hpn: number): void {
     const cpu = this.cpu;
-    if (this.storeBufferFill) this.fillStoreBuffer(this.storeBufferFill);
+    // The stores go just before the hook that counts the walk: here, or before IRQs went off.
+    if (this.storeBufferFill && !this.sync.before_irqs_off) this.fillStoreBuffer(this.storeBufferFill);
     this.counting = true;
     this.sync.start_lockless_pgtbl_walk(cpu);
     cpu.words[this.lastHpnWord] = hpn;

@@ -21,6 +21,11 @@ export interface PgtblSync {
    */
   readonly countsLookupOnly?: boolean;
   /**
+   * Its increment of the walk count orders nothing (powerpc's atomic_inc()): race amplification
+   * then fills the walker's store buffer just before it, so that it drains late.
+   */
+  readonly unorderedIncrement?: boolean;
+  /**
    * Unmapper side: called right after a PMD is cleared, before the page it mapped is freed.
    * Returns how many IPIs it sent (0 when it decided none was needed).
    */

@@ -14,13 +14,18 @@ export const counterV3: PgtblSyncStrategy = {
   name: 'counter-v3',
   expect: { ...SAFE, useAfterFree: Expect.INTERESTING, misread: Expect.INTERESTING },
   freeing: 'immediate',
+  unorderedIncrement: true,
   bug: "the walker's unordered increment was not yet visible when the fenced unmapper read the count: store buffering, one side fenced",
   showWith: '--race-window 1 --cpus 2 --memory 496G',
   models: 'Bras series v2-v3: count spans the walk; atomic_inc() unordered, unmapper fenced',
   hostCannotShow: "v3's load->store half (the use's loads passing atomic_dec()): x86-TSO forbids it",
 
-  start_lockless_pgtbl_walk: atomic_inc_unordered,
-  end_lockless_pgtbl_walk: atomic_dec_unordered,
+  // atomic_inc() before local_irq_save(), atomic_dec() after local_irq_restore(): the count
+  // spans the IRQ-off window, with no barrier between the increment and the PMD load.
+  before_irqs_off: atomic_inc_unordered,
+  start_lockless_pgtbl_walk() {},
+  end_lockless_pgtbl_walk() {},
+  after_irqs_on: atomic_dec_unordered,
 
   serialize_against_pte_lookup(cpu) {
     // smp_mb(): the clear is visible before the count is read. Pairs with nothing on the walker's
