@@ -31,6 +31,8 @@ export interface Workload {
    * unmapper's cursor on, so that walks and clears really collide. 0 walks the whole range.
    */
   readonly raceWindow: number;
+  /** Share of a walker's IRQ-off stretches that walk another process's page tables, on the same CPUs. */
+  readonly otherMm: number;
 }
 
 export interface CpuRunPlan {
@@ -131,7 +133,7 @@ function runWalker(cpu: EmulatedCpu, sync: PgtblSync, plan: CpuRunPlan): Omit<Cp
   const random = mulberry32(cpuSeed(plan.seed, cpu.id, plan.run));
   const fault = plan.fault ? new FaultInjector(cpu, plan.fault) : undefined;
   const amplified = plan.workload.raceWindow > 0;
-  const walker = new LocklessWalker(cpu, sync, plan.kernel.walkerStyle, plan.kernel.walkerGuards, mix, holdUs, random, fault && (() => fault.inWalk()), amplified);
+  const walker = new LocklessWalker(cpu, sync, plan.kernel.walkerStyle, plan.kernel.walkerGuards, mix, holdUs, random, fault && (() => fault.inWalk()), amplified, plan.workload.otherMm);
   const nextTarget = walkTargets(cpu, plan, random);
   const phases = new PhaseLog(cpu);
   const gapMs = walkRate > 0 ? 1000 / walkRate : 0;

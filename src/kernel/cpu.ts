@@ -6,7 +6,7 @@
 // what makes an IPI a barrier against lockless walkers: a walker disables its IRQs around the
 // walk, so an IPI sent meanwhile completes only after the walk is over.
 
-import { CpuPhase, CpuStats, cpuStat, cpuWord } from '../shared-memory/cpu-block.ts';
+import { CpuPhase, CpuStats, Mm, cpuStat, cpuWord } from '../shared-memory/cpu-block.ts';
 import { RunPhase, mmWord, mm_cpumask } from '../shared-memory/mm.ts';
 import type { SharedMachine } from '../shared-memory/shared-machine.ts';
 
@@ -29,6 +29,8 @@ export class EmulatedCpu {
   mmCpus: readonly number[] = [];
   /** cpu_online_mask: every CPU of the machine, whether it ever ran the mm or not. */
   readonly onlineCpus: readonly number[];
+  /** The mm of the walk this CPU is doing now (Mm): another process's walks run on the same CPUs. */
+  walkingMm: Mm = Mm.THIS;
 
   /** The last ipiRequest value handled: the value this CPU has published as its ipiAck. */
   private handledRequests = 0;

@@ -10,7 +10,7 @@
 // the page. One freed in between is a use-after-free, exactly what serialize_against_pte_lookup()
 // exists to prevent.
 
-import { cpuWord } from '../shared-memory/cpu-block.ts';
+import { Mm, cpuWord } from '../shared-memory/cpu-block.ts';
 import { Life, lifeGeneration, lifeState } from '../shared-memory/lifetime-word.ts';
 import { mmWord } from '../shared-memory/mm.ts';
 import { tableSlot } from '../shared-memory/page-table-arena.ts';
@@ -105,6 +105,8 @@ export class LocklessWalker {
     private readonly inWalk?: InWalkHook,
     /** Race amplification: walks aim at a PTE page's first two ptes, where a deposit writes its list pointers, and take 1 us between the PMD and the pte. */
     amplified = false,
+    /** Share of IRQ-off stretches that walk another process's page tables. */
+    private readonly otherMm = 0,
   ) {
     this.pteIndexMask = amplified ? 1 : cpu.machine.arena.ptesPerPmd - 1;
     this.storeBufferFill = amplified && sync.unorderedIncrement ? new Int32Array(STORE_BUFFER_SCRATCH_INTS) : undefined;
@@ -128,6 +130,10 @@ export class LocklessWalker {
     const { kind, index, holdMs, guard } = this.kinds[chosen];
     this.cpu.words[this.kindWord] = index;
     this.kindNow = chosen;
+    if (this.otherMm > 0 && this.random() < this.otherMm) {
+      this.otherMmStretch(kind, holdMs);
+      return;
+    }
     // Timed only before the unmapper starts (its cursor is still -1): the same fully mapped
     // tables for every strategy, not ones emptying at each strategy's own pace.
     const timed =
@@ -144,6 +150,28 @@ export class LocklessWalker {
     this.cpu.local_irq_restore(flags);
     this.sync.after_irqs_on?.(this.cpu);
     if (timed) this.latencyUs[this.latencySamples++] = (performance.now() - start) * 1000;
+  }
+
+  /**
+   * An IRQ-off stretch walking another process's page tables on this CPU: nothing of this mm is
+   * touched, but a strategy that counts the CPU's walks, whatever their mm, counts it, and the
+   * unmapper's IPI waits for it all the same.
+   */
+  private otherMmStretch(kind: WalkerKind, holdMs: number): void {
+    const cpu = this.cpu;
+    const counted = this.sync.counts === 'cpu-walks';
+    cpu.walkingMm = Mm.OTHER;
+    if (counted) this.sync.before_irqs_off?.(cpu);
+    const flags = cpu.local_irq_save();
+    for (let i = 0; i < kind.walksPerIrqOff; i++) {
+      if (counted) this.sync.start_lockless_pgtbl_walk(cpu);
+      spinFor(holdMs);
+      if (counted) this.sync.end_lockless_pgtbl_walk(cpu);
+      cpu.count('otherMmWalks');
+    }
+    cpu.local_irq_restore(flags);
+    if (counted) this.sync.after_irqs_on?.(cpu);
+    cpu.walkingMm = Mm.THIS;
   }
 
   /**

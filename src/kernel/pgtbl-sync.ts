@@ -26,6 +26,12 @@ export interface PgtblSync {
    */
   readonly unorderedIncrement?: boolean;
   /**
+   * Whose walks its walker side counts: the mm's (the series' mm counter, which another
+   * process's walks do not touch), or the CPU's, whatever mm it walks (per-CPU counts). Absent:
+   * the mm's.
+   */
+  readonly counts?: 'mm-walks' | 'cpu-walks';
+  /**
    * Unmapper side: called right after a PMD is cleared, before the page it mapped is freed.
    * Returns how many IPIs it sent (0 when it decided none was needed).
    */

@@ -66,6 +66,7 @@ export const RUN_OPTIONS = {
   }),
   busy: option({ value: 'SHARE', default: '0.5', defaultNote: '1 with --race-window', help: 'share of time a walker CPU is busy (0..1); idle CPUs halt', parse: decimal(0, 1) }),
   'duty-ms': option({ value: 'MS', default: '1', help: "period of a walker CPU's busy/idle cycle (an idle CPU wakes once a period)", parse: decimal(0.01, 10_000) }),
+  'other-mm': option({ value: 'SHARE', default: '0', help: "share of walks that walk another process's page tables on the same CPUs (0..1)", parse: decimal(0, 1) }),
   'race-window': option({ value: 'N', default: '0', help: 'amplify races: walkers hammer the N huge pages from the unmap cursor on (0 = walk anywhere)', parse: integer(0, 1 << 20) }),
   'warmup-ms': option({ value: 'MS', default: '100', help: 'walkers run this long before munmap; its second half measures them', parse: decimal(0, 60_000) }),
   timeout: option({ value: 'S', default: '300', help: 'a strategy not done after this many seconds is reported stuck', parse: decimal(1, 86_400) }),

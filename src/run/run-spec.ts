@@ -140,7 +140,7 @@ export function fromOptionValues(v: Partial<OptionValues<RunOptions>>): RunSpecO
     ...given({ op: v.op, seed: v.seed, warmupMs: v['warmup-ms'], timeoutS: v.timeout, faults: v.inject }),
     ...(v.budget === undefined ? {} : { budgetMs: v.budget * 1000 }),
     machine: given({ cpus: v.cpus, outsideCpus: v['outside-cpus'], memoryBytes: v.memory, thpBytes: v.thp, basePageBytes: v['base-page'] }),
-    workload: given({ mix: v.workload, holdUs: v['hold-us'], walkRate: v['walk-rate'], busy: v.busy, dutyMs: v['duty-ms'], raceWindow: v['race-window'] }),
+    workload: given({ mix: v.workload, holdUs: v['hold-us'], walkRate: v['walk-rate'], busy: v.busy, dutyMs: v['duty-ms'], raceWindow: v['race-window'], otherMm: v['other-mm'] }),
     watchdog: given({ thresholdMs: v['watchdog-ms'], onStuck: v['on-stuck'] }),
     kernel: given({ walkerStyle: v['walker-style'], tlbFlushBy: v['tlb-flush'], tlbieUs: v['tlbie-us'], gatherBatch: v['gather-batch'], hz: v.hz }),
   };

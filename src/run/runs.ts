@@ -63,6 +63,8 @@ export interface StrategyRun {
     readonly busyShare: number;
     /** Walks whose PMD was cleared while they used its page: the unmapper and a walker met. */
     readonly collisions: number;
+    /** Walks of another process's page tables on the same CPUs (--other-mm). */
+    readonly otherMm: number;
   };
   readonly violations: {
     readonly useAfterFree: number;
@@ -162,6 +164,7 @@ export async function runStrategy(pool: CpuPool, spec: RunSpec, runIndex: number
       kvmRetries: walkers.kvmRetries,
       busyShare: walkers.busyShare,
       collisions: stats.collisions,
+      otherMm: stats.otherMmWalks,
     },
     violations: {
       useAfterFree: stats.useAfterFree,

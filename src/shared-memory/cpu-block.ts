@@ -24,6 +24,9 @@ export const CpuWords = paddedRecord(
     // This CPU's share of a walk count that is split per CPU: only this CPU writes it, so a
     // plain store is an atomic increment that orders nothing (powerpc's atomic_inc()).
     'locklessWalks',
+    // The mm this CPU is walking (see Mm), or 0: the per-CPU pointer of Lance Yang's 2025
+    // proposal, written by its owner with Atomics.store.
+    'walkingMm',
     // See CpuPhase: how far this CPU's run loop has got, for the supervisor.
     'phase',
     // The last grace-period sequence this CPU has passed a quiescent state in (rcu-frames only).
@@ -41,10 +44,15 @@ export const CpuWords = paddedRecord(
 
 export const CpuPhase = { IDLE: 0, RUNNING: 1, DONE: 2 } as const;
 
+/** Which mm a CPU walks: the one being unmapped, or another process's on the same CPUs. */
+export const Mm = { NONE: 0, THIS: 1, OTHER: 2 } as const;
+export type Mm = (typeof Mm)[keyof typeof Mm];
+
 /** Counters each CPU keeps about itself. Float64 so that long soaks never wrap. */
 export const CpuStats = paddedRecord(
   [
     'walks', // lockless walks started
+    'otherMmWalks', // of them, walks of another mm's page tables
     'leafWalks', // walks that reached a THP leaf and used its frame
     'useAfterFree', // walks whose frame was freed while they used it
     'misreads', // walks that took page-table data of another kind for theirs (see WalkerViolation)

@@ -14,7 +14,6 @@ export const counterNoBarriers: PgtblSyncStrategy = {
   // Store buffering lets the unmapper miss a walker; each CPU's own count never loses an update.
   expect: { useAfterFree: Expect.INTERESTING, misread: Expect.INTERESTING, counterDrift: Expect.FORBIDDEN },
   freeing: 'immediate',
-  unorderedIncrement: true,
   bug: "store buffering, neither side fenced",
   showWith: '--race-window 1 --cpus 2 --memory 496G',
   models: 'teaching variant: the walk counter with no barrier on either side',

@@ -10,6 +10,7 @@ import { ipiBroadcast } from './ipi-broadcast.ts';
 import { none } from './none.ts';
 import { KERNELS } from './kernels.ts';
 import { percpu } from './percpu.ts';
+import { percpuMm } from './percpu-mm.ts';
 import { rcuFrames } from './rcu-frames.ts';
 import { staleTolerant } from './stale-tolerant.ts';
 import { syncOne } from './sync-one.ts';
@@ -18,7 +19,7 @@ import type { PgtblSyncStrategy } from './strategy.ts';
 export { Expect, isSafe, type Expectations, type Outcome, type PgtblSyncStrategy } from './strategy.ts';
 
 /** In the order a table reads best: the floor, the historical answers, the bugs. */
-export const STRATEGIES: readonly PgtblSyncStrategy[] = [none, ipiBroadcast, syncOne, counterRfc, counterV3, counter, percpu, staleTolerant, rcuFrames, counterNoBarriers, counterNonatomic];
+export const STRATEGIES: readonly PgtblSyncStrategy[] = [none, ipiBroadcast, syncOne, counterRfc, counterV3, counter, percpu, percpuMm, staleTolerant, rcuFrames, counterNoBarriers, counterNonatomic];
 
 export { KERNELS, KERNEL_VERSIONS } from './kernels.ts';
 

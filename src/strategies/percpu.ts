@@ -19,6 +19,8 @@ export const percpu: PgtblSyncStrategy = {
   name: 'percpu',
   expect: SAFE,
   freeing: 'immediate',
+  // this_cpu_inc(): the CPU's walks, whatever mm they walk.
+  counts: 'cpu-walks',
   models: 'Bras series v6 / Yang 2025: per-CPU count, IPI only CPUs walking',
 
   start_lockless_pgtbl_walk(cpu) {

@@ -39,7 +39,7 @@ describe('stress/munmap.ts', () => {
       // One batch, one flush: 8 PMDs fit in the mmu_gather's batch.
       expect(run.tlb).toEqual({ flushes: 1, flushUs: expect.any(Number) });
       expect(Object.keys(run.violations).sort()).toEqual(['firstAfterMs', 'first', 'misreads', 'perMillionPmds', 'useAfterFree'].sort());
-      expect(Object.keys(run.walks).sort()).toEqual(['completed', 'leaf', 'perSecond', 'perSecondSteady', 'latencyUs', 'byKind', 'gupBackoffs', 'kvmRetries', 'collisions', 'busyShare'].sort());
+      expect(Object.keys(run.walks).sort()).toEqual(['completed', 'leaf', 'perSecond', 'perSecondSteady', 'latencyUs', 'byKind', 'gupBackoffs', 'kvmRetries', 'collisions', 'otherMm', 'busyShare'].sort());
     }
     // The human report went to stderr, leaving stdout to the JSON.
     expect(stderr).toMatch(/strategy\s+PMDs\s+munmap ms/);

@@ -13,7 +13,7 @@ function plans(cpus: number, overrides: (cpu: number) => Partial<CpuRunPlan>): C
     run: 0,
     firstHpn: 0,
     hugePages: 4,
-    workload: { mix: [{ kind: 'find-pte', weight: 1 }], holdUs: 1, walkRate: 0, busy: 1, dutyMs: 1, raceWindow: 0 },
+    workload: { mix: [{ kind: 'find-pte', weight: 1 }], holdUs: 1, walkRate: 0, busy: 1, dutyMs: 1, raceWindow: 0, otherMm: 0 },
     op: 'munmap',
     kernel: kernelOf(runSpec({ strategy: 'ipi-broadcast' })),
     warmupMs: 0,
@@ -66,7 +66,7 @@ describe('supervision of the CPU threads', () => {
     const pool = await machineWithPool(2);
     try {
       // CPU 1 walks with IRQs off for a minute: CPU 0's IPI cannot complete.
-      const run = pool.run(plans(2, (cpu) => (cpu === 1 ? { workload: { mix: [{ kind: 'find-pte', weight: 1 }], holdUs: 60e6, walkRate: 0, busy: 1, dutyMs: 1, raceWindow: 0 } } : {})), 1_000, () => pool.stop());
+      const run = pool.run(plans(2, (cpu) => (cpu === 1 ? { workload: { mix: [{ kind: 'find-pte', weight: 1 }], holdUs: 60e6, walkRate: 0, busy: 1, dutyMs: 1, raceWindow: 0, otherMm: 0 } } : {})), 1_000, () => pool.stop());
       const error = await run.catch((e: unknown) => e);
       expect(error).toBeInstanceOf(CpusStuck);
       const stuck = (error as CpusStuck).cpus;

@@ -93,3 +93,23 @@ describe('v5 counts from before local_irq_save() to after local_irq_restore()', 
     }
   });
 });
+
+describe("another process's walks on the same CPUs: v6's per-CPU count against 2025's per-CPU mm pointer", () => {
+  it('percpu interrupts CPUs walking another mm; percpu-mm only those walking this one (here none)', async () => {
+    const spec = runSpec({ machine: { cpus: 4, memoryBytes: 256 * 2 ** 20 }, workload: { busy: 1, walkRate: 0, otherMm: 1 } });
+    const pool = await CpuPool.start(createMachine(spec));
+    try {
+      const v6 = await runStrategy(pool, { ...spec, strategy: strategyByName('percpu') }, 0);
+      const mm = await runStrategy(pool, { ...spec, strategy: strategyByName('percpu-mm') }, 1);
+      for (const run of [v6, mm]) {
+        expect(run.walks.otherMm).toBeGreaterThan(0);
+        expect(run.walks.completed).toBe(0); // every walk was of the other mm
+        expect(run.brokenInvariants).toEqual([]);
+      }
+      expect(v6.ipis.sent).toBeGreaterThan(0);
+      expect(mm.ipis.sent).toBe(0);
+    } finally {
+      await pool.close();
+    }
+  });
+});

@@ -13,7 +13,7 @@ describe('declared expectations', () => {
       expect(Object.keys(strategy.expect).sort()).toEqual(['counterDrift', 'misread', 'useAfterFree']);
       expect(isSafe(strategy)).toBe(Object.values(strategy.expect).every((e) => e === Expect.FORBIDDEN));
     }
-    expect(STRATEGIES.filter(isSafe).map((s) => s.name)).toEqual(['ipi-broadcast', 'sync-one', 'counter', 'percpu', 'stale-tolerant', 'rcu-frames']);
+    expect(STRATEGIES.filter(isSafe).map((s) => s.name)).toEqual(['ipi-broadcast', 'sync-one', 'counter', 'percpu', 'percpu-mm', 'stale-tolerant', 'rcu-frames']);
   });
 
   it('names the outcomes a run showed', () => {

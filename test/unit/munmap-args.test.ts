@@ -40,6 +40,7 @@ describe('option parsing', () => {
       busy: 1,
       dutyMs: 1,
       raceWindow: 1,
+      otherMm: 0,
     });
     expect(firstRun(['--race-window', '2', '--hold-us', '3']).workload).toMatchObject({ holdUs: 3, busy: 1 });
     // Over a preset too: race defaults sit between the preset and what is given.
@@ -74,7 +75,7 @@ describe('option parsing', () => {
     const seed = firstRun(['--preset', 'qemu-128']);
     expect(seed.machine).toMatchObject({ cpus: 128, memoryBytes: 496 * 2 ** 30, thpBytes: 2 ** 21, hugePages: 253_952 });
     expect(seed).toMatchObject({ budgetMs: 60_000, watchdog: { thresholdMs: 60_000, onStuck: 'abort' } });
-    expect(seed.workload).toEqual({ mix: WORKLOAD_PROFILES['qemu-guest'], holdUs: undefined, walkRate: 200, busy: 0.005, dutyMs: 50, raceWindow: 0 });
+    expect(seed.workload).toEqual({ mix: WORKLOAD_PROFILES['qemu-guest'], holdUs: undefined, walkRate: 200, busy: 0.005, dutyMs: 50, raceWindow: 0, otherMm: 0 });
     expect(strategies(['--preset', 'qemu-128'])).toEqual(['ipi-broadcast', 'counter', 'percpu', 'stale-tolerant']);
     expect(strategies(['--preset', 'qemu-128', '--strategy', 'none'])).toEqual(['none']);
     const mine = firstRun(['--preset', 'qemu-128', '--cpus', '16', '--budget', '5']);
@@ -100,7 +101,7 @@ describe('option parsing', () => {
     expect(run.machine.hugePages).toBe(253_952);
     expect(run.machine.thpBytes).toBe(2 ** 21);
     expect(strategies(['--memory', '496G'])).toEqual(['ipi-broadcast', 'counter']);
-    expect(run.workload).toEqual({ mix: WORKLOAD_PROFILES['qemu-guest'], holdUs: undefined, walkRate: 20_000, busy: 0.5, dutyMs: 1, raceWindow: 0 });
+    expect(run.workload).toEqual({ mix: WORKLOAD_PROFILES['qemu-guest'], holdUs: undefined, walkRate: 20_000, busy: 0.5, dutyMs: 1, raceWindow: 0, otherMm: 0 });
     expect(strategies(['--strategy', 'all'])).toEqual(STRATEGY_NAMES);
     expect(firstRun(['--thp', '16M', '--memory', '1G']).machine.hugePages).toBe(64);
     expect(parseMunmapArgs(['--help'])).toBe('help');

@@ -12,7 +12,7 @@ describe('runSpec()', () => {
     const table = (name: keyof typeof RUN_OPTIONS) => RUN_OPTIONS[name].default;
     expect(spec.op).toBe(table('op'));
     expect(spec.machine).toEqual({ cpus: Number(table('cpus')), outsideCpus: Number(table('outside-cpus')), memoryBytes: 2 ** 30, thpBytes: 2 ** 21, basePageBytes: 2 ** 16, hugePages: 512, ptesPerPmd: 32 });
-    expect(spec.workload).toEqual({ mix: WORKLOAD_PROFILES[table('workload')!], holdUs: undefined, walkRate: Number(table('walk-rate')), busy: Number(table('busy')), dutyMs: Number(table('duty-ms')), raceWindow: 0 });
+    expect(spec.workload).toEqual({ mix: WORKLOAD_PROFILES[table('workload')!], holdUs: undefined, walkRate: Number(table('walk-rate')), busy: Number(table('busy')), dutyMs: Number(table('duty-ms')), raceWindow: 0, otherMm: 0 });
     expect(spec).toMatchObject({ seed: 1, warmupMs: Number(table('warmup-ms')), timeoutS: Number(table('timeout')), faults: {}, budgetMs: undefined });
     expect(spec.watchdog).toEqual({ thresholdMs: Number(table('watchdog-ms')), onStuck: table('on-stuck') });
     expect(spec.strategy).toBe(FLOOR);
