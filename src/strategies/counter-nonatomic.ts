@@ -4,8 +4,8 @@
 // Unsafe on purpose: its drift and use-after-frees are the demonstrated bug.
 // Models the series' counter without atomic_inc()/atomic_dec() (a teaching variant).
 
-import { smp_call_function_many } from '../kernel/ipi.ts';
 import { mmWord } from '../shared-memory/mm.ts';
+import { serialize_if_walks_counted } from './mm-count.ts';
 import { Expect, type PgtblSyncStrategy } from './strategy.ts';
 
 export const counterNonatomic: PgtblSyncStrategy = {
@@ -27,10 +27,6 @@ export const counterNonatomic: PgtblSyncStrategy = {
     cpu.mm[mmWord.locklessPgtblWalkCount] = cpu.mm[mmWord.locklessPgtblWalkCount] - 1;
   },
 
-  serialize_against_pte_lookup(cpu) {
-    // The unmapper's side is the fixed one (as in `counter`), so what goes wrong is the count.
-    cpu.smp_mb();
-    if (Atomics.load(cpu.mm, mmWord.locklessPgtblWalkCount) === 0) return 0;
-    return smp_call_function_many(cpu, cpu.mmCpus, true);
-  },
+  // The unmapper's side is v5's, so what goes wrong is the count.
+  serialize_against_pte_lookup: serialize_if_walks_counted,
 };

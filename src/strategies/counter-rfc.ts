@@ -6,8 +6,8 @@
 // here is fully fenced, and nothing but the scope can explain what it shows.
 // Models arch/powerpc/include/asm/pte-walk.h and book3s64/pgtable.c of the series' RFC.
 
-import { smp_call_function_many } from '../kernel/ipi.ts';
 import { mmWord } from '../shared-memory/mm.ts';
+import { serialize_if_walks_counted } from './mm-count.ts';
 import { Expect, SAFE, type PgtblSyncStrategy } from './strategy.ts';
 
 export const counterRfc: PgtblSyncStrategy = {
@@ -26,10 +26,5 @@ export const counterRfc: PgtblSyncStrategy = {
     Atomics.sub(cpu.mm, mmWord.locklessPgtblWalkCount, 1);
   },
 
-  serialize_against_pte_lookup(cpu) {
-    // Pairs with the walker's Atomics.add: a walk counted before this read is seen.
-    cpu.smp_mb();
-    if (Atomics.load(cpu.mm, mmWord.locklessPgtblWalkCount) === 0) return 0;
-    return smp_call_function_many(cpu, cpu.mmCpus, true);
-  },
+  serialize_against_pte_lookup: serialize_if_walks_counted,
 };

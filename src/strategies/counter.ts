@@ -4,8 +4,8 @@
 // more than the IRQ-off window. The unmapper skips the IPI when the count is zero.
 // Models arch/powerpc/mm/book3s64/pgtable.c of the series, v5: begin/end/running_lockless_pgtbl_walk().
 
-import { smp_call_function_many } from '../kernel/ipi.ts';
 import { mmWord } from '../shared-memory/mm.ts';
+import { serialize_if_walks_counted } from './mm-count.ts';
 import { SAFE, type PgtblSyncStrategy } from './strategy.ts';
 
 export const counter: PgtblSyncStrategy = {
@@ -38,12 +38,5 @@ export const counter: PgtblSyncStrategy = {
     Atomics.sub(cpu.mm, mmWord.locklessPgtblWalkCount, 1);
   },
 
-  serialize_against_pte_lookup(cpu) {
-    // Pairs with the walker's smp_mb() after its increment: the PMD clear must be visible
-    // before we read the count, or a walker that incremented may still load the old PMD.
-    cpu.smp_mb();
-    // running_lockless_pgtbl_walk(mm)
-    if (Atomics.load(cpu.mm, mmWord.locklessPgtblWalkCount) === 0) return 0;
-    return smp_call_function_many(cpu, cpu.mmCpus, true);
-  },
+  serialize_against_pte_lookup: serialize_if_walks_counted,
 };
