@@ -14,7 +14,7 @@ module.exports = {
       name: 'kernel-below-strategies',
       severity: 'error',
       from: { path: '^src/kernel/' },
-      to: { path: '^src/(strategies|cpu-worker|run|cli|report)/' },
+      to: { path: '^src/(strategies|cpu-worker|coordinator|cli|report)/' },
     },
     {
       // The shared-memory layout is the foundation every thread maps; it must depend on nothing else in src/.

@@ -4,8 +4,8 @@
 
 import { helpText, parseMunmapArgs } from '../src/cli/munmap-args.ts';
 import { buildReport, formatFindings, formatHeader, formatTable } from '../src/report/munmap-report.ts';
-import { runStrategy, type StrategyRun } from '../src/run/runs.ts';
-import { Session, runCommand } from '../src/run/session.ts';
+import { runStrategy, type StrategyRun } from '../src/coordinator/runs.ts';
+import { Session, runCommand } from '../src/coordinator/session.ts';
 import { cpuStat } from '../src/shared-memory/cpu-block.ts';
 import type { SharedMachine } from '../src/shared-memory/shared-machine.ts';
 

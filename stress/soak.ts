@@ -6,10 +6,10 @@
 import { formatOptions, integer, option, parseOptions, quote, readOptions, UsageError } from '../src/cli/option-table.ts';
 import { formatSize } from '../src/cli/sizes.ts';
 import { PMD_OPS, type PmdOp } from '../src/kernel/pmd-ops.ts';
-import { sizeArgument } from '../src/run/run-options.ts';
-import { runSpec, type RunSpecOverrides } from '../src/run/run-spec.ts';
-import { runStrategy, type StrategyRun } from '../src/run/runs.ts';
-import { Session, runCommand } from '../src/run/session.ts';
+import { sizeArgument } from '../src/coordinator/run-options.ts';
+import { runSpec, type RunSpecOverrides } from '../src/coordinator/run-spec.ts';
+import { runStrategy, type StrategyRun } from '../src/coordinator/runs.ts';
+import { Session, runCommand } from '../src/coordinator/session.ts';
 import { STRATEGIES, isSafe, strategyByName } from '../src/strategies/index.ts';
 
 const COMMAND = 'npx tsx stress/soak.ts';

@@ -9,10 +9,10 @@ import { SingleBar } from 'cli-progress';
 import { decimal, flag, formatOptions, integer, nameList, option, parseOptions, readOptions } from '../src/cli/option-table.ts';
 import { formatSize } from '../src/cli/sizes.ts';
 import { lineChartSvg } from '../src/report/plots.ts';
-import { RUN_OPTIONS, sizeArgument } from '../src/run/run-options.ts';
-import { runSpec, walkersAloneSpec, type RunSpec } from '../src/run/run-spec.ts';
-import { runStrategy, runWalkersOnly } from '../src/run/runs.ts';
-import { Session, runCommand } from '../src/run/session.ts';
+import { RUN_OPTIONS, sizeArgument } from '../src/coordinator/run-options.ts';
+import { runSpec, walkersAloneSpec, type RunSpec } from '../src/coordinator/run-spec.ts';
+import { runStrategy, runWalkersOnly } from '../src/coordinator/runs.ts';
+import { Session, runCommand } from '../src/coordinator/session.ts';
 import { MAX_CPUS } from '../src/shared-memory/mm.ts';
 import { STRATEGY_NAMES, strategyByName } from '../src/strategies/index.ts';
 

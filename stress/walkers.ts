@@ -4,9 +4,9 @@
 
 import { decimal, formatOptions, integer, nameList, oneOf, option, parseOptions, readOptions } from '../src/cli/option-table.ts';
 import { WALKER_KIND_NAMES } from '../src/kernel/walker-kinds.ts';
-import { walkersAloneSpec } from '../src/run/run-spec.ts';
-import { runWalkersOnly, type WalkersOnlyRun } from '../src/run/runs.ts';
-import { Session, runCommand } from '../src/run/session.ts';
+import { walkersAloneSpec } from '../src/coordinator/run-spec.ts';
+import { runWalkersOnly, type WalkersOnlyRun } from '../src/coordinator/runs.ts';
+import { Session, runCommand } from '../src/coordinator/session.ts';
 import { MAX_CPUS } from '../src/shared-memory/mm.ts';
 import { FLOOR, STRATEGY_NAMES, strategyByName } from '../src/strategies/index.ts';
 

@@ -1,10 +1,10 @@
-// The command line of stress/munmap.ts: the options of a run (src/run/run-options.ts), plus the
+// The command line of stress/munmap.ts: the options of a run (src/coordinator/run-options.ts), plus the
 // command's own: a preset, the strategies to compare, and where the JSON goes. It is the only
 // code that turns argv into RunSpecs.
 
 import { formatOptions, nameList, oneOf, option, parseGiven, readOptions, UsageError } from './option-table.ts';
-import { RUN_OPTIONS } from '../run/run-options.ts';
-import { PRESETS, PRESET_NAMES, fromOptionValues, runSpec, type RunSpec } from '../run/run-spec.ts';
+import { RUN_OPTIONS } from '../coordinator/run-options.ts';
+import { PRESETS, PRESET_NAMES, fromOptionValues, runSpec, type RunSpec } from '../coordinator/run-spec.ts';
 import { KERNEL_VERSIONS, STRATEGY_NAMES } from '../strategies/index.ts';
 
 export { UsageError };

@@ -5,11 +5,11 @@ import { formatSize } from '../cli/sizes.ts';
 import type { Workload } from '../cpu-worker/run.ts';
 import { pmd_is_leaf } from '../shared-memory/pgtable-entry.ts';
 import { Expect, FLOOR, strategyByName } from '../strategies/index.ts';
-import { verdict } from '../run/checks.ts';
-import type { Estimate } from '../run/estimate.ts';
-import { describeWatchdog } from '../run/ipi-watchdog.ts';
-import type { RunSpec } from '../run/run-spec.ts';
-import type { StrategyRun, Violation } from '../run/runs.ts';
+import { verdict } from '../coordinator/checks.ts';
+import type { Estimate } from '../coordinator/estimate.ts';
+import { describeWatchdog } from '../coordinator/ipi-watchdog.ts';
+import type { RunSpec } from '../coordinator/run-spec.ts';
+import type { StrategyRun, Violation } from '../coordinator/runs.ts';
 import { hostInfo, hostLine, type HostInfo } from './host.ts';
 
 export interface MunmapReport {

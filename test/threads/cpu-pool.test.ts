@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CpuRunPlan } from '../../src/cpu-worker/run.ts';
-import { CpuFailure, CpuPool, CpusStuck } from '../../src/run/cpu-pool.ts';
-import { kernelOf, runSpec } from '../../src/run/run-spec.ts';
+import { CpuFailure, CpuPool, CpusStuck } from '../../src/coordinator/cpu-pool.ts';
+import { kernelOf, runSpec } from '../../src/coordinator/run-spec.ts';
 import { cpuStatValues } from '../../src/shared-memory/cpu-block.ts';
 import { mappedMachine } from '../helpers/machine.ts';
 

@@ -1,9 +1,9 @@
 // Linux, version by version: each version's invariants, its IPIs, and the one hole it had.
 import os from 'node:os';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CpuPool } from '../../src/run/cpu-pool.ts';
-import { runSpec, type RunSpec } from '../../src/run/run-spec.ts';
-import { createMachine, runStrategy, type StrategyRun } from '../../src/run/runs.ts';
+import { CpuPool } from '../../src/coordinator/cpu-pool.ts';
+import { runSpec, type RunSpec } from '../../src/coordinator/run-spec.ts';
+import { createMachine, runStrategy, type StrategyRun } from '../../src/coordinator/runs.ts';
 import { strategyByName } from '../../src/strategies/index.ts';
 
 const MiB = 2 ** 20;

@@ -1,8 +1,8 @@
 import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CpuPool } from '../../src/run/cpu-pool.ts';
-import { runSpec } from '../../src/run/run-spec.ts';
-import { createMachine, runStrategy, type StrategyRun } from '../../src/run/runs.ts';
+import { CpuPool } from '../../src/coordinator/cpu-pool.ts';
+import { runSpec } from '../../src/coordinator/run-spec.ts';
+import { createMachine, runStrategy, type StrategyRun } from '../../src/coordinator/runs.ts';
 import { counter } from '../../src/strategies/counter.ts';
 import { counterNoBarriers } from '../../src/strategies/counter-no-barriers.ts';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CpuPool } from '../../src/run/cpu-pool.ts';
-import { runSpec } from '../../src/run/run-spec.ts';
-import { createMachine, runStrategy, type StrategyRun } from '../../src/run/runs.ts';
+import { CpuPool } from '../../src/coordinator/cpu-pool.ts';
+import { runSpec } from '../../src/coordinator/run-spec.ts';
+import { createMachine, runStrategy, type StrategyRun } from '../../src/coordinator/runs.ts';
 import { strategyByName } from '../../src/strategies/index.ts';
 
 const MiB = 2 ** 20;

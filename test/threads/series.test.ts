@@ -2,9 +2,9 @@
 // this hardware within bounded attempts, and never under the version that fixed it.
 import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CpuPool } from '../../src/run/cpu-pool.ts';
-import { runSpec, type RunSpec } from '../../src/run/run-spec.ts';
-import { createMachine, runStrategy, type StrategyRun } from '../../src/run/runs.ts';
+import { CpuPool } from '../../src/coordinator/cpu-pool.ts';
+import { runSpec, type RunSpec } from '../../src/coordinator/run-spec.ts';
+import { createMachine, runStrategy, type StrategyRun } from '../../src/coordinator/runs.ts';
 import { strategyByName } from '../../src/strategies/index.ts';
 
 const cores = os.availableParallelism();

@@ -1,9 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EmulatedCpu } from '../../src/kernel/cpu.ts';
 import { WALKER_KIND_NAMES } from '../../src/kernel/walker-kinds.ts';
-import { CpuPool } from '../../src/run/cpu-pool.ts';
-import { kernelOf, runSpec, type RunSpec, type RunSpecOverrides } from '../../src/run/run-spec.ts';
-import { createMachine, runStrategy, type StrategyRun } from '../../src/run/runs.ts';
+import { CpuPool } from '../../src/coordinator/cpu-pool.ts';
+import { kernelOf, runSpec, type RunSpec, type RunSpecOverrides } from '../../src/coordinator/run-spec.ts';
+import { createMachine, runStrategy, type StrategyRun } from '../../src/coordinator/runs.ts';
 import { cpuStat, cpuWord } from '../../src/shared-memory/cpu-block.ts';
 import { cpumask_set_cpu, mmWord } from '../../src/shared-memory/mm.ts';
 import { SharedMachine } from '../../src/shared-memory/shared-machine.ts';

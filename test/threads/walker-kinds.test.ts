@@ -5,8 +5,8 @@ import { LocklessWalker } from '../../src/kernel/lockless-walk.ts';
 import { map_thp_range } from '../../src/kernel/map-thp.ts';
 import type { PgtblSync } from '../../src/kernel/pgtbl-sync.ts';
 import { walkerKind } from '../../src/kernel/walker-kinds.ts';
-import { runSpec } from '../../src/run/run-spec.ts';
-import { createMachine } from '../../src/run/runs.ts';
+import { runSpec } from '../../src/coordinator/run-spec.ts';
+import { createMachine } from '../../src/coordinator/runs.ts';
 import { cpuWord } from '../../src/shared-memory/cpu-block.ts';
 import { counter } from '../../src/strategies/counter.ts';
 

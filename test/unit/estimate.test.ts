@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { estimateWholeRange } from '../../src/run/estimate.ts';
+import { estimateWholeRange } from '../../src/coordinator/estimate.ts';
 
 describe('estimating a whole range from a measured prefix', () => {
   it('extends the measured time by the mean cost per PMD, with a 95% interval from the spread', () => {

@@ -1,7 +1,7 @@
 // Each strategy's declared outcomes decide its verdict: forbidden ones break a run, the ones it
 // exists to show are a bug shown, the ones it allows are allowed.
 import { describe, expect, it } from 'vitest';
-import { outcomesShown, verdict } from '../../src/run/checks.ts';
+import { outcomesShown, verdict } from '../../src/coordinator/checks.ts';
 import { Expect, FLOOR, STRATEGIES, isSafe, strategyByName, type PgtblSyncStrategy } from '../../src/strategies/index.ts';
 
 const run = (useAfterFree: number, counterDrift = 0, brokenInvariants: string[] = [], partial = false, misreads = 0) => ({ violations: { useAfterFree, misreads }, counterDrift, brokenInvariants, partial });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { WALKER_KIND_NAMES } from '../../src/kernel/walker-kinds.ts';
-import { IpiWatchdog } from '../../src/run/ipi-watchdog.ts';
+import { IpiWatchdog } from '../../src/coordinator/ipi-watchdog.ts';
 import { cpuStat, cpuWord } from '../../src/shared-memory/cpu-block.ts';
 import { SharedMachine } from '../../src/shared-memory/shared-machine.ts';
 

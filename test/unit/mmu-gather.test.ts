@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { EmulatedCpu } from '../../src/kernel/cpu.ts';
 import { MmuGather } from '../../src/kernel/mmu-gather.ts';
 import { flush_tlb_range } from '../../src/kernel/tlb-flush.ts';
-import { kernelOf, runSpec } from '../../src/run/run-spec.ts';
+import { kernelOf, runSpec } from '../../src/coordinator/run-spec.ts';
 import { cpuStat } from '../../src/shared-memory/cpu-block.ts';
 import { Life } from '../../src/shared-memory/lifetime-word.ts';
 import { SharedMachine } from '../../src/shared-memory/shared-machine.ts';

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { OPTIONS, UsageError, parseMunmapArgs } from '../../src/cli/munmap-args.ts';
 import { formatSize } from '../../src/cli/sizes.ts';
-import { MAX_HUGE_PAGES, MAX_PTE_MAPPED_HUGE_PAGES, THP_SIZES, type RunSpec } from '../../src/run/run-spec.ts';
+import { MAX_HUGE_PAGES, MAX_PTE_MAPPED_HUGE_PAGES, THP_SIZES, type RunSpec } from '../../src/coordinator/run-spec.ts';
 import { MAX_CPUS } from '../../src/shared-memory/mm.ts';
 
 const NAMES = Object.keys(OPTIONS);

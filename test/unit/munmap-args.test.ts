@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError, parseMunmapArgs, type MunmapCommand } from '../../src/cli/munmap-args.ts';
 import { WORKLOAD_PROFILES } from '../../src/kernel/walker-kinds.ts';
-import { MAX_HUGE_PAGES } from '../../src/run/run-spec.ts';
+import { MAX_HUGE_PAGES } from '../../src/coordinator/run-spec.ts';
 import { STRATEGY_NAMES } from '../../src/strategies/index.ts';
 
 function command(args: string[]): MunmapCommand {

@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/cli/option-table.ts';
 import { WORKLOAD_PROFILES } from '../../src/kernel/walker-kinds.ts';
-import { RUN_OPTIONS } from '../../src/run/run-options.ts';
-import { PRESETS, kernelOf, runSpec, walkersAloneSpec } from '../../src/run/run-spec.ts';
+import { RUN_OPTIONS } from '../../src/coordinator/run-options.ts';
+import { PRESETS, kernelOf, runSpec, walkersAloneSpec } from '../../src/coordinator/run-spec.ts';
 import { FLOOR, strategyByName } from '../../src/strategies/index.ts';
 
 describe('runSpec()', () => {
