@@ -37,7 +37,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const findings = formatFindings(runs);
   if (findings) session.say('\n' + findings);
   const { failure, interrupted } = session;
-  session.writeJson({ ...buildReport(first, runs, session.host), ...(failure ? { failure } : {}), ...(interrupted ? { interrupted: true } : {}) });
+  session.writeJson({ ...buildReport(first, runs, session.host), startUp: session.startUps[0], ...(failure ? { failure } : {}), ...(interrupted ? { interrupted: true } : {}) });
   return session.finish({ broken: runs.some((run) => run.brokenInvariants.length > 0) });
 }
 

@@ -63,7 +63,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const o = parseOptions(OPTIONS, given);
-  const session = new Session('sweep', { onInterrupt: 'stopping; the cells so far are written' });
+  const session = new Session('sweep', { onInterrupt: 'stopping; the cells so far are written', showStartUp: false });
   const cellSpec = (cpus: number, memoryBytes: number, workload: (typeof o.workload)[number], strategy?: string): RunSpec =>
     runSpec({ machine: { cpus, memoryBytes }, workload: { mix: workload.mix }, budgetMs: o.budget * 1000, strategy });
   const cellsPerCpu = o.memory.length * o.workload.length * o.strategy.length + o.strategy.length;
@@ -113,7 +113,7 @@ async function main(argv: readonly string[]): Promise<number> {
   mkdirSync(o.out, { recursive: true });
   const { host } = session;
   const config = { ...o, memory: o.memory.map(formatSize), workload: o.workload.map((w) => w.text) };
-  writeFileSync(join(o.out, 'sweep.json'), JSON.stringify({ host, config, cells, walkers }, null, 2) + '\n');
+  writeFileSync(join(o.out, 'sweep.json'), JSON.stringify({ host, config, startUps: session.startUps, cells, walkers }, null, 2) + '\n');
   writeFileSync(join(o.out, 'sweep.md'), markdown(cells, walkers, o.cpus, host.cores));
   const first = cells.filter((c) => c.memory === formatSize(o.memory[0]) && c.workload === o.workload[0].text);
   const plots = {

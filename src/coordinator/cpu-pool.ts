@@ -6,6 +6,7 @@ import type { CpuRunPlan, CpuRunReport } from '../cpu-worker/run.ts';
 import { CpuPhase, cpuWord } from '../shared-memory/cpu-block.ts';
 import { RunPhase, mmWord } from '../shared-memory/mm.ts';
 import type { SharedMachine } from '../shared-memory/shared-machine.ts';
+import { CPU_WORKER_HEAP, checkCpusFitMemory } from './cpu-memory.ts';
 import { IpiWatchdog, describeWatchdog, type WatchdogReport } from './ipi-watchdog.ts';
 import type { WatchdogSpec } from './run-spec.ts';
 import { errorText, spawnWorker, type SpawnedWorker } from './spawn-worker.ts';
@@ -43,7 +44,7 @@ const SUPERVISE_EVERY_MS = 100;
  * called stuck: 2 s, or more when so many CPU threads share the host that each needs its turn.
  */
 const STOP_GRACE_MS = 2_000;
-const STOP_GRACE_MS_PER_CPU = 20;
+const STOP_GRACE_MS_PER_CPU = 60;
 
 /** CPUs that did not finish in time, each with what it was doing. */
 export class CpusStuck extends Error {
@@ -82,13 +83,23 @@ export class CpuPool {
     private readonly threads: readonly CpuThread[],
   ) {}
 
-  /** One worker per emulated CPU, each attached to the machine's shared memory. */
-  static async start(machine: SharedMachine): Promise<CpuPool> {
+  /**
+   * One worker per emulated CPU, each attached to the machine's shared memory; `onAttached`
+   * hears how many have attached so far. Refuses, before starting any, CPUs the host's free
+   * memory cannot hold.
+   */
+  static async start(machine: SharedMachine, onAttached: (attached: number) => void = () => {}): Promise<CpuPool> {
+    checkCpusFitMemory(machine.cpus);
     const threads: CpuThread[] = [];
     for (let id = 0; id < machine.cpus; id++) threads.push(spawnCpu(id));
     const pool = new CpuPool(machine, threads);
+    let attached = 0;
+    const attach = async (t: CpuThread) => {
+      await Promise.race([t.api.attach(machine.buffers, t.id), t.death]);
+      onAttached(++attached);
+    };
     try {
-      await Promise.all(threads.map((t) => Promise.race([t.api.attach(machine.buffers, t.id), t.death])));
+      await Promise.all(threads.map(attach));
     } catch (error) {
       await pool.close();
       throw error;
@@ -194,7 +205,7 @@ export class CpuPool {
 }
 
 function spawnCpu(id: number): CpuThread {
-  const spawned = spawnWorker<CpuWorkerApi>(CPU_ENTRY, `cpu${id}`);
+  const spawned = spawnWorker<CpuWorkerApi>(CPU_ENTRY, `cpu${id}`, CPU_WORKER_HEAP);
   const death = spawned.death.catch((error: Error) => {
     throw new CpuFailure(id, error.message);
   });

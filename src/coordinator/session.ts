@@ -22,10 +22,21 @@ export interface SessionOptions {
   readonly json?: string | undefined;
   /** Said on stderr when a signal interrupts the CPUs: what happens next. */
   readonly onInterrupt?: string;
+  /** Whether starting CPUs is shown on a terminal and said once done (default: yes; a command with its own progress bar says no). */
+  readonly showStartUp?: boolean;
+}
+
+/** How long one pool of CPUs took to be ready: its threads started and attached, then warmed up. */
+export interface StartUp {
+  readonly cpus: number;
+  readonly startMs: number;
+  readonly warmUpMs: number;
 }
 
 export class Session {
   readonly host: HostInfo = hostInfo();
+  /** Every pool's start-up, in order (the JSON carries them). */
+  readonly startUps: StartUp[] = [];
   /** The signal that interrupted the session, if one did. */
   interruptedBy: Signal | undefined;
   /** Why the CPUs could not go on (a crash, a CPU that did not stop, a stuck IPI), if so. */
@@ -60,7 +71,12 @@ export class Session {
    */
   async withCpus(spec: RunSpec, { warmUp }: { readonly warmUp: boolean }, body: (pool: CpuPool) => Promise<void>): Promise<void> {
     if (this.interrupted) return;
-    const pool = await CpuPool.start(createMachine(spec));
+    const machine = createMachine(spec);
+    const startedAt = performance.now();
+    const show = this.options.showStartUp ?? true;
+    const progress = show ? terminalLine() : { draw() {}, clear() {} };
+    const pool = await CpuPool.start(machine, (attached) => progress.draw(`starting CPUs ${attached}/${machine.cpus}`)).finally(progress.clear);
+    const startMs = performance.now() - startedAt;
     // Under --on-stuck abort the report ends the run and is printed as its failure.
     if (spec.watchdog.onStuck === 'wait') pool.onWatchdog = (report) => process.stderr.write(describeWatchdog(report) + '\n');
     this.pool = pool;
@@ -69,7 +85,13 @@ export class Session {
     // than once: the first interrupts the CPUs, the others are absorbed.
     for (const [signal, listener] of this.listeners) process.on(signal, listener);
     try {
-      if (warmUp) await warmUpJit(pool, spec);
+      if (warmUp) {
+        progress.draw(`warming up ${machine.cpus} CPUs`);
+        await warmUpJit(pool, spec).finally(progress.clear);
+      }
+      const startUp = { cpus: machine.cpus, startMs, warmUpMs: performance.now() - startedAt - startMs };
+      this.startUps.push(startUp);
+      if (show) this.say(describeStartUp(startUp) + '\n');
       if (!this.interrupted) await body(pool);
     } catch (error) {
       if (!(error instanceof CpuFailure || error instanceof CpusStuck || error instanceof IpiStuck || error instanceof RunInterrupted)) throw error;
@@ -104,6 +126,28 @@ export class Session {
     process.stderr.write(`\ninterrupted: ${this.options.onInterrupt ?? 'stopping'}\n`);
     this.pool?.interrupt();
   }
+}
+
+const describeStartUp = ({ cpus, startMs, warmUpMs }: StartUp) =>
+  `started ${cpus} CPU threads in ${(startMs / 1000).toFixed(1)} s (${(startMs / cpus).toFixed(0)} ms each)` +
+  (warmUpMs > 0 ? `, JIT warm-up ${(warmUpMs / 1000).toFixed(1)} s` : '');
+
+/** On a terminal, one line on stderr redrawn in place, at most a few times a second; elsewhere nothing. */
+function terminalLine(): { draw(text: string): void; clear(): void } {
+  if (!process.stderr.isTTY) return { draw() {}, clear() {} };
+  let drawnAt = 0;
+  return {
+    draw(text) {
+      const now = performance.now();
+      if (now - drawnAt < 100) return;
+      drawnAt = now;
+      process.stderr.write(`\r${text}\x1b[K`);
+    },
+    clear() {
+      drawnAt = 0;
+      process.stderr.write('\r\x1b[K');
+    },
+  };
 }
 
 /**

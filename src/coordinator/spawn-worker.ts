@@ -4,13 +4,15 @@
 // worker of that entry then loads with no loader at all. Registering tsx inside each worker
 // instead (Node 20 does not carry the parent's loader hooks into workers) starts a module-hooks
 // thread per worker, and at 128 workers those threads took most of a 2-core host for the whole
-// run: the unmapper CPU was on a core for 7% of its wall time.
+// run: the unmapper CPU was on a core for 7% of its wall time. For the same reason a worker gets
+// none of the parent's Node options: under tsx they are `--import tsx`, which registered that
+// loader in every worker again and tripled each worker's start (30 ms without, 90-110 ms with).
 
 import { createHash } from 'node:crypto';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker, threadId } from 'node:worker_threads';
+import { Worker, threadId, type ResourceLimits } from 'node:worker_threads';
 import { wrap, type Remote } from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { buildSync } from 'esbuild';
@@ -22,9 +24,12 @@ export interface SpawnedWorker<Api> {
   readonly death: Promise<never>;
 }
 
-/** A worker running the TypeScript module at `entry` (a file URL), which exposes `Api` with comlink. */
-export function spawnWorker<Api>(entry: URL, name: string): SpawnedWorker<Api> {
-  const worker = new Worker(bundled(entry), { name });
+/**
+ * A worker running the TypeScript module at `entry` (a file URL), which exposes `Api` with
+ * comlink; `heap` bounds its V8 heap (a worker past it dies with ERR_WORKER_OUT_OF_MEMORY).
+ */
+export function spawnWorker<Api>(entry: URL, name: string, heap?: ResourceLimits): SpawnedWorker<Api> {
+  const worker = new Worker(bundled(entry), { name, execArgv: [], resourceLimits: heap });
   const death = new Promise<never>((_, reject) => {
     worker.once('error', (error) => reject(new Error(errorText(error))));
     worker.once('exit', (code) => reject(new Error(`worker exited with code ${code}`)));
@@ -51,8 +56,8 @@ function bundled(entry: URL): URL {
       format: 'esm',
       platform: 'node',
       target: `node${process.versions.node.split('.')[0]}`,
-      // With a file to point at, stack traces name the TypeScript files and lines.
-      sourcemap: 'inline',
+      // No source map: nothing prints a worker's stack (a failure is reported as its error's
+      // name and message), and every worker would read it.
       write: false,
       logLevel: 'silent',
     });

@@ -1,0 +1,33 @@
+// What one emulated CPU's thread costs in host memory, and the check that the CPUs asked for
+// fit before any of them starts: 1024 workers with Node's default heaps took 11.5 GB and more
+// of a 24 GiB host, and the start never finished.
+
+import os from 'node:os';
+import type { ResourceLimits } from 'node:worker_threads';
+import { UsageError } from '../cli/option-table.ts';
+
+/**
+ * Each CPU worker's V8 heap. A worker allocates little (counters, a few sample arrays, its
+ * report); the default young generation is sized for a busy main thread, and at 1024 workers
+ * those defaults are most of the host's memory. A worker past its limit dies with
+ * ERR_WORKER_OUT_OF_MEMORY and is reported by CPU.
+ */
+export const CPU_WORKER_HEAP: ResourceLimits = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 };
+
+/**
+ * Host memory one CPU's thread takes, with room to run: measured ~8 MiB of resident memory per
+ * started CPU (256 to 1024 CPUs, Node 20, x86-64; README "Many CPUs"), doubled for the run's
+ * own growth (the unmapper's logs, the reports).
+ */
+export const BYTES_PER_CPU = 12 * 2 ** 20;
+
+/** Throws a usage error, naming the figures, when `cpus` threads would not fit in `availableBytes`. */
+export function checkCpusFitMemory(cpus: number, availableBytes: number = os.freemem()): void {
+  const needed = cpus * BYTES_PER_CPU;
+  if (needed <= availableBytes) return;
+  const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
+  throw new UsageError(
+    `--cpus ${cpus}: needs about ${gib(needed)} (${BYTES_PER_CPU / 2 ** 20} MiB per CPU thread) and the host has ${gib(availableBytes)} available; ` +
+      `at most ${Math.floor(availableBytes / BYTES_PER_CPU)} CPUs fit`,
+  );
+}
