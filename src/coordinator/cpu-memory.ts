@@ -15,9 +15,9 @@ import { UsageError } from '../cli/option-table.ts';
 export const CPU_WORKER_HEAP: ResourceLimits = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 };
 
 /**
- * Host memory one CPU's thread takes, with room to run: measured ~8 MiB of resident memory per
- * started CPU (256 to 1024 CPUs, Node 20, x86-64; README "Many CPUs"), doubled for the run's
- * own growth (the unmapper's logs, the reports).
+ * Host memory one CPU's thread takes, with room to run: 7.5-8.5 MiB of resident memory per CPU
+ * once all have started (128 to 1024 CPUs, `npx tsx stress/start-up.ts`, Node 20, x86-64), and
+ * 9.3 MiB at the peak of a whole 1024-CPU munmap run (README "Many CPUs").
  */
 export const BYTES_PER_CPU = 12 * 2 ** 20;
 

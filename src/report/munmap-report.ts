@@ -94,19 +94,32 @@ export function formatHeader(report: MunmapReport): string {
     `walkers: ${config.mix.map((s) => `${s.kind}:${s.weight}`).join(' ')}; ` +
       (config.holdUs === undefined ? "each kind's own hold with IRQs off" : `${config.holdUs} us per walk with IRQs off`),
     `race: ${aim}`,
-    describeLoad(config.cpus - 1, config.busy, host.cores),
+    describeLoad(config.cpus - 1, config.busy, host.cores, config.dutyMs),
   ].join('\n');
 }
 
-/** What the run asks of the host: the walkers' busy shares and CPU 0, against its cores. */
-export function describeLoad(walkers: number, busy: number, cores: number): string {
+/**
+ * What the run asks of the host: the walkers' busy shares and CPU 0, against its cores; and,
+ * where there are many, how often the idle walkers wake, since each wake-up is a context switch.
+ */
+export function describeLoad(walkers: number, busy: number, cores: number, dutyMs: number): string {
   const asked = walkers * busy;
   const fits = asked + 1 <= cores;
+  const wakeUps = busy < 1 ? (walkers * 1000) / dutyMs : 0;
   return (
     `load: the walkers ask for ${asked.toFixed(asked < 10 ? 2 : 0)} of the ${cores} host cores (${walkers} x ${percent(busy)} busy), CPU 0 for 1: ` +
-    (fits ? 'the host has room for both' : 'the host is short of cores, so every CPU waits for its turn and the figures include those waits')
+    (fits ? 'the host has room for both' : 'the host is short of cores, so every CPU waits for its turn and the figures include those waits') +
+    (wakeUps > MANY_WAKE_UPS_PER_S
+      ? `; and they wake ${Math.round(wakeUps).toLocaleString('en-US')} times/s (each once per ${dutyMs} ms), which alone can take the host: a longer --duty-ms wakes them less`
+      : '')
   );
 }
+
+/**
+ * Past this many wake-ups a second the host's scheduler is the bottleneck: 1023 walkers waking
+ * every 1 ms (1M/s) did not finish a 64M run in 400 s on a 2-core host; every 100 ms, 97 s.
+ */
+const MANY_WAKE_UPS_PER_S = 100_000;
 
 type Column = { readonly title: string; readonly cell: (run: StrategyRun, floor: StrategyRun | undefined) => string };
 
