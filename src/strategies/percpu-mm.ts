@@ -5,16 +5,12 @@
 // Models the per-CPU active-walk pointer of that series (mm/mmu_gather.c, mm/gup.c).
 
 import type { EmulatedCpu } from '../kernel/cpu.ts';
-import { smp_call_function_many } from '../kernel/ipi.ts';
 import { Mm, cpuWord } from '../shared-memory/cpu-block.ts';
+import { ipi_walking_cpus } from './ipi-walking-cpus.ts';
 import { SAFE, type PgtblSyncStrategy } from './strategy.ts';
 
-/** The CPUs of the mm walking this mm, read after the barrier: the IPI mask. */
-function cpus_walking_this_mm(cpu: EmulatedCpu): number[] {
-  const walking: number[] = [];
-  for (const other of cpu.mmCpus) if (Atomics.load(cpu.words, cpuWord(other, 'walkingMm')) === Mm.THIS) walking.push(other);
-  return walking;
-}
+/** `other` is walking this mm's page tables. */
+const walking_this_mm = (cpu: EmulatedCpu, other: number) => Atomics.load(cpu.words, cpuWord(other, 'walkingMm')) === Mm.THIS;
 
 export const percpuMm: PgtblSyncStrategy = {
   name: 'percpu-mm',
@@ -34,10 +30,6 @@ export const percpuMm: PgtblSyncStrategy = {
     Atomics.store(cpu.words, cpuWord(cpu.id, 'walkingMm'), Mm.NONE);
   },
 
-  serialize_against_pte_lookup(cpu) {
-    // Pairs with the walker's Atomics.store of its mm pointer.
-    cpu.smp_mb();
-    const walking = cpus_walking_this_mm(cpu);
-    return walking.length === 0 ? 0 : smp_call_function_many(cpu, walking, true);
-  },
+  // Reads every CPU's pointer after a barrier that pairs with the walker's Atomics.store of it.
+  serialize_against_pte_lookup: (cpu) => ipi_walking_cpus(cpu, walking_this_mm),
 };

@@ -4,16 +4,12 @@
 // Models arch/powerpc/mm/book3s64/pgtable.c of the series, v6, and mm/mmu_gather.c of the 2025 series.
 
 import type { EmulatedCpu } from '../kernel/cpu.ts';
-import { smp_call_function_many } from '../kernel/ipi.ts';
 import { cpuWord } from '../shared-memory/cpu-block.ts';
+import { ipi_walking_cpus } from './ipi-walking-cpus.ts';
 import { SAFE, type PgtblSyncStrategy } from './strategy.ts';
 
-/** The CPUs of the mm with a walk in flight, read after the barrier: the IPI mask. */
-function cpus_in_lockless_walk(cpu: EmulatedCpu): number[] {
-  const walking: number[] = [];
-  for (const other of cpu.mmCpus) if (Atomics.load(cpu.words, cpuWord(other, 'locklessWalks')) !== 0) walking.push(other);
-  return walking;
-}
+/** A walk in flight on `other`, whatever mm it walks. */
+const walks_counted = (cpu: EmulatedCpu, other: number) => Atomics.load(cpu.words, cpuWord(other, 'locklessWalks')) !== 0;
 
 export const percpu: PgtblSyncStrategy = {
   name: 'percpu',
@@ -34,10 +30,6 @@ export const percpu: PgtblSyncStrategy = {
     Atomics.sub(cpu.words, cpuWord(cpu.id, 'locklessWalks'), 1);
   },
 
-  serialize_against_pte_lookup(cpu) {
-    // Pairs with the walker's Atomics.add in start_lockless_pgtbl_walk().
-    cpu.smp_mb();
-    const walking = cpus_in_lockless_walk(cpu);
-    return walking.length === 0 ? 0 : smp_call_function_many(cpu, walking, true);
-  },
+  // Reads every CPU's count after a barrier that pairs with the walker's Atomics.add.
+  serialize_against_pte_lookup: (cpu) => ipi_walking_cpus(cpu, walks_counted),
 };
