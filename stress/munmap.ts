@@ -5,7 +5,9 @@
 import { helpText, parseMunmapArgs } from '../src/cli/munmap-args.ts';
 import { buildReport, formatFindings, formatHeader, formatTable } from '../src/report/munmap-report.ts';
 import { runStrategy, type StrategyRun } from '../src/coordinator/runs.ts';
+import { checkCpusFitMemory } from '../src/coordinator/cpu-memory.ts';
 import { Session, runCommand } from '../src/coordinator/session.ts';
+import { terminalLine } from '../src/report/terminal-line.ts';
 import { cpuStat } from '../src/shared-memory/cpu-block.ts';
 import type { SharedMachine } from '../src/shared-memory/shared-machine.ts';
 
@@ -19,6 +21,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const session = new Session('munmap', { json: command.json, onInterrupt: 'stopping the CPUs; the results so far follow, marked partial' });
   const [first] = command.runs;
+  checkCpusFitMemory(first.machine.cpus + first.machine.outsideCpus);
   const runs: StrategyRun[] = [];
   session.say(formatHeader(buildReport(first, runs, session.host)) + '\n');
   await session.withCpus(first, { warmUp: true }, async (pool) => {
@@ -43,15 +46,12 @@ async function main(argv: readonly string[]): Promise<number> {
 
 /** On a terminal, a line on stderr with CPU 0's progress, redrawn a few times a second. */
 function showProgress(machine: SharedMachine, strategy: string, pmds: number): () => void {
-  if (!process.stderr.isTTY) return () => {};
-  const draw = () => {
-    const done = machine.cpuStats[cpuStat(0, 'pmdsDone')];
-    process.stderr.write(`\r${strategy}: ${done}/${pmds} PMDs done`);
-  };
-  const timer = setInterval(draw, 250);
+  const line = terminalLine();
+  if (!line.enabled) return () => {};
+  const timer = setInterval(() => line.draw(`${strategy}: ${machine.cpuStats[cpuStat(0, 'pmdsDone')]}/${pmds} PMDs done`), 250);
   return () => {
     clearInterval(timer);
-    process.stderr.write('\r\x1b[K');
+    line.clear();
   };
 }
 

@@ -4,8 +4,10 @@
 //   npx tsx stress/start-up.ts [--cpus 128,256,512,1024]
 
 import { spawnSync } from 'node:child_process';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { formatOptions, integer, option, parseOptions, readOptions } from '../src/cli/option-table.ts';
+import { checkCpusFitMemory } from '../src/coordinator/cpu-memory.ts';
 import { CpuPool } from '../src/coordinator/cpu-pool.ts';
 import { runSpec } from '../src/coordinator/run-spec.ts';
 import { createMachine } from '../src/coordinator/runs.ts';
@@ -32,7 +34,7 @@ async function measure(cpus: number): Promise<void> {
 
 async function main(argv: readonly string[]): Promise<number> {
   if (argv[0] === '--one') {
-    await measure(Number(argv[1]));
+    await measure(integer(1, MAX_CPUS)(argv[1] ?? '', '--one'));
     return 0;
   }
   const { given, help } = readOptions(argv, OPTIONS);
@@ -41,10 +43,11 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const o = parseOptions(OPTIONS, given);
+  checkCpusFitMemory(Math.max(...o.cpus));
   process.stdout.write(`${hostLine(hostInfo())}\n\n| CPUs | start | per CPU | resident memory | per CPU |\n|---:|---:|---:|---:|---:|\n`);
   for (const cpus of o.cpus) {
-    // A count the host cannot hold is refused by the child with one line; stop there with its status.
-    const { status } = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--one', String(cpus)], { stdio: 'inherit' });
+    const { status, signal } = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--one', String(cpus)], { stdio: 'inherit' });
+    if (signal) return 128 + os.constants.signals[signal];
     if (status !== 0) return status ?? 1;
   }
   return 0;

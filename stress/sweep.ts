@@ -12,6 +12,7 @@ import { lineChartSvg } from '../src/report/plots.ts';
 import { RUN_OPTIONS, sizeArgument } from '../src/coordinator/run-options.ts';
 import { runSpec, walkersAloneSpec, type RunSpec } from '../src/coordinator/run-spec.ts';
 import { runStrategy, runWalkersOnly } from '../src/coordinator/runs.ts';
+import { checkCpusFitMemory } from '../src/coordinator/cpu-memory.ts';
 import { Session, runCommand } from '../src/coordinator/session.ts';
 import { MAX_CPUS } from '../src/shared-memory/mm.ts';
 import { STRATEGY_NAMES, strategyByName } from '../src/strategies/index.ts';
@@ -63,6 +64,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const o = parseOptions(OPTIONS, given);
+  checkCpusFitMemory(Math.max(...o.cpus));
   const session = new Session('sweep', { onInterrupt: 'stopping; the cells so far are written', showStartUp: false });
   const cellSpec = (cpus: number, memoryBytes: number, workload: (typeof o.workload)[number], strategy?: string): RunSpec =>
     runSpec({ machine: { cpus, memoryBytes }, workload: { mix: workload.mix }, budgetMs: o.budget * 1000, strategy });

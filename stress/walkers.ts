@@ -7,6 +7,7 @@ import { WALKER_KIND_NAMES } from '../src/kernel/walker-kinds.ts';
 import { walkersAloneSpec } from '../src/coordinator/run-spec.ts';
 import { runWalkersOnly, type WalkersOnlyRun } from '../src/coordinator/runs.ts';
 import { Session, runCommand } from '../src/coordinator/session.ts';
+import { checkCpusFitMemory } from '../src/coordinator/cpu-memory.ts';
 import { MAX_CPUS } from '../src/shared-memory/mm.ts';
 import { FLOOR, STRATEGY_NAMES, strategyByName } from '../src/strategies/index.ts';
 
@@ -30,6 +31,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const o = parseOptions(OPTIONS, given);
+  checkCpusFitMemory(Math.max(...o.cpus));
   const session = new Session('walkers', { json: o.json });
   session.say(session.hostLine);
   session.say(`walkers: ${o.kind}, ${o['hold-us']} us hold, busy 100%, ${o['duration-ms']} ms per cell (second half measured)\n`);

@@ -21,13 +21,23 @@ export const CPU_WORKER_HEAP: ResourceLimits = { maxYoungGenerationSizeMb: 4, ma
  */
 export const BYTES_PER_CPU = 12 * 2 ** 20;
 
-/** Throws a usage error, naming the figures, when `cpus` threads would not fit in `availableBytes`. */
-export function checkCpusFitMemory(cpus: number, availableBytes: number = os.freemem()): void {
+/** Memory this process may still use: the host's free memory, or less under a cgroup limit. */
+export function availableMemory(): number {
+  const limit = process.constrainedMemory?.() ?? 0;
+  return limit > 0 ? Math.min(os.freemem(), limit) : os.freemem();
+}
+
+/**
+ * Throws a usage error, naming the figures, when `cpus` CPU threads (--cpus and --outside-cpus
+ * together) would not fit in `availableBytes`. Commands call it as soon as they know their
+ * largest machine, so that nothing runs first; CpuPool.start() calls it again for any caller.
+ */
+export function checkCpusFitMemory(cpus: number, availableBytes: number = availableMemory()): void {
   const needed = cpus * BYTES_PER_CPU;
   if (needed <= availableBytes) return;
   const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
   throw new UsageError(
-    `--cpus ${cpus}: needs about ${gib(needed)} (${BYTES_PER_CPU / 2 ** 20} MiB per CPU thread) and the host has ${gib(availableBytes)} available; ` +
-      `at most ${Math.floor(availableBytes / BYTES_PER_CPU)} CPUs fit`,
+    `${cpus} CPU threads need about ${gib(needed)} (${BYTES_PER_CPU / 2 ** 20} MiB each) and the host has ${gib(availableBytes)} available; ` +
+      `at most ${Math.floor(availableBytes / BYTES_PER_CPU)} fit`,
   );
 }

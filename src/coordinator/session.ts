@@ -6,6 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { UsageError } from '../cli/option-table.ts';
 import { hostInfo, hostLine, type HostInfo } from '../report/host.ts';
+import { terminalLine } from '../report/terminal-line.ts';
 import { CpuFailure, CpuPool, CpusStuck, IpiStuck, RunInterrupted } from './cpu-pool.ts';
 import { describeWatchdog } from './ipi-watchdog.ts';
 import { createMachine, warmUpJit } from './runs.ts';
@@ -74,7 +75,7 @@ export class Session {
     const machine = createMachine(spec);
     const startedAt = performance.now();
     const show = this.options.showStartUp ?? true;
-    const progress = show ? terminalLine() : { draw() {}, clear() {} };
+    const progress = terminalLine(show && process.stderr.isTTY === true);
     const pool = await CpuPool.start(machine, (attached) => progress.draw(`starting CPUs ${attached}/${machine.cpus}`)).finally(progress.clear);
     const startMs = performance.now() - startedAt;
     // Under --on-stuck abort the report ends the run and is printed as its failure.
@@ -82,7 +83,8 @@ export class Session {
     this.pool = pool;
     // While the CPUs run, a signal stops them and the command reports what it has. A terminal
     // sends SIGINT to the whole process group and tsx relays it too, so a signal can arrive more
-    // than once: the first interrupts the CPUs, the others are absorbed.
+    // than once: the first interrupts the CPUs, the others are absorbed. (While they start, a
+    // signal ends the process at once: there is nothing to report yet.)
     for (const [signal, listener] of this.listeners) process.on(signal, listener);
     try {
       if (warmUp) {
@@ -131,24 +133,6 @@ export class Session {
 const describeStartUp = ({ cpus, startMs, warmUpMs }: StartUp) =>
   `started ${cpus} CPU threads in ${(startMs / 1000).toFixed(1)} s (${(startMs / cpus).toFixed(0)} ms each)` +
   (warmUpMs > 0 ? `, JIT warm-up ${(warmUpMs / 1000).toFixed(1)} s` : '');
-
-/** On a terminal, one line on stderr redrawn in place, at most a few times a second; elsewhere nothing. */
-function terminalLine(): { draw(text: string): void; clear(): void } {
-  if (!process.stderr.isTTY) return { draw() {}, clear() {} };
-  let drawnAt = 0;
-  return {
-    draw(text) {
-      const now = performance.now();
-      if (now - drawnAt < 100) return;
-      drawnAt = now;
-      process.stderr.write(`\r${text}\x1b[K`);
-    },
-    clear() {
-      drawnAt = 0;
-      process.stderr.write('\r\x1b[K');
-    },
-  };
-}
 
 /**
  * Run a command's main and set the exit status: bad usage is one line naming the bad value and

@@ -364,8 +364,10 @@ export class LocklessWalker {
         return true;
       }
       if (table !== NO_TABLE) {
+        // A table deposited meanwhile (a collapse) is not freed: the walker's pointer still reads
+        // live memory, and its re-read after the use (tableChanged()) names the misread.
         const tableNow = Atomics.load(lives, table);
-        if (tableNow !== tableSeen) {
+        if (tableNow !== tableSeen && lifeState(tableNow) !== Life.DEPOSITED) {
           this.report(hpn, 'page-table', table, pmd, tableSeen, tableNow, false);
           return true;
         }
@@ -405,7 +407,8 @@ const mapsFrame = (pte: number, frame: number): boolean => pte_present(pte) && p
 
 /** Busy for `ms`, as a walker is while it holds its IRQs off. */
 function spinFor(ms: number): void {
+  if (ms <= 0) return; // most walks: no clock read at all
   const until = performance.now() + ms;
-  while (ms > 0 && performance.now() < until);
+  while (performance.now() < until);
 }
 const MAX_VIOLATIONS_KEPT = 16;

@@ -69,9 +69,12 @@ describe('injected faults', () => {
   it('slow: a CPU descheduled for long stretches slows the IPIs but breaks nothing', async () => {
     const { code, stdout } = await munmap(...SMALL, '--strategy', 'ipi-broadcast,counter', '--inject', 'slow:2', '--json', '-');
     expect(code).toBe(0);
-    for (const run of JSON.parse(stdout).runs) {
+    const { runs } = JSON.parse(stdout);
+    expect(runs.map((run: { strategy: string }) => run.strategy)).toEqual(['ipi-broadcast', 'counter']);
+    for (const run of runs) {
       expect(run.brokenInvariants).toEqual([]);
       expect(run.violations.useAfterFree).toBe(0);
+      expect(run.ipis.acked).toBe(run.ipis.sent);
     }
   });
 

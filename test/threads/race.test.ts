@@ -1,10 +1,8 @@
 import os from 'node:os';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CpuPool } from '../../src/coordinator/cpu-pool.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { runSpec } from '../../src/coordinator/run-spec.ts';
-import { createMachine, runStrategy, type StrategyRun } from '../../src/coordinator/runs.ts';
-import { counter } from '../../src/strategies/counter.ts';
-import { counterNoBarriers } from '../../src/strategies/counter-no-barriers.ts';
+import type { StrategyRun } from '../../src/coordinator/runs.ts';
+import { collisions, hunt } from '../helpers/hunt.ts';
 
 // The store-buffering race needs the walker and the unmapper on two cores at the same time.
 const cores = os.availableParallelism();
@@ -16,28 +14,12 @@ const spec = runSpec({ machine: { cpus: 2, memoryBytes: 128 * 2 ** 30 }, workloa
 const MAX_ATTEMPTS = 24;
 
 describe.skipIf(cores < 2)('the store-buffering bug, on real hardware', () => {
-  let pool: CpuPool;
-  const racy: StrategyRun[] = [];
-  const fixed: StrategyRun[] = [];
+  let racy: readonly StrategyRun[];
+  let fixed: readonly StrategyRun[];
 
   beforeAll(async () => {
-    pool = await CpuPool.start(createMachine(spec));
-    let run = 0;
-    while (racy.length < MAX_ATTEMPTS && racy.every((r) => r.violations.useAfterFree === 0)) {
-      racy.push(await runStrategy(pool, { ...spec, strategy: counterNoBarriers }, run++));
-    }
     // The fixed counter gets as many attempts (three at least), on the same pool and settings.
-    for (let i = 0; i < Math.max(3, racy.length); i++) fixed.push(await runStrategy(pool, { ...spec, strategy: counter }, run++));
-    const uaf = racy.reduce((sum, r) => sum + r.violations.useAfterFree, 0);
-    const pmds = racy.reduce((sum, r) => sum + r.pmdsUnmapped, 0);
-    console.log(
-      `counter-no-barriers: ${uaf} use-after-free in ${pmds} PMDs over ${racy.length} attempt(s) ` +
-        `(${((uaf * 1e6) / pmds).toFixed(1)} per million PMDs); counter: 0 expected over at least as many`,
-    );
-  });
-
-  afterAll(async () => {
-    await pool?.close();
+    ({ bad: racy, good: fixed } = await hunt(spec, 'counter-no-barriers', 'counter', MAX_ATTEMPTS, 3));
   });
 
   it('counter-no-barriers lets a walker use a freed page within the bounded attempts', () => {
@@ -62,6 +44,6 @@ describe.skipIf(cores < 2)('the store-buffering bug, on real hardware', () => {
       expect(run.brokenInvariants).toEqual([]);
     }
     // Not vacuous: walks and clears did meet, and the barriers made each meeting safe.
-    expect(fixed.reduce((sum, r) => sum + r.walks.collisions, 0)).toBeGreaterThan(0);
+    expect(collisions(fixed)).toBeGreaterThan(0);
   });
 });

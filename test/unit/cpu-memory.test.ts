@@ -10,9 +10,9 @@ describe('the CPUs asked for against the host memory', () => {
     expect(() => checkCpusFitMemory(fit, oneGiB)).not.toThrow();
   });
 
-  it('refuses one more with a usage error naming the CPUs, the memory needed and available, and how many fit', () => {
+  it('refuses one more with a usage error naming the CPU threads, the memory needed and available, and how many fit', () => {
     const refuse = () => checkCpusFitMemory(fit + 1, oneGiB);
     expect(refuse).toThrow(UsageError);
-    expect(refuse).toThrow(new RegExp(`^--cpus ${fit + 1}: needs about [\\d.]+ GiB .* the host has 1\\.0 GiB available; at most ${fit} CPUs fit$`));
+    expect(refuse).toThrow(new RegExp(`^${fit + 1} CPU threads need about [\\d.]+ GiB .* the host has 1\\.0 GiB available; at most ${fit} fit$`));
   });
 });

@@ -10,9 +10,9 @@ describe('estimating a whole range from a measured prefix', () => {
     expect(estimate.measuredPmds).toBe(100);
     expect(estimate.perPmdUs.mean).toBeCloseTo(500, 9);
     expect(estimate.perPmdUs.sd).toBeCloseTo(100.504, 2);
-    const halfWidthUs = (1.96 * estimate.perPmdUs.sd) / 10;
-    expect(estimate.lowMs).toBeCloseTo(50 + (900 * (500 - halfWidthUs)) / 1000, 6);
-    expect(estimate.highMs).toBeCloseTo(50 + (900 * (500 + halfWidthUs)) / 1000, 6);
+    // 500 us +- 1.96 x 100.504 / sqrt(100) = 480.30..519.70 us per PMD, for the 900 PMDs left.
+    expect(estimate.lowMs).toBeCloseTo(482.271, 2);
+    expect(estimate.highMs).toBeCloseTo(517.729, 2);
   });
 
   it('is exact when every PMD was done', () => {
