@@ -18,9 +18,8 @@ export interface OpExpectations {
   readonly setup: (machine: SharedMachine, firstHpn: number, count: number) => void;
   /** The state a PMD must be left in, in words, or undefined if it is right. */
   readonly wrongPmd: (machine: SharedMachine, pmd: number) => string | undefined;
-  /** Frames and PTE pages the operation frees, and PTE pages it deposits, for each PMD. */
+  /** Frames the operation frees, and PTE pages it deposits, for each PMD. */
   readonly framesFreedPerPmd: number;
-  readonly pageTablesFreedPerPmd: number;
   readonly pageTablesDepositedPerPmd: number;
 }
 
@@ -32,7 +31,6 @@ export const OP_EXPECTATIONS: { readonly [op in PmdOp]: OpExpectations } = {
     setup: map_thp_range,
     wrongPmd: (_, pmd) => (pmd === 0 ? undefined : `still mapped (0x${pmd.toString(16)})`),
     framesFreedPerPmd: 1,
-    pageTablesFreedPerPmd: 0,
     pageTablesDepositedPerPmd: 0,
   },
   split: {
@@ -45,7 +43,6 @@ export const OP_EXPECTATIONS: { readonly [op in PmdOp]: OpExpectations } = {
       return inUse(machine, frame) ? undefined : `split into frame ${frame}, which is free`;
     },
     framesFreedPerPmd: 0,
-    pageTablesFreedPerPmd: 0,
     pageTablesDepositedPerPmd: 0,
   },
   collapse: {
@@ -55,7 +52,6 @@ export const OP_EXPECTATIONS: { readonly [op in PmdOp]: OpExpectations } = {
       return inUse(machine, entry_pfn(pmd)) ? undefined : `collapsed into frame ${entry_pfn(pmd)}, which is free`;
     },
     framesFreedPerPmd: 1,
-    pageTablesFreedPerPmd: 0,
     pageTablesDepositedPerPmd: 1,
   },
 };
@@ -89,11 +85,10 @@ export function tearDownAndCheck(machine: SharedMachine, spec: RunSpec, totals: 
   teardown_range_offline(machine, 0, spec.machine.hugePages);
   const demonstrated: string[] = [];
   const expect = (holds: boolean, what: string) => holds || brokenInvariants.push(what);
-  const { framesFreedPerPmd, pageTablesFreedPerPmd, pageTablesDepositedPerPmd } = OP_EXPECTATIONS[spec.op];
+  const { framesFreedPerPmd, pageTablesDepositedPerPmd } = OP_EXPECTATIONS[spec.op];
   expect(stats.ipisSent === stats.ipisHandled, `IPIs sent (${stats.ipisSent}) != IPIs acknowledged (${stats.ipisHandled})`);
   expect(pmdsDone === pmds || totals.estimated, `PMDs done (${pmdsDone}) != PMDs mapped (${pmds})`);
   expect(stats.framesFreed === pmdsDone * framesFreedPerPmd, `frames freed (${stats.framesFreed}) != ${framesFreedPerPmd} per PMD done (${pmdsDone})`);
-  expect(stats.pageTablesFreed === pmdsDone * pageTablesFreedPerPmd, `PTE pages freed (${stats.pageTablesFreed}) != ${pageTablesFreedPerPmd} per PMD done (${pmdsDone})`);
   expect(deposited === pmdsDone * pageTablesDepositedPerPmd, `PTE pages deposited (${deposited}) != ${pageTablesDepositedPerPmd} per PMD done (${pmdsDone})`);
   expect(stats.doubleFrees === 0, `${stats.doubleFrees} page(s) freed twice`);
   expect(stats.freedBeforeFlush === 0, `${stats.freedBeforeFlush} frame(s) freed before the TLB flush that covers them`);

@@ -1,7 +1,7 @@
 // KVM's side of the MMU notifier: kvm->mmu_lock, and the count and sequence by which a guest
 // fault walking the host page tables under that lock learns that the range is being changed.
-// Models virt/kvm/kvm_main.c (kvm_mmu_notifier_invalidate_range_start() / _end(),
-// mmu_notifier_retry()) and, on the walker's side, find_kvm_host_pte()
+// Models virt/kvm/kvm_main.c (kvm_mmu_notifier_invalidate_range_start() / _end()),
+// include/linux/kvm_host.h (mmu_notifier_retry(), named mmu_invalidate_retry() since 6.1) and, on the walker's side, find_kvm_host_pte()
 // (arch/powerpc/include/asm/kvm_book3s_64.h), which since 5.8 runs under the lock.
 
 import { mmWord } from '../shared-memory/mm.ts';

@@ -156,7 +156,8 @@ function split_huge_pmd(op: PmdOpContext, hpn: number): void {
   const slot = arena.pmdSlot(hpn);
   if (slot < 0 || !pmd_is_leaf(arena.entries[slot])) return;
   const orig = arena.entries[slot];
-  // pgtable_trans_huge_withdraw(): the PTE page deposited when the THP was mapped.
+  // Linux withdraws the PTE page deposited when the THP was mapped (pgtable_trans_huge_withdraw());
+  // THPs here are mapped without that deposit, so the split allocates it (README, "Simplifications, stated").
   const pgtable = arena.allocPage();
   const start = performance.now();
   // pmdp_invalidate(): no longer usable by walkers, still present to the mm; its TLB entry is

@@ -62,7 +62,6 @@ export const CpuStats = paddedRecord(
     'ipisHandled', // IPIs this CPU acknowledged
     'pmdsDone', // PMDs this CPU unmapped, split or collapsed
     'framesFreed', // huge-page frames this CPU freed
-    'pageTablesFreed', // PTE pages this CPU freed
     'doubleFrees', // frees of a frame or page-table page that was already free
     'tlbFlushes', // TLB flushes this CPU did (tlbie, or an IPI round)
     'tlbFlushUs', // microseconds they took
