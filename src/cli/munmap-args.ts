@@ -2,12 +2,11 @@
 // command's own: a preset, the strategies to compare, and where the JSON goes. It is the only
 // code that turns argv into RunSpecs.
 
-import { formatOptions, nameList, oneOf, option, parseGiven, readOptions, UsageError } from './option-table.ts';
+import { formatOptions, nameList, oneOf, option, parseGiven, readOptions } from './option-table.ts';
 import { RUN_OPTIONS } from '../coordinator/run-options.ts';
 import { PRESETS, PRESET_NAMES, fromOptionValues, runSpec, type RunSpec } from '../coordinator/run-spec.ts';
 import { KERNEL_VERSIONS, STRATEGY_NAMES } from '../strategies/index.ts';
 
-export { UsageError };
 
 const DEFAULT_STRATEGIES = ['ipi-broadcast', 'counter'];
 

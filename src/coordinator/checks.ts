@@ -127,7 +127,7 @@ export function verdict(
 }
 
 /** Every PMD of the range left wrong, described; at most `limit` of them. */
-export function wrongPmds(machine: SharedMachine, op: PmdOp, firstHpn: number, count: number, limit = 3): string[] {
+function wrongPmds(machine: SharedMachine, op: PmdOp, firstHpn: number, count: number, limit = 3): string[] {
   const wrong: string[] = [];
   for (let hpn = firstHpn; hpn < firstHpn + count && wrong.length < limit; hpn++) {
     const slot = machine.arena.pmdSlot(hpn);

@@ -3,7 +3,7 @@
 // runs the emulator offers these options under the same names.
 
 import { decimal, integer, oneOf, option, quote, UsageError } from '../cli/option-table.ts';
-import { formatSize, parseSize } from '../cli/sizes.ts';
+import { parseSize } from '../cli/sizes.ts';
 import { FAULT_KINDS, type FaultKind } from '../cpu-worker/faults.ts';
 import { DEFAULT_HZ, TLBIE_US, TLB_FLUSHES, WALKER_STYLES } from '../kernel/kernel-config.ts';
 import { PMD_OPS } from '../kernel/pmd-ops.ts';
@@ -45,7 +45,6 @@ export const sizeArgument = (text: string, flag: string) => {
   return bytes;
 };
 
-export { formatSize };
 
 export const RUN_OPTIONS = {
   op: option({ value: 'OP', default: 'munmap', help: `what CPU 0 does to every PMD: ${PMD_OPS.join(', ')}`, parse: oneOf(PMD_OPS, 'operation') }),

@@ -100,7 +100,7 @@ const UNMAPPER_CPU = 0;
  * Which run of a pool this is, for the walkers' seeds: the measured runs count from 0, the JIT
  * warm-up's two runs come before them.
  */
-export const WarmUpRun = { WALKERS: -1, OPERATION: -2 } as const;
+const WarmUpRun = { WALKERS: -1, OPERATION: -2 } as const;
 
 /**
  * The shared memory a run needs: its CPUs, those outside the mm too, its THPs, and for split

@@ -13,7 +13,7 @@ import { createMachine, warmUpJit } from './runs.ts';
 import type { RunSpec } from './run-spec.ts';
 
 /** Exit statuses, the same for every command. A signal ends it with 128 + its number. */
-export const ExitStatus = { OK: 0, FAILURE: 1, USAGE: 2, BROKEN: 3 } as const;
+const ExitStatus = { OK: 0, FAILURE: 1, USAGE: 2, BROKEN: 3 } as const;
 
 const SIGNALS = { SIGINT: 2, SIGTERM: 15 } as const;
 type Signal = keyof typeof SIGNALS;

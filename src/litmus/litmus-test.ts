@@ -122,7 +122,7 @@ export function formatOutcome(names: readonly Observed[], values: readonly numbe
   return names.map((o, i) => `${o.kind === 'reg' ? observedName(o) : `[${o.name}]`}=${values[i]};`).join(' ');
 }
 
-export function formatProp(p: Prop, top = true): string {
+function formatProp(p: Prop, top = true): string {
   switch (p.kind) {
     case 'true':
     case 'false':

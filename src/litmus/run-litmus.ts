@@ -51,7 +51,7 @@ export interface LitmusResult {
 
 const LITMUS_ENTRY = new URL('./litmus-worker.ts', import.meta.url);
 
-export function resultId(name: string, variant: Variant): string {
+function resultId(name: string, variant: Variant): string {
   return variant === 'as-written' ? name : `${name}/${variant}`;
 }
 

@@ -40,7 +40,7 @@ export interface WalkerOverhead {
   readonly p99Ratio: number;
 }
 
-export function walkerOverhead(run: StrategyRun, none: StrategyRun): WalkerOverhead {
+function walkerOverhead(run: StrategyRun, none: StrategyRun): WalkerOverhead {
   const ratio = (a: number, b: number) => (b > 0 ? a / b : 0);
   return {
     throughputLoss: 1 - ratio(run.walks.perSecondSteady, none.walks.perSecondSteady),

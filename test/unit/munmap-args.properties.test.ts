@@ -2,7 +2,8 @@
 // configuration or one line naming what is wrong, never anything else.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { OPTIONS, UsageError, parseMunmapArgs } from '../../src/cli/munmap-args.ts';
+import { OPTIONS, parseMunmapArgs } from '../../src/cli/munmap-args.ts';
+import { UsageError } from '../../src/cli/option-table.ts';
 import { formatSize } from '../../src/cli/sizes.ts';
 import { MAX_HUGE_PAGES, MAX_PTE_MAPPED_HUGE_PAGES, THP_SIZES, type RunSpec } from '../../src/coordinator/run-spec.ts';
 import { MAX_CPUS } from '../../src/shared-memory/mm.ts';
