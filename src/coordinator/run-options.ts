@@ -45,6 +45,25 @@ export const sizeArgument = (text: string, flag: string) => {
   return bytes;
 };
 
+/**
+ * The idle walkers together wake at most this often by default. Each wake-up is a host context
+ * switch and tens of microseconds of a core: 1023 walkers waking every 1 ms (1M a second) did
+ * not finish a 64M run in 400 s on a 2-core host; every 20 ms (51,000 a second) the JIT warm-up
+ * alone took 55 s; every 100 ms, 17 s.
+ */
+export const WALKER_WAKE_UPS_PER_S = 10_000;
+
+/** `--duty-ms auto`: 1 ms, or longer where that many walkers would wake too often together. */
+export function autoDutyMs(walkers: number): number {
+  return Math.max(1, (walkers * 1000) / WALKER_WAKE_UPS_PER_S);
+}
+
+const dutyPeriod = (text: string, flag: string): number | 'auto' => {
+  if (text === 'auto') return 'auto';
+  const ms = Number(text);
+  if (text.trim() === '' || !Number.isFinite(ms) || ms < 0.01 || ms > 10_000) throw new UsageError(`${flag} must be auto or a number from 0.01 to 10000, got ${quote(text)}`);
+  return ms;
+};
 
 export const RUN_OPTIONS = {
   op: option({ value: 'OP', default: 'munmap', help: `what CPU 0 does to every PMD: ${PMD_OPS.join(', ')}`, parse: oneOf(PMD_OPS, 'operation') }),
@@ -64,7 +83,13 @@ export const RUN_OPTIONS = {
     parse: decimal(0, 1e9),
   }),
   busy: option({ value: 'SHARE', default: '0.5', defaultNote: '1 with --race-window', help: 'share of time a walker CPU is busy (0..1); idle CPUs halt', parse: decimal(0, 1) }),
-  'duty-ms': option({ value: 'MS', default: '1', help: "period of a walker CPU's busy/idle cycle (an idle CPU wakes once a period)", parse: decimal(0.01, 10_000) }),
+  'duty-ms': option({
+    value: 'MS',
+    default: 'auto',
+    defaultNote: `max(1, walkers / ${WALKER_WAKE_UPS_PER_S / 1000}): the idle walkers wake ${WALKER_WAKE_UPS_PER_S.toLocaleString('en-US')} times a second at most`,
+    help: "period of a walker CPU's busy/idle cycle (an idle CPU wakes once a period), or auto",
+    parse: dutyPeriod,
+  }),
   'other-mm': option({ value: 'SHARE', default: '0', help: "share of walks that walk another process's page tables on the same CPUs (0..1)", parse: decimal(0, 1) }),
   'race-window': option({ value: 'N', default: '0', help: 'amplify races: walkers hammer the N huge pages from the unmap cursor on (0 = walk anywhere)', parse: integer(0, 1 << 20) }),
   'warmup-ms': option({ value: 'MS', default: '100', help: 'walkers run this long before munmap; its second half measures them', parse: decimal(0, 60_000) }),

@@ -13,7 +13,7 @@ import { WORKLOAD_PROFILES } from '../kernel/walker-kinds.ts';
 import { MAX_CPUS } from '../shared-memory/mm.ts';
 import { PTRS_PER_TABLE } from '../shared-memory/pgtable-entry.ts';
 import { FLOOR, strategyByName, type PgtblSyncStrategy } from '../strategies/index.ts';
-import { RUN_OPTIONS, type RunOptions } from './run-options.ts';
+import { RUN_OPTIONS, autoDutyMs, type RunOptions } from './run-options.ts';
 
 /** THP sizes of book3s64: 2M under the radix MMU, 16M under the hash MMU with 64K pages. */
 export const THP_SIZES: readonly number[] = [2 ** 21, 2 ** 24];
@@ -72,7 +72,7 @@ export interface RunSpecOverrides {
   readonly op?: PmdOp;
   readonly strategy?: string | PgtblSyncStrategy;
   readonly machine?: Partial<Omit<MachineSpec, 'hugePages' | 'ptesPerPmd'>>;
-  readonly workload?: Partial<Workload>;
+  readonly workload?: WorkloadOverrides;
   readonly seed?: number;
   readonly warmupMs?: number;
   readonly timeoutS?: number;
@@ -81,6 +81,9 @@ export interface RunSpecOverrides {
   readonly watchdog?: Partial<WatchdogSpec>;
   readonly kernel?: Partial<KernelConfig>;
 }
+
+/** A workload's changes from the defaults; `dutyMs: 'auto'` is resolved with the walker count. */
+export type WorkloadOverrides = Partial<Omit<Workload, 'dutyMs'>> & { readonly dutyMs?: number | 'auto' };
 
 export interface Preset {
   readonly spec: Omit<RunSpecOverrides, 'preset'>;
@@ -115,7 +118,7 @@ export const PRESET_NAMES = Object.keys(PRESETS) as PresetName[];
  * really meet; each holds its page for 1 us, enough to outlast a PMD clear, its flush and the
  * free of its page when a strategy misses the walk.
  */
-const RACE_WORKLOAD: Partial<Workload> = { mix: WORKLOAD_PROFILES['find-pte'], holdUs: 1, walkRate: 0, busy: 1 };
+const RACE_WORKLOAD: WorkloadOverrides = { mix: WORKLOAD_PROFILES['find-pte'], holdUs: 1, walkRate: 0, busy: 1 };
 
 /** The run the option table describes when nothing is given. */
 let tableDefaults: RunSpecOverrides | undefined;
@@ -209,12 +212,13 @@ function validated(o: RunSpecOverrides): RunSpec {
     const why = op === 'munmap' ? '' : `, as --op ${op} needs a PTE page for each`;
     throw new UsageError(`--memory ${formatSize(memoryBytes)} is ${hugePages} huge pages; the limit is ${limit} (${formatSize(limit * thpBytes)} of ${formatSize(thpBytes)} pages${why})`);
   }
+  const workload = o.workload as Omit<Workload, 'dutyMs'> & { dutyMs: number | 'auto' };
   const strategy = o.strategy === undefined ? FLOOR : typeof o.strategy === 'string' ? strategyByName(o.strategy) : o.strategy;
   const spec: RunSpec = {
     op,
     strategy,
     machine: { ...machine, hugePages, ptesPerPmd },
-    workload: o.workload as Workload,
+    workload: { ...workload, dutyMs: workload.dutyMs === 'auto' ? autoDutyMs(cpus - 1) : workload.dutyMs },
     seed: o.seed as number,
     warmupMs: o.warmupMs as number,
     timeoutS: o.timeoutS as number,

@@ -88,7 +88,7 @@ export function formatHeader(report: MunmapReport): string {
       ` on ${host.cores} host cores, ${share}`,
     `memory: ${formatSize(config.memoryBytes)} of ${formatSize(config.thpBytes)} THPs (${formatSize(config.basePageBytes)} base pages, ` +
       `${config.thpBytes / config.basePageBytes} ptes a PTE page) = ${config.pmds} PMDs, CPU 0 does ${config.op} on each; ` +
-      `walkers busy ${percent(config.busy)} of the time, ` +
+      `walkers busy ${percent(config.busy)} of the time` + (config.busy < 1 ? ` in ${+config.dutyMs.toFixed(1)} ms cycles, ` : ', ') +
       (config.walkRate > 0 ? `${config.walkRate.toLocaleString('en-US')} IRQ-off stretches/s when busy` : 'walking back to back when busy') +
       `, seed ${config.seed}`,
     `walkers: ${config.mix.map((s) => `${s.kind}:${s.weight}`).join(' ')}; ` +

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/cli/option-table.ts';
 import { WORKLOAD_PROFILES } from '../../src/kernel/walker-kinds.ts';
-import { RUN_OPTIONS } from '../../src/coordinator/run-options.ts';
+import { RUN_OPTIONS, WALKER_WAKE_UPS_PER_S, autoDutyMs } from '../../src/coordinator/run-options.ts';
 import { PRESETS, kernelOf, runSpec, walkersAloneSpec } from '../../src/coordinator/run-spec.ts';
 import { FLOOR, strategyByName } from '../../src/strategies/index.ts';
 
@@ -12,7 +12,7 @@ describe('runSpec()', () => {
     const table = (name: keyof typeof RUN_OPTIONS) => RUN_OPTIONS[name].default;
     expect(spec.op).toBe(table('op'));
     expect(spec.machine).toEqual({ cpus: Number(table('cpus')), outsideCpus: Number(table('outside-cpus')), memoryBytes: 2 ** 30, thpBytes: 2 ** 21, basePageBytes: 2 ** 16, hugePages: 512, ptesPerPmd: 32 });
-    expect(spec.workload).toEqual({ mix: WORKLOAD_PROFILES[table('workload')!], holdUs: undefined, walkRate: Number(table('walk-rate')), busy: Number(table('busy')), dutyMs: Number(table('duty-ms')), raceWindow: 0, otherMm: 0 });
+    expect(spec.workload).toEqual({ mix: WORKLOAD_PROFILES[table('workload')!], holdUs: undefined, walkRate: Number(table('walk-rate')), busy: Number(table('busy')), dutyMs: 1, raceWindow: 0, otherMm: 0 });
     expect(spec).toMatchObject({ seed: 1, warmupMs: Number(table('warmup-ms')), timeoutS: Number(table('timeout')), faults: {}, budgetMs: undefined });
     expect(spec.watchdog).toEqual({ thresholdMs: Number(table('watchdog-ms')), onStuck: table('on-stuck') });
     expect(spec.strategy).toBe(FLOOR);
@@ -36,6 +36,17 @@ describe('runSpec()', () => {
     const mine = runSpec({ preset: 'qemu-128', workload: { raceWindow: 1, busy: 0.5 }, machine: { cpus: 4 } });
     expect(mine.workload.busy).toBe(0.5);
     expect(mine.machine.cpus).toBe(4);
+  });
+
+  it("wakes the idle walkers at most WALKER_WAKE_UPS_PER_S times a second together unless --duty-ms says otherwise", () => {
+    expect(RUN_OPTIONS['duty-ms'].default).toBe('auto');
+    const dutyAt = (cpus: number, dutyMs?: number | 'auto') => runSpec({ machine: { cpus }, workload: dutyMs === undefined ? {} : { dutyMs } }).workload.dutyMs;
+    expect(dutyAt(8)).toBe(1);
+    expect(dutyAt(1 + WALKER_WAKE_UPS_PER_S / 1000)).toBe(1);
+    expect(dutyAt(1024)).toBeCloseTo((1023 * 1000) / WALKER_WAKE_UPS_PER_S);
+    expect(dutyAt(1024, 2)).toBe(2);
+    expect(dutyAt(1024, 'auto')).toBe(autoDutyMs(1023));
+    expect(() => RUN_OPTIONS['duty-ms'].parse('0', '--duty-ms')).toThrow(/^--duty-ms must be auto or a number from 0.01 to 10000, got '0'$/);
   });
 
   it('refuses what no single option can check, naming the options, before anything is allocated', () => {
