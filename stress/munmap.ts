@@ -8,6 +8,8 @@ import { runStrategy, type StrategyRun } from '../src/coordinator/runs.ts';
 import { checkCpusFitMemory } from '../src/coordinator/cpu-memory.ts';
 import { Session, runCommand } from '../src/coordinator/session.ts';
 import { terminalLine } from '../src/report/terminal-line.ts';
+import { describeTrace, writeChromeTrace } from '../src/report/chrome-trace.ts';
+import { TraceRecorder } from '../src/coordinator/trace-recorder.ts';
 import { cpuStat } from '../src/shared-memory/cpu-block.ts';
 import type { SharedMachine } from '../src/shared-memory/shared-machine.ts';
 
@@ -23,13 +25,14 @@ async function main(argv: readonly string[]): Promise<number> {
   const [first] = command.runs;
   checkCpusFitMemory(first.machine.cpus + first.machine.outsideCpus);
   const runs: StrategyRun[] = [];
+  const recorder = command.trace && new TraceRecorder(command.trace.options);
   session.say(formatHeader(buildReport(first, runs, session.host)) + '\n');
   await session.withCpus(first, { warmUp: true }, async (pool) => {
     for (const [i, spec] of command.runs.entries()) {
       if (session.interrupted) break;
       const stopProgress = showProgress(pool.machine, spec.strategy.name, spec.machine.hugePages);
       try {
-        runs.push(await runStrategy(pool, spec, i));
+        runs.push(await runStrategy(pool, spec, i, recorder));
       } finally {
         stopProgress();
       }
@@ -39,6 +42,11 @@ async function main(argv: readonly string[]): Promise<number> {
   if (runs.length > 0) session.say(formatTable(runs));
   const findings = formatFindings(runs);
   if (findings) session.say('\n' + findings);
+  if (command.trace && recorder && recorder.runs.length > 0) {
+    const report = buildReport(first, runs, session.host);
+    const summary = writeChromeTrace(command.trace.file, recorder.runs, { command: [COMMAND, ...argv].join(' '), host: report.host, config: report.config });
+    session.say(`\n${describeTrace(command.trace.file, summary)}`);
+  }
   const { failure, interrupted } = session;
   session.writeJson({ ...buildReport(first, runs, session.host), startUp: session.startUps[0], ...(failure ? { failure } : {}), ...(interrupted ? { interrupted: true } : {}) });
   return session.finish({ broken: runs.some((run) => run.brokenInvariants.length > 0) });

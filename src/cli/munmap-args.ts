@@ -2,7 +2,9 @@
 // command's own: a preset, the strategies to compare, and where the JSON goes. It is the only
 // code that turns argv into RunSpecs.
 
-import { formatOptions, nameList, oneOf, option, parseGiven, readOptions } from './option-table.ts';
+import { UsageError, formatOptions, integer, nameList, oneOf, option, parseGiven, quote, readOptions } from './option-table.ts';
+import { RING_MODES } from '../shared-memory/trace-ring.ts';
+import type { TraceOptions } from '../coordinator/trace-recorder.ts';
 import { RUN_OPTIONS } from '../coordinator/run-options.ts';
 import { PRESETS, PRESET_NAMES, fromOptionValues, runSpec, type RunSpec } from '../coordinator/run-spec.ts';
 import { KERNEL_VERSIONS, STRATEGY_NAMES } from '../strategies/index.ts';
@@ -34,13 +36,27 @@ export const OPTIONS = {
   }),
   ...workloadAndRest,
   json: option({ value: 'FILE', default: undefined, help: "also write the report as JSON to FILE ('-' for stdout)", parse: (text: string): string | undefined => text }),
+  trace: option({ value: 'FILE', default: undefined, help: 'also write a timeline of every CPU to FILE, as a Chrome trace (open it in ui.perfetto.dev)', parse: (text: string): string | undefined => text }),
+  'trace-pmds': option({ value: 'A..B', default: undefined, defaultNote: 'all', help: 'trace only while CPU 0 is on PMDs A to B of the range (0 is its first)', parse: pmdWindow }),
+  'trace-records': option({ value: 'N', default: undefined, defaultNote: 'up to 65536, 64 MiB for all CPUs', help: "records each CPU's trace ring holds", parse: integer(1, 1 << 24) }),
+  'trace-mode': option({ value: 'MODE', default: 'stop', help: `when a CPU's trace ring is full: ${RING_MODES.join(' (keep the oldest), ')} (keep the newest)`, parse: oneOf(RING_MODES, 'trace mode') }),
 };
 
-/** What one invocation asks for: one run per strategy, all alike but for it, and the JSON's destination. */
+/** `A..B`: a window of PMDs, both ends included. */
+function pmdWindow(text: string, flag: string): { first: number; last: number } {
+  const match = /^(\d+)\.\.(\d+)$/.exec(text.trim());
+  const [first, last] = match ? [Number(match[1]), Number(match[2])] : [NaN, NaN];
+  if (!match || first > last || !Number.isSafeInteger(last)) throw new UsageError(`${flag} must be A..B with 0 <= A <= B, got ${quote(text)}`);
+  return { first, last };
+}
+
+/** What one invocation asks for: one run per strategy, all alike but for it, and where the JSON and the trace go. */
 export interface MunmapCommand {
   readonly runs: readonly RunSpec[];
   /** Where the JSON report goes: a file, '-' for stdout, or nowhere. */
   readonly json: string | undefined;
+  /** The trace's file and how it is recorded, when asked for. */
+  readonly trace: { readonly file: string; readonly options: TraceOptions } | undefined;
 }
 
 export function helpText(command: string): string {
@@ -68,5 +84,13 @@ export function parseMunmapArgs(argv: readonly string[]): MunmapCommand | 'help'
   const kernels = (values.kernel ?? []).map((version) => `linux-${version}`);
   const strategies = [...(values.strategy ?? (kernels.length > 0 ? [] : preset ? PRESETS[preset].strategies : DEFAULT_STRATEGIES)), ...kernels];
   const base = { ...fromOptionValues(values), ...(preset ? { preset } : {}) };
-  return { runs: strategies.map((strategy) => runSpec({ ...base, strategy })), json: values.json };
+  const runs = strategies.map((strategy) => runSpec({ ...base, strategy }));
+  for (const flag of ['trace-pmds', 'trace-records'] as const) {
+    if (values[flag] !== undefined && values.trace === undefined) throw new UsageError(`--${flag} needs --trace FILE`);
+  }
+  const window = values['trace-pmds'];
+  const pmds = runs[0].machine.hugePages;
+  if (window && window.last >= pmds) throw new UsageError(`--trace-pmds ${window.first}..${window.last} is past the range's last PMD (${pmds - 1})`);
+  const trace = values.trace === undefined ? undefined : { file: values.trace, options: { pmds: window, recordsPerCpu: values['trace-records'], mode: values['trace-mode'] ?? 'stop' } };
+  return { runs, json: values.json, trace };
 }

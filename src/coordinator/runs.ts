@@ -18,6 +18,7 @@ import type { WatchdogReport } from './ipi-watchdog.ts';
 import { estimateWholeRange, type Estimate } from './estimate.ts';
 import { OP_EXPECTATIONS, tearDownAndCheck, walksStillCounted } from './checks.ts';
 import { kernelOf, type RunSpec } from './run-spec.ts';
+import type { TraceRecorder } from './trace-recorder.ts';
 
 /** One row of the report; the JSON `runs[]` entry. */
 export interface StrategyRun {
@@ -117,15 +118,19 @@ export function createMachine(spec: RunSpec): SharedMachine {
   });
 }
 
-export async function runStrategy(pool: CpuPool, spec: RunSpec, runIndex: number): Promise<StrategyRun> {
+/** Run `spec` on the pool's CPUs; with a `recorder`, the CPUs trace the run into fresh rings it then reads. */
+export async function runStrategy(pool: CpuPool, spec: RunSpec, runIndex: number, recorder?: TraceRecorder): Promise<StrategyRun> {
   const { strategy } = spec;
   const machine = pool.machine;
   resetMachine(pool, spec.machine.cpus);
   OP_EXPECTATIONS[spec.op].setup(machine, 0, spec.machine.hugePages);
 
-  const plans = cpuPlans(spec, runIndex, (cpu) => (cpu === UNMAPPER_CPU ? 'unmapper' : cpu < spec.machine.cpus ? 'walker' : 'outsider'));
+  const trace = recorder?.buffersFor(machine.cpus);
+  const roleOf = (cpu: number) => (cpu === UNMAPPER_CPU ? 'unmapper' : cpu < spec.machine.cpus ? 'walker' : 'outsider');
+  const plans = cpuPlans(spec, runIndex, roleOf).map((plan) => (trace ? { ...plan, trace } : plan));
   pool.watchdogReports.length = 0;
   const reports = await pool.run(plans, spec.timeoutS * 1000, () => pool.stop(), spec.watchdog);
+  if (trace) recorder?.collect(trace, strategy.name, spec.op, plans);
   const munmap = reports[UNMAPPER_CPU].munmap;
   if (!munmap) throw new Error('the unmapper CPU returned no munmap result');
 

@@ -12,6 +12,7 @@ import { LocklessWalker, type WalkerViolation } from '../kernel/lockless-walk.ts
 import type { PgtblSync } from '../kernel/pgtbl-sync.ts';
 import { run_pmd_range, type MunmapResult, type PmdOp } from '../kernel/pmd-ops.ts';
 import type { KindShare } from '../kernel/walker-kinds.ts';
+import type { TraceBuffers } from '../shared-memory/trace-ring.ts';
 import { FaultInjector, type FaultKind } from './faults.ts';
 import { cpuSeed, mulberry32 } from './prng.ts';
 
@@ -56,6 +57,8 @@ export interface CpuRunPlan {
   readonly budgetMs?: number;
   /** How long walkers run before the unmapper starts; its second half is RunPhase.MEASURE. */
   readonly warmupMs: number;
+  /** The run's trace rings, when it is traced. */
+  readonly trace?: TraceBuffers;
 }
 
 /** Walks a walker did in one phase of the run, and how long it was in that phase. */
@@ -95,7 +98,7 @@ const OUTSIDER_WAKE_MS = 1;
 
 export function runCpu(cpu: EmulatedCpu, plan: CpuRunPlan): CpuRunReport {
   const strategy = strategyByName(plan.strategy);
-  cpu.beginRun(strategy.freeing === 'rcu' ? plan.kernel.hz : undefined);
+  cpu.beginRun(strategy.freeing === 'rcu' ? plan.kernel.hz : undefined, plan.trace);
   Atomics.add(cpu.mm, mmWord.cpusRunning, 1);
   let report: Omit<CpuRunReport, 'stats'>;
   try {
@@ -144,6 +147,8 @@ function runWalker(cpu: EmulatedCpu, sync: PgtblSync, plan: CpuRunPlan): Omit<Cp
     const busyUntil = cycleStart + dutyMs * busy;
     let nextWalk = cycleStart;
     do {
+      // Only while the unmapper is in the window traced (an Atomics.load, so only when traced).
+      if (cpu.tracer) cpu.traceWalks(cpu.tracer.recording);
       walker.step(nextTarget);
       if (gapMs > 0) {
         // Paced, never catching up in a burst: a late walk moves the schedule, not the rate.
@@ -155,6 +160,7 @@ function runWalker(cpu: EmulatedCpu, sync: PgtblSync, plan: CpuRunPlan): Omit<Cp
     busyMs += performance.now() - cycleStart;
     if (busy < 1) cpu.cpu_idle(cycleStart + dutyMs);
   }
+  cpu.traceWalks(false);
   const elapsedMs = performance.now() - start;
   return {
     cpu: cpu.id,

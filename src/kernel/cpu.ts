@@ -9,6 +9,8 @@
 import { CpuPhase, CpuStats, Mm, cpuStat, cpuWord } from '../shared-memory/cpu-block.ts';
 import { RunPhase, mmWord, mm_cpumask } from '../shared-memory/mm.ts';
 import type { SharedMachine } from '../shared-memory/shared-machine.ts';
+import type { TraceBuffers } from '../shared-memory/trace-ring.ts';
+import { CpuTracer, TraceEvent } from './ftrace.ts';
 
 /** Thrown out of a wait when the coordinator aborts the run (another CPU crashed, or Ctrl-C). */
 export class RunAborted extends Error {
@@ -31,6 +33,12 @@ export class EmulatedCpu {
   readonly onlineCpus: readonly number[];
   /** The mm of the walk this CPU is doing now (Mm): another process's walks run on the same CPUs. */
   walkingMm: Mm = Mm.THIS;
+  /** This run's trace points, when it is traced (--trace). */
+  tracer: CpuTracer | undefined;
+  /** The tracer, while this CPU's walks are traced (see traceWalks()); undefined otherwise. */
+  private walkTracer: CpuTracer | undefined;
+  /** When IRQs went off, on the trace's clock, while walks are traced. */
+  private irqsOffSinceUs = 0;
 
   /** The last ipiRequest value handled: the value this CPU has published as its ipiAck. */
   private handledRequests = 0;
@@ -54,6 +62,8 @@ export class EmulatedCpu {
   private readonly irqWord: number;
   private readonly irqOffCountWord: number;
   private readonly fenceWord: number;
+  private readonly kindWord: number;
+  private readonly lastHpnWord: number;
 
   constructor(
     readonly machine: SharedMachine,
@@ -72,6 +82,8 @@ export class EmulatedCpu {
     this.irqWord = cpuWord(id, 'irqEnabled');
     this.irqOffCountWord = cpuWord(id, 'irqOffCount');
     this.fenceWord = cpuWord(id, 'fence');
+    this.kindWord = cpuWord(id, 'walkerKind');
+    this.lastHpnWord = cpuWord(id, 'lastWalkedHpn');
     this.handledRequests = Atomics.load(this.words, this.ackWord);
     this.words[this.irqWord] = 1;
   }
@@ -84,9 +96,12 @@ export class EmulatedCpu {
   /**
    * Called at the start of every run, once the coordinator has set mm_cpumask. `rcuHz`, when
    * the run frees through RCU grace periods (PgtblSync.freeing), is the kernel's HZ: this CPU
-   * notes a quiescent state at the first interrupt point after each scheduler tick.
+   * notes a quiescent state at the first interrupt point after each scheduler tick. `trace`,
+   * when the run is traced, holds this CPU's ring.
    */
-  beginRun(rcuHz?: number): void {
+  beginRun(rcuHz?: number, trace?: TraceBuffers): void {
+    this.tracer = trace && new CpuTracer(trace, this.id);
+    this.walkTracer = undefined;
     this.mmCpus = mm_cpumask(this.mm, this.machine.cpus);
     this.reportsQuiescentStates = rcuHz !== undefined;
     this.tickMs = rcuHz === undefined ? Infinity : 1000 / rcuHz;
@@ -107,11 +122,16 @@ export class EmulatedCpu {
     // Plain stores: disabling interrupts is not a memory barrier (the reviewers' point).
     this.words[this.irqWord] = 0;
     this.words[this.irqOffCountWord]++;
+    if (this.walkTracer && flags) this.irqsOffSinceUs = this.walkTracer.now();
     return flags;
   }
 
   /** local_irq_restore(): back to the saved state; IPIs that arrived meanwhile are taken now. */
   local_irq_restore(flags: boolean): void {
+    if (this.walkTracer && flags) {
+      const hpn = this.walkingMm === Mm.THIS ? this.words[this.lastHpnWord] : -1;
+      this.walkTracer.slice(TraceEvent.IRQS_OFF, this.irqsOffSinceUs, this.words[this.kindWord], hpn);
+    }
     this.irqsOn = flags;
     this.words[this.irqWord] = flags ? 1 : 0;
     if (flags) this.interruptPoint();
@@ -143,6 +163,7 @@ export class EmulatedCpu {
     // Sequentially consistent, and after every load of the walk that just ended: pairs with the
     // Atomics.load of rcuQsSeq in RcuFreeQueue.rcu_gp_completed() before the page is freed.
     Atomics.store(this.words, cpuWord(this.id, 'rcuQsSeq'), gp);
+    if (this.tracer?.recording) this.tracer.instant(TraceEvent.RCU_QS, gp);
   }
 
   /**
@@ -150,6 +171,9 @@ export class EmulatedCpu {
    * acknowledge them all at once. Several senders may each be waiting for their own request.
    */
   private generic_smp_call_function_interrupt(): void {
+    const tracer = this.tracer?.recording ? this.tracer : undefined;
+    const startUs = tracer ? tracer.now() : 0;
+    const firstTicket = (this.handledRequests + 1) | 0;
     const requests = Atomics.load(this.words, this.requestWord);
     this.count('ipisHandled', (requests - this.handledRequests) | 0);
     this.handledRequests = requests;
@@ -159,6 +183,7 @@ export class EmulatedCpu {
     // Pairs with the sender's Atomics.add on ackWaiters before its Atomics.wait on ipiAck:
     // either we see the waiter and wake it, or its wait sees the new ack and does not sleep.
     if (Atomics.load(this.words, this.ackWaitersWord) !== 0) Atomics.notify(this.words, this.ackWord);
+    tracer?.slice(TraceEvent.IPI_HANDLER, startUs, firstTicket, requests);
   }
 
   // ---- the IPI watchdog's view (csd_lock_wait_toolong) ----------------------------------------
@@ -209,6 +234,7 @@ export class EmulatedCpu {
    * stops, taking every IPI that wakes us. Sleeps in Atomics.wait on our request word.
    */
   cpu_idle(untilMs: number): void {
+    const haltedAtUs = this.tracer ? this.tracer.now() : 0;
     // Pairs with the sender's Atomics.load of `halted` after its Atomics.add on ipiRequest:
     // either the sender sees us halted and notifies, or our wait sees its request.
     Atomics.store(this.words, this.haltedWord, 1);
@@ -219,5 +245,18 @@ export class EmulatedCpu {
       Atomics.wait(this.words, this.requestWord, this.handledRequests, left);
     }
     Atomics.store(this.words, this.haltedWord, 0);
+    if (this.tracer?.recording) this.tracer.slice(TraceEvent.HALT, haltedAtUs);
+  }
+
+  /**
+   * Trace this CPU's IRQ-off stretches from now on, or stop: a walker decides between walks, so
+   * that a stretch is traced whole or not at all. Each change is marked with the CPU's walk
+   * count, so that a reader can check that the trace holds every walk in between.
+   */
+  traceWalks(on: boolean): void {
+    const tracer = this.tracer;
+    if (!tracer || on === (this.walkTracer !== undefined)) return;
+    this.walkTracer = on ? tracer : undefined;
+    tracer.instant(TraceEvent.WALK_TRACING, this.stat('walks'), on ? 1 : 0);
   }
 }

@@ -16,6 +16,7 @@ import { mmWord } from '../shared-memory/mm.ts';
 import { tableSlot } from '../shared-memory/page-table-arena.ts';
 import { entry_pfn, pmd_is_leaf, pte_frame, pte_present } from '../shared-memory/pgtable-entry.ts';
 import type { EmulatedCpu } from './cpu.ts';
+import { TraceEvent, VIOLATION_KINDS } from './ftrace.ts';
 import type { WalkerStyle } from './kernel-config.ts';
 import type { PgtblSync } from './pgtbl-sync.ts';
 import { put_page } from './mmu-gather.ts';
@@ -383,6 +384,7 @@ export class LocklessWalker {
 
   /** Keep the first few in detail, with who saw them and when. */
   private record(violation: Omit<WalkerViolation, 'cpu' | 'kind' | 'atMs'>): void {
+    this.cpu.tracer?.instant(TraceEvent.VIOLATION, violation.hpn, VIOLATION_KINDS.indexOf(violation.what));
     if (this.violations.length >= MAX_VIOLATIONS_KEPT) return;
     this.violations.push({ cpu: this.cpu.id, kind: this.kinds[this.kindNow].kind.name, ...violation, atMs: performance.timeOrigin + performance.now() });
   }

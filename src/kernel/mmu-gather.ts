@@ -7,6 +7,7 @@
 
 import { mmWord } from '../shared-memory/mm.ts';
 import type { EmulatedCpu } from './cpu.ts';
+import { TraceEvent } from './ftrace.ts';
 import type { KernelConfig } from './kernel-config.ts';
 import type { PgtblSync } from './pgtbl-sync.ts';
 import { RcuFreeQueue } from './rcu.ts';
@@ -77,6 +78,7 @@ function free_huge_page(cpu: EmulatedCpu, frame: number, clearedAt: number): voi
   // Pairs with the Atomics.add of tlbFlushSeq in flush_tlb_range().
   if (Atomics.load(cpu.mm, mmWord.tlbFlushSeq) === clearedAt) cpu.count('freedBeforeFlush');
   put_page(cpu, frame);
+  if (cpu.tracer?.recording) cpu.tracer.instant(TraceEvent.FREE, frame);
 }
 
 /** folio_put(), counting what it did on the CPU that did it. */

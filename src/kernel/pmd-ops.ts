@@ -8,6 +8,7 @@ import { mmWord } from '../shared-memory/mm.ts';
 import { entry_pfn, pfn_pmd, pmd_is_leaf, pmd_mkinvalid, pte_frame, pte_present, table_entry } from '../shared-memory/pgtable-entry.ts';
 import type { EmulatedCpu } from './cpu.ts';
 import { RunAborted } from './cpu.ts';
+import { TraceEvent, type CpuTracer } from './ftrace.ts';
 import type { KernelConfig } from './kernel-config.ts';
 import { MmuGather } from './mmu-gather.ts';
 import { mmu_notifier_invalidate_range_end, mmu_notifier_invalidate_range_start } from './mmu-notifier.ts';
@@ -60,6 +61,8 @@ interface PmdOpContext {
   readonly kernel: KernelConfig;
   readonly tlb: MmuGather;
   readonly log: SerializeLog;
+  /** The tracer while this PMD is in the window traced (--trace-pmds); undefined otherwise. */
+  traced: CpuTracer | undefined;
 }
 
 type PerPmd = (op: PmdOpContext, hpn: number) => void;
@@ -77,7 +80,8 @@ const PER_PMD: { readonly [op in PmdOp]: PerPmd } = {
 export function run_pmd_range(cpu: EmulatedCpu, sync: PgtblSync, kernel: KernelConfig, op: PmdOp, firstHpn: number, count: number, budgetMs = Infinity): MunmapResult {
   const start = performance.now();
   const log: SerializeLog = { us: new Float64Array(count), ipis: new Int32Array(count), firstHpn, calls: 0, skipped: 0, lastReadingMs: start };
-  const context: PmdOpContext = { cpu, sync, kernel, tlb: new MmuGather(cpu, sync.freeing, kernel), log };
+  const context: PmdOpContext = { cpu, sync, kernel, tlb: new MmuGather(cpu, sync.freeing, kernel), log, traced: undefined };
+  const tracer = cpu.tracer;
   const perPmd = PER_PMD[op];
   let aborted = false;
   let stoppedAtBudget = false;
@@ -95,10 +99,17 @@ export function run_pmd_range(cpu: EmulatedCpu, sync: PgtblSync, kernel: KernelC
       const hpn = firstHpn + i;
       // A hint for walkers that aim at the PMDs about to change; plain, it orders nothing.
       cpu.mm[mmWord.unmapCursor] = hpn;
+      if (tracer) traceWindow(context, tracer, i);
       // IRQs are on between PMDs: the page-table lock is a spinlock, not spin_lock_irqsave.
       cpu.interruptPoint();
       if (cpu.aborted) throw new RunAborted();
-      perPmd(context, hpn);
+      if (context.traced) {
+        const startUs = context.traced.now();
+        perPmd(context, hpn);
+        context.traced.slice(TraceEvent.PMD_OP, startUs, hpn);
+      } else {
+        perPmd(context, hpn);
+      }
     }
   } catch (error) {
     if (!(error instanceof RunAborted)) throw error;
@@ -109,6 +120,7 @@ export function run_pmd_range(cpu: EmulatedCpu, sync: PgtblSync, kernel: KernelC
   const munmapMs = performance.now() - start;
   // The call has returned; frees deferred to a grace period complete in the background.
   const peakPendingFrees = context.tlb.rcu_barrier();
+  if (tracer) tracer.recording = false;
   return {
     op,
     pmds: count,
@@ -123,6 +135,17 @@ export function run_pmd_range(cpu: EmulatedCpu, sync: PgtblSync, kernel: KernelC
     aborted,
     stoppedAtBudget,
   };
+}
+
+/**
+ * Record every CPU's events while PMD `i` of the range is in the window traced (the whole range
+ * unless --trace-pmds says otherwise): the unmapper turns the trace's control word on and off.
+ */
+function traceWindow(op: PmdOpContext, tracer: CpuTracer, i: number): void {
+  const inWindow = tracer.tracesPmd(i);
+  if (inWindow === (op.traced !== undefined)) return;
+  tracer.recording = inWindow;
+  op.traced = inWindow ? tracer : undefined;
 }
 
 /**
@@ -203,9 +226,10 @@ function collapse_huge_page(op: PmdOpContext, hpn: number): void {
  * serialize_against_pte_lookup() (or what an operation calls instead), timed from `start` (just
  * before the PMD store), and logged.
  */
-function serialized({ cpu, sync, log }: PmdOpContext, hpn: number, start: number, serialize = sync.serialize_against_pte_lookup): void {
+function serialized({ cpu, sync, log, traced }: PmdOpContext, hpn: number, start: number, serialize = sync.serialize_against_pte_lookup): void {
   const sent = serialize.call(sync, cpu);
   log.lastReadingMs = performance.now();
+  traced?.sliceTo(TraceEvent.SERIALIZE, traced.us(start), log.lastReadingMs, hpn, sent);
   log.us[log.calls++] = (log.lastReadingMs - start) * 1000;
   log.ipis[hpn - log.firstHpn] = sent;
   if (sent === 0) log.skipped++;

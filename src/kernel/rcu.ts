@@ -9,6 +9,7 @@
 import { cpuWord } from '../shared-memory/cpu-block.ts';
 import { mmWord } from '../shared-memory/mm.ts';
 import type { EmulatedCpu } from './cpu.ts';
+import { TraceEvent } from './ftrace.ts';
 
 /** The freeing side, on the unmapper's CPU: call_rcu() batches, one grace period at a time. */
 export class RcuFreeQueue {
@@ -35,6 +36,7 @@ export class RcuFreeQueue {
     this.next.push(free);
     this.peakPending = Math.max(this.peakPending, this.pending);
     this.advance();
+    this.tracePending();
   }
 
   /** Free what a completed grace period allows, and start the next one if frames need it. */
@@ -44,6 +46,7 @@ export class RcuFreeQueue {
       for (const free of this.waiting) free();
       this.waiting = [];
       this.gpInFlight = 0;
+      this.tracePending();
     }
     if (this.next.length > 0) {
       [this.waiting, this.next] = [this.next, []];
@@ -52,6 +55,10 @@ export class RcuFreeQueue {
       this.gpInFlight = Atomics.add(this.cpu.mm, mmWord.gpSeq, 1) + 1;
       this.firstNotQuiescent = 0;
     }
+  }
+
+  private tracePending(): void {
+    if (this.cpu.tracer?.recording) this.cpu.tracer.instant(TraceEvent.RCU_PENDING, this.pending);
   }
 
   /** rcu_barrier(): wait, taking interrupts, until every queued frame is freed (or the run aborts). */

@@ -6,6 +6,7 @@
 
 import { mmWord } from '../shared-memory/mm.ts';
 import type { EmulatedCpu } from './cpu.ts';
+import { TraceEvent } from './ftrace.ts';
 import { smp_call_function_many } from './ipi.ts';
 import type { KernelConfig } from './kernel-config.ts';
 
@@ -22,7 +23,9 @@ export function flush_tlb_range(cpu: EmulatedCpu, kernel: KernelConfig): number 
   // Pairs with the Atomics.load of tlbFlushSeq in MmuGather before it frees a page: a free
   // that sees this flush's count knows the flush is done.
   const before = Atomics.add(cpu.mm, mmWord.tlbFlushSeq, 1);
+  const end = performance.now();
   cpu.count('tlbFlushes');
-  cpu.count('tlbFlushUs', (performance.now() - start) * 1000);
+  cpu.count('tlbFlushUs', (end - start) * 1000);
+  if (cpu.tracer?.recording) cpu.tracer.sliceTo(TraceEvent.TLB_FLUSH, cpu.tracer.us(start), end, kernel.tlbFlushBy === 'ipi' ? 1 : 0);
   return before;
 }
