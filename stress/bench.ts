@@ -17,6 +17,7 @@ import { spawnWorker } from '../src/coordinator/spawn-worker.ts';
 import { cpumask_set_cpu } from '../src/shared-memory/mm.ts';
 import { entry_pfn } from '../src/shared-memory/pgtable-entry.ts';
 import { SharedMachine } from '../src/shared-memory/shared-machine.ts';
+import { createTraceBuffers } from '../src/shared-memory/trace-ring.ts';
 import { FLOOR as none } from '../src/strategies/index.ts';
 
 const REPEATS = 7;
@@ -122,8 +123,21 @@ async function ipiRoundTrip(halted: boolean): Promise<Figure> {
   return figure;
 }
 
-/** A lockless walk (none: no strategy cost), against a raw loop doing the same loads. */
-function walks(): { walk: Figure; raw: Figure } {
+/** Rings for a traced CPU 0, recording, that never fill (the newest records overwrite the oldest). */
+function tracing(cpu: EmulatedCpu): void {
+  const trace = createTraceBuffers(1, { capacity: 1 << 16, mode: 'overwrite', epochMs: performance.timeOrigin, firstPmd: 0, lastPmd: Infinity });
+  cpu.beginRun(undefined, trace);
+  if (!cpu.tracer) throw new Error('beginRun() with rings made no tracer');
+  cpu.tracer.recording = true;
+  cpu.traceWalks(true);
+}
+
+/**
+ * A lockless walk (none: no strategy cost), against a raw loop doing the same loads; and, when
+ * `traced` is called, the same walk traced. Nothing is traced before every untraced figure is
+ * taken: a CPU that has once had a tracer leaves V8's compiled code more general.
+ */
+function walks(): { walk: Figure; raw: Figure; traced: () => Figure } {
   const machine = SharedMachine.create({ cpus: 1, hugePages: PMDS });
   map_thp_range(machine, 0, PMDS);
   const cpu = new EmulatedCpu(machine, 0);
@@ -131,11 +145,12 @@ function walks(): { walk: Figure; raw: Figure } {
   const walker = new LocklessWalker(cpu, none, 'value', false, [{ kind: 'find-pte', weight: 1 }], 0);
   let hpn = 0;
   const next = () => (hpn = (hpn + 1) % PMDS);
-  const walk = measure('lockless walk + use (find-pte, no hold)', 'ns', () => {
+  const walkOnce = () => {
     const start = performance.now();
     for (let i = 0; i < 1_000_000; i++) walker.step(next);
     return elapsedUs(start, 1_000_000) * 1000;
-  });
+  };
+  const walk = measure('lockless walk + use (find-pte, no hold)', 'ns', walkOnce);
   const { entries } = machine.arena;
   const frames = machine.frames.words;
   let sink = 0;
@@ -149,19 +164,24 @@ function walks(): { walk: Figure; raw: Figure } {
     return elapsedUs(start, 1_000_000) * 1000;
   });
   if (sink === -1) console.log(sink);
-  return { walk, raw };
+  const traced = () => {
+    tracing(cpu);
+    return measure('the same walk, traced (--trace)', 'ns', walkOnce);
+  };
+  return { walk, raw, traced };
 }
 
-/** munmap per PMD under none, against a raw loop clearing the same entries and freeing the frames. */
-function munmaps(): { munmap: Figure; raw: Figure } {
+/** munmap per PMD under none, against a raw loop clearing the same entries and freeing the frames; and traced. */
+function munmaps(): { munmap: Figure; raw: Figure; traced: () => Figure } {
   const machine = SharedMachine.create({ cpus: 1, hugePages: MUNMAP_PMDS });
   const cpu = new EmulatedCpu(machine, 0);
   cpu.beginRun();
-  const munmap = measure('munmap per PMD under none', 'ns', () => {
+  const munmapOnce = () => {
     map_thp_range(machine, 0, MUNMAP_PMDS);
     const result = run_pmd_range(cpu, none, kernelOf(runSpec()), 'munmap', 0, MUNMAP_PMDS);
     return (result.munmapMs * 1e6) / MUNMAP_PMDS;
-  });
+  };
+  const munmap = measure('munmap per PMD under none', 'ns', munmapOnce);
   const raw = measure('raw loop: clear the PMD, free the frame', 'ns', () => {
     map_thp_range(machine, 0, MUNMAP_PMDS);
     const { entries } = machine.arena;
@@ -176,7 +196,11 @@ function munmaps(): { munmap: Figure; raw: Figure } {
     teardown_range_offline(machine, 0, MUNMAP_PMDS);
     return ns;
   });
-  return { munmap, raw };
+  const traced = () => {
+    tracing(cpu);
+    return measure('the same munmap, traced (--trace)', 'ns', munmapOnce);
+  };
+  return { munmap, raw, traced };
 }
 
 async function main(): Promise<number> {
@@ -191,6 +215,8 @@ async function main(): Promise<number> {
     [await ipiRoundTrip(true), floor.wait],
     [w.walk, w.raw],
     [m.munmap, m.raw],
+    [w.traced(), w.walk],
+    [m.traced(), m.munmap],
   ];
   const cell = (f: Figure) => `${f.median.toFixed(f.median < 10 ? 2 : 1)} ${f.unit} [${f.min.toFixed(2)}..${f.max.toFixed(2)}]`;
   const width = Math.max(...rows.map(([f]) => f.name.length));

@@ -39,7 +39,7 @@ export const OPTIONS = {
   trace: option({ value: 'FILE', default: undefined, help: 'also write a timeline of every CPU to FILE, as a Chrome trace (open it in ui.perfetto.dev)', parse: (text: string): string | undefined => text }),
   'trace-pmds': option({ value: 'A..B', default: undefined, defaultNote: 'all', help: 'trace only while CPU 0 is on PMDs A to B of the range (0 is its first)', parse: pmdWindow }),
   'trace-records': option({ value: 'N', default: undefined, defaultNote: 'up to 65536, 64 MiB for all CPUs', help: "records each CPU's trace ring holds", parse: integer(1, 1 << 24) }),
-  'trace-mode': option({ value: 'MODE', default: 'stop', help: `when a CPU's trace ring is full: ${RING_MODES.join(' (keep the oldest), ')} (keep the newest)`, parse: oneOf(RING_MODES, 'trace mode') }),
+  'trace-mode': option({ value: 'MODE', default: 'stop', help: "when a CPU's trace ring is full: stop (keep the oldest records) or overwrite (keep the newest)", parse: oneOf(RING_MODES, 'trace mode') }),
 };
 
 /** `A..B`: a window of PMDs, both ends included. */

@@ -103,13 +103,10 @@ export function run_pmd_range(cpu: EmulatedCpu, sync: PgtblSync, kernel: KernelC
       // IRQs are on between PMDs: the page-table lock is a spinlock, not spin_lock_irqsave.
       cpu.interruptPoint();
       if (cpu.aborted) throw new RunAborted();
-      if (context.traced) {
-        const startUs = context.traced.now();
-        perPmd(context, hpn);
-        context.traced.slice(TraceEvent.PMD_OP, startUs, hpn);
-      } else {
-        perPmd(context, hpn);
-      }
+      const traced = context.traced;
+      const startUs = traced ? traced.now() : 0;
+      perPmd(context, hpn);
+      if (traced) traced.slice(TraceEvent.PMD_OP, startUs, hpn);
     }
   } catch (error) {
     if (!(error instanceof RunAborted)) throw error;
