@@ -10,6 +10,8 @@ import { sizeArgument } from '../src/coordinator/run-options.ts';
 import { runSpec, type RunSpecOverrides } from '../src/coordinator/run-spec.ts';
 import { runStrategy, type StrategyRun } from '../src/coordinator/runs.ts';
 import { Session, runCommand } from '../src/coordinator/session.ts';
+import { TraceRecorder } from '../src/coordinator/trace-recorder.ts';
+import { describeTrace, writeChromeTrace } from '../src/report/chrome-trace.ts';
 import { STRATEGIES, isSafe, strategyByName } from '../src/strategies/index.ts';
 
 const COMMAND = 'npx tsx stress/soak.ts';
@@ -33,6 +35,12 @@ const OPTIONS = {
   memory: option({ value: 'SIZE', default: '8G', help: 'THP memory mapped and changed in each cycle', parse: sizeArgument }),
   'include-racy': option({ value: 'N', default: '0', help: 'every N cycles, also run counter-no-barriers with race amplification (0: never)', parse: integer(0, 1_000_000) }),
   json: option({ value: 'FILE', default: undefined, help: "also write the totals as JSON to FILE ('-' for stdout)", parse: (text: string): string | undefined => text }),
+  trace: option({
+    value: 'FILE',
+    default: undefined,
+    help: "trace every cycle, each CPU's ring keeping its newest records, and write the first failing cycle's timeline to FILE (a Chrome trace)",
+    parse: (text: string): string | undefined => text,
+  }),
 };
 
 interface Totals {
@@ -72,9 +80,15 @@ async function main(argv: readonly string[]): Promise<number> {
     for (let cycle = 0; performance.now() < deadline && totals.brokenInvariants.length === 0 && !session.interrupted; cycle++) {
       const strategy = SAFE[cycle % SAFE.length];
       const op = OP_SCHEDULE[Math.floor(cycle / SAFE.length) % OP_SCHEDULE.length];
-      const run = await runStrategy(pool, specFor(op, { strategy, seed: cycle }), cycle);
+      // A flight recorder: what led up to a failure is what the rings keep.
+      const recorder = o.trace === undefined ? undefined : new TraceRecorder({ pmds: undefined, recordsPerCpu: undefined, mode: 'overwrite' });
+      const run = await runStrategy(pool, specFor(op, { strategy, seed: cycle }), cycle, recorder);
       if (run.partial) break; // interrupted part way: its figures are not a cycle's
       add(totals, run);
+      if (recorder && o.trace !== undefined && (run.violations.useAfterFree > 0 || run.brokenInvariants.length > 0)) {
+        const summary = writeChromeTrace(o.trace, recorder.runs, { command: [COMMAND, ...argv].join(' '), host: session.host, cycle, strategy: strategy.name, op });
+        say(`cycle ${cycle} (${strategy.name}, ${op}) failed: ${describeTrace(o.trace, summary)}`);
+      }
       if (o['include-racy'] > 0 && cycle % o['include-racy'] === 0) {
         const racy = await runStrategy(pool, specFor('munmap', { strategy: RACY, seed: cycle, workload: { raceWindow: 1 } }), cycle);
         totals.racyRuns++;
