@@ -3,7 +3,7 @@
 // the spread, and a ratio to its floor.
 //   npm run bench
 
-import { BenchWords, BenchWordsLayout } from '../src/bench/bench-words.ts';
+import { BenchWords, BenchWordsLayout, RoundWords, doorbellWord, roundWords } from '../src/bench/bench-words.ts';
 import type { BenchWorkerApi } from '../src/bench/bench-worker.ts';
 import { EmulatedCpu } from '../src/kernel/cpu.ts';
 import { smp_call_function_many } from '../src/kernel/ipi.ts';
@@ -123,6 +123,64 @@ async function ipiRoundTrip(halted: boolean): Promise<Figure> {
   return figure;
 }
 
+/** Broadcast rounds to this many halted threads: the main job's 7, and the preset's 127. */
+const BROADCAST_TARGETS = [7, 31, 127];
+
+/**
+ * A broadcast round to `n` halted threads, two ways, on the same threads: the floor (ring each
+ * thread's own doorbell with Atomics.notify, sleep until the last of the n acknowledgements
+ * wakes this thread), then the emulator's smp_call_function_many() from CPU 0 to n halted CPUs.
+ */
+async function broadcastRound(n: number): Promise<{ raw: Figure; emulated: Figure }> {
+  const rounds = Math.max(20, Math.round(2000 / n));
+  const workers = Array.from({ length: n }, (_, i) => spawnWorker<BenchWorkerApi>(WORKER, `bench-round-${i}`));
+  try {
+    const buffer = new SharedArrayBuffer(roundWords(n) * Int32Array.BYTES_PER_ELEMENT);
+    const w = new Int32Array(buffer);
+    const answering = workers.map(({ api }, i) => api.roundResponder(buffer, i, n));
+    let round = 0;
+    const ring = (value: number) => {
+      for (let i = 0; i < n; i++) {
+        Atomics.store(w, doorbellWord(i), value);
+        Atomics.notify(w, doorbellWord(i));
+      }
+    };
+    const rawRound = () => {
+      Atomics.store(w, RoundWords.acks, 0);
+      ring(++round);
+      // Pairs with each responder's Atomics.add on acks; the last one notifies.
+      for (let acks; (acks = Atomics.load(w, RoundWords.acks)) < n; ) Atomics.wait(w, RoundWords.acks, acks, 10);
+    };
+    rawRound(); // every responder is in its loop once it has answered
+    const raw = measure(`raw broadcast round, ${n} sleeping threads`, 'us', () => {
+      const start = performance.now();
+      for (let i = 0; i < rounds; i++) rawRound();
+      return elapsedUs(start, rounds);
+    });
+    ring(-1);
+    await Promise.all(answering);
+
+    const machine = SharedMachine.create({ cpus: n + 1, hugePages: 1 });
+    for (let cpu = 0; cpu <= n; cpu++) cpumask_set_cpu(machine.mm, cpu);
+    const stop = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT);
+    const targets = workers.map(({ api }, i) => api.emulatedTarget(machine.buffers, i + 1, true, stop));
+    const cpu = new EmulatedCpu(machine, 0);
+    cpu.beginRun();
+    smp_call_function_many(cpu, cpu.mmCpus, true); // every target is up once it has answered
+    const emulated = measure(`emulator broadcast round to ${n} halted CPUs`, 'us', () => {
+      const start = performance.now();
+      for (let i = 0; i < rounds; i++) smp_call_function_many(cpu, cpu.mmCpus, true);
+      return elapsedUs(start, rounds);
+    });
+    Atomics.store(new Int32Array(stop), 0, 1);
+    smp_call_function_many(cpu, cpu.mmCpus, false); // wake them to see the stop
+    await Promise.all(targets);
+    return { raw, emulated };
+  } finally {
+    await Promise.all(workers.map(({ worker }) => worker.terminate()));
+  }
+}
+
 /** Rings for a traced CPU 0, recording, that never fill (the newest records overwrite the oldest). */
 function tracing(cpu: EmulatedCpu): void {
   const trace = createTraceBuffers(1, { capacity: 1 << 16, mode: 'overwrite', epochMs: performance.timeOrigin, firstPmd: 0, lastPmd: Infinity });
@@ -213,11 +271,17 @@ async function main(): Promise<number> {
     [floor.wait, floor.wait],
     [await ipiRoundTrip(false), floor.spin],
     [await ipiRoundTrip(true), floor.wait],
+  ];
+  for (const n of BROADCAST_TARGETS) {
+    const { raw, emulated } = await broadcastRound(n);
+    rows.push([raw, raw], [emulated, raw]);
+  }
+  rows.push(
     [w.walk, w.raw],
     [m.munmap, m.raw],
     [w.traced(), w.walk],
     [m.traced(), m.munmap],
-  ];
+  );
   const cell = (f: Figure) => `${f.median.toFixed(f.median < 10 ? 2 : 1)} ${f.unit} [${f.min.toFixed(2)}..${f.max.toFixed(2)}]`;
   const width = Math.max(...rows.map(([f]) => f.name.length));
   for (const [figure, against] of rows) {

@@ -7,7 +7,7 @@ import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { EmulatedCpu } from '../kernel/cpu.ts';
 import { SharedMachine, type SharedMachineBuffers } from '../shared-memory/shared-machine.ts';
 
-import { BenchWords } from './bench-words.ts';
+import { BenchWords, RoundWords, doorbellWord } from './bench-words.ts';
 
 const api = {
   /** Floor: answer each ping by spinning on a plain-typed-array word through Atomics.load. */
@@ -30,6 +30,23 @@ const api = {
       seen = ping;
       Atomics.store(w, BenchWords.pong, ping);
       Atomics.notify(w, BenchWords.pong);
+    }
+  },
+
+  /**
+   * Floor of a broadcast round: sleep on this thread's own doorbell; each time it rings, count
+   * an acknowledgement, the last of the round waking the sender. Returns when the bell says -1.
+   */
+  roundResponder(buffer: SharedArrayBuffer, thread: number, threads: number): void {
+    const w = new Int32Array(buffer);
+    const bell = doorbellWord(thread);
+    for (let seen = 0; ; ) {
+      Atomics.wait(w, bell, seen);
+      const round = Atomics.load(w, bell);
+      if (round < 0) return;
+      seen = round;
+      // Pairs with the sender's Atomics.wait on acks: the last acknowledgement wakes it.
+      if (Atomics.add(w, RoundWords.acks, 1) + 1 === threads) Atomics.notify(w, RoundWords.acks);
     }
   },
 
