@@ -1,6 +1,13 @@
 // When a strategy would take longer than the time budget, CPU 0 stops, and the time for the
 // whole range is estimated from the PMDs it did: stated as an estimate, with its sample size
-// and spread.
+// and an interval that says how far the rest could be from it.
+//
+// PMDs next to each other in time are not independent (they share the host's state: which
+// threads hold its cores, its caches, a burst of another process), so the spread of single
+// PMDs says little about the spread of the whole. The interval comes from batch means instead:
+// the measured PMDs cut into consecutive batches, whose means vary as the run's conditions do;
+// and, since a run can drift, it is widened by how far the second half of the measured PMDs was
+// from the first.
 
 export interface Estimate {
   /** PMDs actually done, and how long they took. */
@@ -8,33 +15,73 @@ export interface Estimate {
   readonly measuredMs: number;
   /** The cost of one PMD over those measured, in microseconds: mean, and the serialize time's standard deviation. */
   readonly perPmdUs: { readonly mean: number; readonly sd: number };
-  /** The whole range, 95% interval on the mean cost per PMD (normal approximation). */
+  /** Consecutive batches the measured PMDs were cut into for the interval (0: too few PMDs for one). */
+  readonly batches: number;
+  /** The second half's mean cost per PMD minus the first half's, in microseconds: the drift seen. */
+  readonly driftUs: number;
+  /** The whole range: a 95% interval for the PMDs left, from the batch means and the drift. */
   readonly lowMs: number;
   readonly highMs: number;
 }
+
+/** Batches of the measured PMDs; fewer when there are too few PMDs for batches of MIN_BATCH_PMDS, and no interval under MIN_BATCHES. */
+const BATCHES = 20;
+const MIN_BATCH_PMDS = 5;
+const MIN_BATCHES = 4;
 
 /** The whole range's time from a measured prefix of it, and how sure that is. */
 export function estimateWholeRange(measuredMs: number, pmdsDone: number, pmds: number, serializeUs: Float64Array): { readonly ms: number; readonly estimate: Estimate } {
   const done = Math.max(1, pmdsDone);
   const meanUs = (measuredMs * 1000) / done;
-  let sum = 0;
-  let squares = 0;
-  for (const us of serializeUs) {
-    sum += us;
-    squares += us * us;
-  }
-  const n = serializeUs.length;
-  const sd = n > 1 ? Math.sqrt(Math.max(0, (squares - (sum * sum) / n) / (n - 1))) : 0;
   const remaining = pmds - pmdsDone;
-  const halfWidthUs = n > 0 ? (1.96 * sd) / Math.sqrt(n) : meanUs;
+  const n = serializeUs.length;
+  const serializeMean = n > 0 ? mean(serializeUs) : 0;
+  // A batch's cost per PMD: its serialisations, plus the rest of the loop's cost spread evenly.
+  const batches = batchMeans(serializeUs, Math.min(BATCHES, Math.floor(n / MIN_BATCH_PMDS))).map((us) => us - serializeMean + meanUs);
+  const halves = batchMeans(serializeUs, 2);
+  const driftUs = halves.length === 2 ? halves[1] - halves[0] : 0;
+  let halfWidthUs = meanUs; // too few PMDs to say more: +-100%
+  if (batches.length >= MIN_BATCHES) {
+    // A prediction interval for the mean of the PMDs left, as many batches' worth as remain.
+    const perBatch = n / batches.length;
+    const spread = tQuantile975(batches.length - 1) * sd(batches) * Math.sqrt(1 / batches.length + perBatch / Math.max(perBatch, remaining));
+    halfWidthUs = Math.hypot(spread, driftUs);
+  }
   return {
     ms: measuredMs + (remaining * meanUs) / 1000,
     estimate: {
       measuredPmds: pmdsDone,
       measuredMs,
-      perPmdUs: { mean: meanUs, sd },
+      perPmdUs: { mean: meanUs, sd: n > 1 ? sd(serializeUs) : 0 },
+      batches: batches.length >= MIN_BATCHES ? batches.length : 0,
+      driftUs,
       lowMs: measuredMs + (remaining * Math.max(0, meanUs - halfWidthUs)) / 1000,
       highMs: measuredMs + (remaining * (meanUs + halfWidthUs)) / 1000,
     },
   };
+}
+
+function mean(values: ArrayLike<number>): number {
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) sum += values[i];
+  return sum / values.length;
+}
+
+function sd(values: ArrayLike<number>): number {
+  const m = mean(values);
+  let squares = 0;
+  for (let i = 0; i < values.length; i++) squares += (values[i] - m) ** 2;
+  return Math.sqrt(squares / (values.length - 1));
+}
+
+/** The means of `count` consecutive batches of `values`, as even as whole PMDs allow. */
+function batchMeans(values: Float64Array, count: number): number[] {
+  if (count < 1) return [];
+  return Array.from({ length: count }, (_, b) => mean(values.subarray(Math.floor((b * values.length) / count), Math.floor(((b + 1) * values.length) / count))));
+}
+
+/** Student's t, two-sided 95%, for `df` degrees of freedom (Cornish-Fisher expansion; within 1% from df 3 up, 0.1% from df 5). */
+export function tQuantile975(df: number): number {
+  const z = 1.959964;
+  return z + (z ** 3 + z) / (4 * df) + (5 * z ** 5 + 16 * z ** 3 + 3 * z) / (96 * df ** 2) + (3 * z ** 7 + 19 * z ** 5 + 17 * z ** 3 - 15 * z) / (384 * df ** 3);
 }

@@ -1,23 +1,46 @@
 import { describe, expect, it } from 'vitest';
-import { estimateWholeRange } from '../../src/coordinator/estimate.ts';
+import { estimateWholeRange, tQuantile975 } from '../../src/coordinator/estimate.ts';
 
 describe('estimating a whole range from a measured prefix', () => {
-  it('extends the measured time by the mean cost per PMD, with a 95% interval from the spread', () => {
-    // 100 PMDs done in 50 ms: 500 us each; serialize times alternate 400 and 600 us (sd ~100.5).
+  it('extends the measured time by the mean cost per PMD, with an interval from 20 batch means', () => {
+    // 100 PMDs done in 50 ms: 500 us each; serialize times alternate 400 and 600 us, so every
+    // batch of 5 averages 480 or 520 (sd 20.5 over the 20 batches) and the halves agree.
     const samples = Float64Array.from({ length: 100 }, (_, i) => (i % 2 ? 600 : 400));
     const { ms, estimate } = estimateWholeRange(50, 100, 1000, samples);
     expect(ms).toBeCloseTo(50 + (900 * 500) / 1000, 9); // 500 ms
-    expect(estimate.measuredPmds).toBe(100);
+    expect(estimate).toMatchObject({ measuredPmds: 100, batches: 20, driftUs: 0 });
     expect(estimate.perPmdUs.mean).toBeCloseTo(500, 9);
     expect(estimate.perPmdUs.sd).toBeCloseTo(100.504, 2);
-    // 500 us +- 1.96 x 100.504 / sqrt(100) = 480.30..519.70 us per PMD, for the 900 PMDs left.
-    expect(estimate.lowMs).toBeCloseTo(482.271, 2);
-    expect(estimate.highMs).toBeCloseTo(517.729, 2);
+    // 500 us +- t(19) x 20.52 x sqrt(1/20 + 5/900) per PMD, for the 900 PMDs left.
+    const halfWidth = tQuantile975(19) * 20.5196 * Math.sqrt(1 / 20 + 5 / 900);
+    expect(estimate.lowMs).toBeCloseTo(50 + (900 * (500 - halfWidth)) / 1000, 2);
+    expect(estimate.highMs).toBeCloseTo(50 + (900 * (500 + halfWidth)) / 1000, 2);
+  });
+
+  it('covers a rest that goes on at the level the measured PMDs drifted to', () => {
+    // Costs rising from 400 to 600 us over the 100 PMDs measured; the 900 left cost 600 each.
+    const samples = Float64Array.from({ length: 100 }, (_, i) => 400 + (200 * i) / 99);
+    const { estimate } = estimateWholeRange(50, 100, 1000, samples);
+    expect(estimate.driftUs).toBeCloseTo(101, 0);
+    expect(estimate.highMs).toBeGreaterThan(50 + (900 * 600) / 1000);
+    expect(estimate.lowMs).toBeLessThan(50 + (900 * 400) / 1000);
+  });
+
+  it('says nothing narrower than +-100% from too few PMDs', () => {
+    const { estimate } = estimateWholeRange(1, 10, 1000, new Float64Array(10).fill(100));
+    expect(estimate.batches).toBe(0);
+    expect([estimate.lowMs, estimate.highMs]).toEqual([1, 1 + (990 * 200) / 1000]);
   });
 
   it('is exact when every PMD was done', () => {
     const { ms, estimate } = estimateWholeRange(12, 64, 64, new Float64Array(64).fill(3));
     expect(ms).toBe(12);
     expect([estimate.lowMs, estimate.highMs]).toEqual([12, 12]);
+  });
+
+  it("uses Student's t: 2.093 for 19 degrees of freedom, 2.228 for 10, within 1% from 3", () => {
+    expect(tQuantile975(19)).toBeCloseTo(2.093, 3);
+    expect(tQuantile975(10)).toBeCloseTo(2.228, 3);
+    expect(Math.abs(tQuantile975(3) / 3.1824 - 1)).toBeLessThan(0.01);
   });
 });
