@@ -202,10 +202,10 @@ function walks(): { walk: Figure; raw: Figure; traced: () => Figure } {
   cpu.beginRun();
   const walker = new LocklessWalker(cpu, none, 'value', false, [{ kind: 'find-pte', weight: 1 }], 0);
   let hpn = 0;
-  const next = () => (hpn = (hpn + 1) % PMDS);
+  const targets = { next: () => (hpn = (hpn + 1) % PMDS) };
   const walkOnce = () => {
     const start = performance.now();
-    for (let i = 0; i < 1_000_000; i++) walker.step(next);
+    for (let i = 0; i < 1_000_000; i++) walker.step(targets);
     return elapsedUs(start, 1_000_000) * 1000;
   };
   const walk = measure('lockless walk + use (find-pte, no hold)', 'ns', walkOnce);
@@ -215,7 +215,7 @@ function walks(): { walk: Figure; raw: Figure; traced: () => Figure } {
   const raw = measure('raw loop: the same page-table and frame loads', 'ns', () => {
     const start = performance.now();
     for (let i = 0; i < 1_000_000; i++) {
-      const slot = machine.arena.pmdSlot(next());
+      const slot = machine.arena.pmdSlot(targets.next());
       const pmd = entries[slot];
       sink += Atomics.load(frames, entry_pfn(pmd)) + Atomics.load(frames, entry_pfn(pmd)) + Atomics.load(entries, slot);
     }

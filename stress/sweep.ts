@@ -32,7 +32,7 @@ const OPTIONS = {
   }),
   strategy: option({ value: 'LIST', default: 'ipi-broadcast,counter,percpu,stale-tolerant', help: `strategies, or all: ${STRATEGY_NAMES.join(', ')}`, parse: nameList(STRATEGY_NAMES, 'strategy') }),
   budget: option({ value: 'S', default: '5', help: 'per cell: stop after S seconds and estimate the rest', parse: decimal(0.01, 3600) }),
-  'walkers-ms': option({ value: 'MS', default: '400', help: 'per CPU count and strategy: how long to measure walker throughput alone', parse: decimal(20, 60_000) }),
+  'walkers-ms': option({ value: 'MS', default: '2000', help: 'per CPU count and strategy: how long walkers run alone (the first half warms up, the second is measured)', parse: decimal(20, 60_000) }),
   out: option({ value: 'DIR', default: 'sweep-out', help: 'where to write sweep.json, sweep.md and the plots', parse: (t: string) => t }),
   quiet: flag('no progress bar (the bar shows only on a terminal, and has no colour, so NO_COLOR holds)'),
 };
@@ -54,7 +54,9 @@ export interface SweepCell {
 export interface WalkerCell {
   readonly cpus: number;
   readonly strategy: string;
+  /** The median of the cell's measured intervals, and their lowest and highest rates. */
   readonly walksPerSecond: number;
+  readonly spread: { readonly min: number; readonly max: number };
 }
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -105,7 +107,7 @@ async function main(argv: readonly string[]): Promise<number> {
         // As stress/walkers.ts measures it: the shortest walks, back to back.
         const spec = { ...walkersAloneSpec(cpus, 'find-pte', 0, Math.min(...o.memory)), strategy: strategyByName(strategy) };
         const run = await runWalkersOnly(pool, spec, i, o['walkers-ms']);
-        walkers.push({ cpus, strategy, walksPerSecond: run.walksPerSecond });
+        walkers.push({ cpus, strategy, walksPerSecond: run.walksPerSecond, spread: run.spread });
         bar?.increment();
       }
     });
@@ -119,7 +121,7 @@ async function main(argv: readonly string[]): Promise<number> {
   writeFileSync(join(o.out, 'sweep.md'), markdown(cells, walkers, o.cpus, host.cores));
   const first = cells.filter((c) => c.memory === formatSize(o.memory[0]) && c.workload === o.workload[0].text);
   const plots = {
-    'munmap-ms.svg': { title: `munmap of ${formatSize(o.memory[0])} (ms, log scale; estimated beyond ${o.budget} s)`, rows: first, y: { field: 'munmapMs', title: 'munmap ms', log: true } },
+    'munmap-ms.svg': { title: `munmap of ${formatSize(o.memory[0])} (ms, log scale; hollow points: estimated beyond the ${o.budget} s budget)`, rows: first, y: { field: 'munmapMs', title: 'munmap ms', log: true }, estimatedWhen: 'estimated' },
     'ipis.svg': { title: `IPIs sent for ${formatSize(o.memory[0])} (log scale)`, rows: first.map((c) => ({ ...c, ipisSent: Math.max(1, c.ipisSent) })), y: { field: 'ipisSent', title: 'IPIs (min 1)', log: true } },
     'walkers.svg': { title: 'lockless walks per second, every CPU walking back to back, nothing unmapped', rows: walkers, y: { field: 'walksPerSecond', title: 'walks/s' } },
   };

@@ -5,7 +5,7 @@
 import { decimal, formatOptions, integer, nameList, oneOf, option, parseOptions, readOptions } from '../src/cli/option-table.ts';
 import { WALKER_KIND_NAMES } from '../src/kernel/walker-kinds.ts';
 import { walkersAloneSpec } from '../src/coordinator/run-spec.ts';
-import { runWalkersOnly, type WalkersOnlyRun } from '../src/coordinator/runs.ts';
+import { WALKER_INTERVALS, runWalkersOnly, type WalkersOnlyRun } from '../src/coordinator/runs.ts';
 import { Session, runCommand } from '../src/coordinator/session.ts';
 import { checkCpusFitMemory } from '../src/coordinator/cpu-memory.ts';
 import { MAX_CPUS } from '../src/shared-memory/mm.ts';
@@ -20,7 +20,7 @@ const OPTIONS = {
   strategy: option({ value: 'LIST', default: 'none,counter,percpu,stale-tolerant', help: `strategies, or all: ${STRATEGY_NAMES.join(', ')}`, parse: nameList(STRATEGY_NAMES, 'strategy') }),
   kind: option({ value: 'KIND', default: 'find-pte', help: `walker kind: ${WALKER_KIND_NAMES.join(', ')}`, parse: oneOf(WALKER_KIND_NAMES, 'walker kind') }),
   'hold-us': option({ value: 'US', default: '0', help: 'microseconds each walk holds its page (short walks show counter costs)', parse: decimal(0, 1e6) }),
-  'duration-ms': option({ value: 'MS', default: '400', help: 'how long each cell runs; its second half is measured', parse: decimal(20, 600_000) }),
+  'duration-ms': option({ value: 'MS', default: '2000', help: 'how long each cell runs; its first half warms up, its second is measured', parse: decimal(20, 600_000) }),
   json: option({ value: 'FILE', default: undefined, help: "also write the results as JSON to FILE ('-' for stdout)", parse: (text: string): string | undefined => text }),
 };
 
@@ -34,7 +34,7 @@ async function main(argv: readonly string[]): Promise<number> {
   checkCpusFitMemory(Math.max(...o.cpus));
   const session = new Session('walkers', { json: o.json });
   session.say(session.hostLine);
-  session.say(`walkers: ${o.kind}, ${o['hold-us']} us hold, busy 100%, ${o['duration-ms']} ms per cell (second half measured)\n`);
+  session.say(`walkers: ${o.kind}, ${o['hold-us']} us hold, busy 100%, ${o['duration-ms']} ms per cell: the median of ${WALKER_INTERVALS} intervals of its second half, ± half their range\n`);
 
   const results: WalkersOnlyRun[] = [];
   for (const cpus of o.cpus) {
@@ -58,7 +58,9 @@ function formatScaling(results: readonly WalkersOnlyRun[], cpuCounts: readonly n
     if (!run) return '-'; // interrupted before it
     const none = results.find((r) => r.strategy === FLOOR.name && r.cpus === cpus);
     const ratio = none && strategy !== FLOOR.name ? ` (${(run.walksPerSecond / none.walksPerSecond).toFixed(2)}x)` : '';
-    return `${(run.walksPerSecond / 1e6).toFixed(2)}M${ratio}`;
+    // The median interval, and half the range of the intervals as a share of it.
+    const spread = (run.spread.max - run.spread.min) / 2 / run.walksPerSecond;
+    return `${(run.walksPerSecond / 1e6).toFixed(2)}M ±${(spread * 100).toFixed(0)}%${ratio}`;
   };
   const header = ['walks/s', ...cpuCounts.map((c) => `${c} CPU${c > 1 ? 's' : ''}${c > cores ? ` (${(c / cores).toFixed(0)}x over)` : ''}`)];
   const rows = [header, ...strategies.map((s) => [s, ...cpuCounts.map((c) => cell(s, c))])];

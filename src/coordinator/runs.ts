@@ -7,7 +7,7 @@ import type { CpuRunPlan, CpuRunReport, PhaseWalks } from '../cpu-worker/run.ts'
 import type { WalkerViolation } from '../kernel/lockless-walk.ts';
 import type { KernelConfig } from '../kernel/kernel-config.ts';
 import type { PmdOp } from '../kernel/pmd-ops.ts';
-import { CPU_STATS, CpuPhase, cpuWord, type CpuStatValues } from '../shared-memory/cpu-block.ts';
+import { CPU_STATS, CpuPhase, cpuStat, cpuWord, type CpuStatValues } from '../shared-memory/cpu-block.ts';
 import { RunPhase, advanceRunPhase, cpumask_clear, cpumask_set_cpu, mmWord } from '../shared-memory/mm.ts';
 import { SharedMachine } from '../shared-memory/shared-machine.ts';
 import { isSafe, FLOOR } from '../strategies/index.ts';
@@ -193,15 +193,23 @@ export async function runStrategy(pool: CpuPool, spec: RunSpec, runIndex: number
 export interface WalkersOnlyRun {
   readonly strategy: string;
   readonly cpus: number;
-  /** Walks per second on all CPUs together, over the second half of the run. */
+  /** Walks per second on all CPUs together: the median of the measured intervals. */
   readonly walksPerSecond: number;
+  /** The lowest and highest of those intervals' rates. */
+  readonly spread: { readonly min: number; readonly max: number };
+  /** The rate of each measured interval, in order. */
+  readonly intervals: readonly number[];
   readonly latencyUs: Percentiles;
 }
 
+/** Measured intervals of a walkers-alone run: their median is its figure, their range its spread. */
+export const WALKER_INTERVALS = 5;
+
 /**
  * Run every CPU as a walker for `durationMs`, with no operation: the first half warms up, the
- * second half (RunPhase.MEASURE) is what each walker measures of itself. Uses the same machine
- * setup, plans and pool as runStrategy(); unmaps on the coordinator afterwards.
+ * second half (RunPhase.MEASURE) is cut into WALKER_INTERVALS intervals, each measured by
+ * reading every CPU's walk count from shared memory at its ends. Uses the same machine setup,
+ * plans and pool as runStrategy(); unmaps on the coordinator afterwards.
  */
 export async function runWalkersOnly(pool: CpuPool, spec: RunSpec, runIndex: number, durationMs: number): Promise<WalkersOnlyRun> {
   const machine = pool.machine;
@@ -210,11 +218,37 @@ export async function runWalkersOnly(pool: CpuPool, spec: RunSpec, runIndex: num
   const running = pool.run(cpuPlans(spec, runIndex, () => 'walker'), spec.timeoutS * 1000, () => {}, spec.watchdog);
   await sleep(durationMs / 2);
   advanceRunPhase(machine.mm, RunPhase.MEASURE);
-  await sleep(durationMs / 2);
+  const intervals: number[] = [];
+  let [walks, at] = [walksSoFar(machine, spec.machine.cpus), performance.now()];
+  for (let i = 0; i < WALKER_INTERVALS; i++) {
+    await sleep(durationMs / 2 / WALKER_INTERVALS);
+    const [walksNow, now] = [walksSoFar(machine, spec.machine.cpus), performance.now()];
+    intervals.push(((walksNow - walks) * 1000) / (now - at));
+    [walks, at] = [walksNow, now];
+  }
   pool.stop();
   const walkers = walkerSide(await running);
   teardown_range_offline(machine, 0, spec.machine.hugePages);
-  return { strategy: spec.strategy.name, cpus: spec.machine.cpus, walksPerSecond: walkers.perSecond.measure, latencyUs: walkers.latencyUs };
+  const sorted = [...intervals].sort((a, b) => a - b);
+  return {
+    strategy: spec.strategy.name,
+    cpus: spec.machine.cpus,
+    walksPerSecond: sorted[sorted.length >> 1],
+    spread: { min: sorted[0], max: sorted[sorted.length - 1] },
+    intervals,
+    latencyUs: walkers.latencyUs,
+  };
+}
+
+/**
+ * Every CPU's walks so far, read as they run: each CPU alone writes its count, a float64 whose
+ * aligned load does not tear on the 64-bit hosts V8 runs on; a count read a walk late is a walk
+ * in the next interval.
+ */
+function walksSoFar(machine: SharedMachine, cpus: number): number {
+  let walks = 0;
+  for (let cpu = 0; cpu < cpus; cpu++) walks += machine.cpuStats[cpuStat(cpu, 'walks')];
+  return walks;
 }
 
 /**
@@ -222,7 +256,9 @@ export async function runWalkersOnly(pool: CpuPool, spec: RunSpec, runIndex: num
  * anything is measured.
  * Each worker compiles its own code with the share of a host core it gets, so the time grows
  * with oversubscription: measured here, walk throughput at 8 CPUs on 2 cores keeps rising for
- * about 1.2 s.
+ * about 1.2 s, at 16 for about 1.5 s. The walkers warm up doing what they will be measured doing:
+ * warmed up on another workload (less busy, to leave the compiler threads a core), their code
+ * was optimised for it and slowed the first second of the measured cell instead.
  */
 export async function warmUpJit(pool: CpuPool, spec: RunSpec): Promise<void> {
   const quiet = { ...spec, strategy: FLOOR, faults: {} }; // faults are for the measured runs

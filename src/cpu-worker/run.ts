@@ -8,13 +8,13 @@ import { RunPhase, advanceRunPhase, mmWord } from '../shared-memory/mm.ts';
 import { strategyByName } from '../strategies/index.ts';
 import type { EmulatedCpu } from '../kernel/cpu.ts';
 import type { KernelConfig } from '../kernel/kernel-config.ts';
-import { LocklessWalker, type WalkerViolation } from '../kernel/lockless-walk.ts';
+import { LocklessWalker, type WalkTargets, type WalkerViolation } from '../kernel/lockless-walk.ts';
 import type { PgtblSync } from '../kernel/pgtbl-sync.ts';
 import { run_pmd_range, type MunmapResult, type PmdOp } from '../kernel/pmd-ops.ts';
 import type { KindShare } from '../kernel/walker-kinds.ts';
 import type { TraceBuffers } from '../shared-memory/trace-ring.ts';
 import { FaultInjector, type FaultKind } from './faults.ts';
-import { cpuSeed, mulberry32 } from './prng.ts';
+import { Mulberry32, cpuSeed } from './prng.ts';
 
 export interface Workload {
   /** The walker kinds and their shares of the walks. */
@@ -133,30 +133,22 @@ function runUnmapper(cpu: EmulatedCpu, sync: PgtblSync, plan: CpuRunPlan): Munma
 /** Walk in busy/idle cycles until the run stops, noting the walks of each phase. */
 function runWalker(cpu: EmulatedCpu, sync: PgtblSync, plan: CpuRunPlan): Omit<CpuRunReport, 'stats'> {
   const { walkRate, busy, dutyMs, mix, holdUs } = plan.workload;
-  const random = mulberry32(cpuSeed(plan.seed, cpu.id, plan.run));
+  const random = new Mulberry32(cpuSeed(plan.seed, cpu.id, plan.run));
   const fault = plan.fault ? new FaultInjector(cpu, plan.fault) : undefined;
   const amplified = plan.workload.raceWindow > 0;
   const walker = new LocklessWalker(cpu, sync, plan.kernel.walkerStyle, plan.kernel.walkerGuards, mix, holdUs, random, fault && (() => fault.inWalk()), amplified, plan.workload.otherMm);
-  const nextTarget = walkTargets(cpu, plan, random);
+  const targets = new HugePageTargets(cpu, plan, random);
   const phases = new PhaseLog(cpu);
   const gapMs = walkRate > 0 ? 1000 / walkRate : 0;
   const start = performance.now();
   let busyMs = 0;
+  // Each CPU's cycle starts at its own point of the period, as vCPUs' do: started in step, 127
+  // walkers woke together every period, a thundering herd that slowed the unmapper's IPI rounds
+  // until the host's delays had spread them out (the preset's first seconds ran 40% slower).
+  if (busy < 1) cpu.cpu_idle(start + random.next() * dutyMs);
   while (phases.note() !== RunPhase.STOP) {
     const cycleStart = performance.now();
-    const busyUntil = cycleStart + dutyMs * busy;
-    let nextWalk = cycleStart;
-    do {
-      // Only while the unmapper is in the window traced (an Atomics.load, so only when traced).
-      if (cpu.tracer) cpu.traceWalks(cpu.tracer.recording);
-      walker.step(nextTarget);
-      if (gapMs > 0) {
-        // Paced, never catching up in a burst: a late walk moves the schedule, not the rate.
-        nextWalk = Math.max(nextWalk + gapMs, performance.now());
-        // The work between walks ends with the busy share: a longer gap must not stretch it.
-        workUntil(cpu, Math.min(nextWalk, busyUntil));
-      }
-    } while (performance.now() < busyUntil && phases.note() !== RunPhase.STOP);
+    busyStretch(cpu, walker, targets, phases, cycleStart + dutyMs * busy, gapMs);
     busyMs += performance.now() - cycleStart;
     if (busy < 1) cpu.cpu_idle(cycleStart + dutyMs);
   }
@@ -175,6 +167,28 @@ function runWalker(cpu: EmulatedCpu, sync: PgtblSync, plan: CpuRunPlan): Omit<Cp
       operate: phases.walks[RunPhase.OPERATE],
     },
   };
+}
+
+/**
+ * One busy stretch: walk until `busyUntil` (paced `gapMs` apart, or back to back) or the run
+ * stops. A function of its own, called once a cycle, so that V8 optimises it as a function and
+ * keeps that code for the next run: a loop inside runWalker(), which each run enters once, had
+ * to be compiled on the stack again at every run (on-stack replacement, on compiler threads
+ * that 16 busy CPUs starve), and the first second of every run walked unoptimised.
+ */
+function busyStretch(cpu: EmulatedCpu, walker: LocklessWalker, targets: HugePageTargets, phases: PhaseLog, busyUntil: number, gapMs: number): void {
+  let nextWalk = performance.now();
+  do {
+    // Only while the unmapper is in the window traced (an Atomics.load, so only when traced).
+    if (cpu.tracer) cpu.traceWalks(cpu.tracer.recording);
+    walker.step(targets);
+    if (gapMs > 0) {
+      // Paced, never catching up in a burst: a late walk moves the schedule, not the rate.
+      nextWalk = Math.max(nextWalk + gapMs, performance.now());
+      // The work between walks ends with the busy share: a longer gap must not stretch it.
+      workUntil(cpu, Math.min(nextWalk, busyUntil));
+    }
+  } while (performance.now() < busyUntil && phases.note() !== RunPhase.STOP);
 }
 
 /** A walker's own record of the run's phases: when it saw each begin, and its walks in each. */
@@ -207,12 +221,24 @@ class PhaseLog {
  * hammering the PMD being cleared, so that its next increment lands in any gap the unmapper
  * reads as "no walk in flight".
  */
-function walkTargets(cpu: EmulatedCpu, plan: CpuRunPlan, random: () => number): () => number {
-  const { firstHpn, hugePages } = plan;
-  const window = plan.workload.raceWindow;
-  if (window === 0) return () => firstHpn + Math.floor(random() * hugePages);
-  const lastHpn = firstHpn + hugePages - 1;
-  return () => Math.min(lastHpn, Math.max(firstHpn, Atomics.load(cpu.mm, mmWord.unmapCursor)) + Math.floor(random() * window));
+class HugePageTargets implements WalkTargets {
+  private readonly firstHpn: number;
+  private readonly hugePages: number;
+  private readonly window: number;
+
+  constructor(
+    private readonly cpu: EmulatedCpu,
+    plan: CpuRunPlan,
+    private readonly random: Mulberry32,
+  ) {
+    [this.firstHpn, this.hugePages, this.window] = [plan.firstHpn, plan.hugePages, plan.workload.raceWindow];
+  }
+
+  next(): number {
+    if (this.window === 0) return this.firstHpn + Math.floor(this.random.next() * this.hugePages);
+    const lastHpn = this.firstHpn + this.hugePages - 1;
+    return Math.min(lastHpn, Math.max(this.firstHpn, Atomics.load(this.cpu.mm, mmWord.unmapCursor)) + Math.floor(this.random.next() * this.window));
+  }
 }
 
 /** IRQ-on work between walks until `untilMs`, taking interrupts at every pass. */

@@ -27,6 +27,21 @@ import { WALKER_KINDS, walkerKind, type KindShare, type WalkerGuard, type Walker
 export type InWalkHook = () => void;
 
 /**
+ * A source of numbers in [0, 1), and of huge pages to walk. Objects with a method, not bare
+ * functions: a run makes new ones, and a call site V8 has inlined for one function object
+ * deoptimises when it meets another, so that every run began with seconds of unoptimised walks
+ * on an oversubscribed host; a method of one class is the same function object in every run.
+ */
+export interface RandomSource {
+  next(): number;
+}
+export interface WalkTargets {
+  next(): number;
+}
+
+const MATH_RANDOM: RandomSource = { next: Math.random };
+
+/**
  * What a walker caught going wrong under it. A use-after-free: the huge frame it used, or the PTE
  * page it walked through, was freed. A misread, what serialize_against_pte_lookup() existed to
  * prevent: it took page-table data of another kind for its own, a table pointer as a THP leaf
@@ -101,7 +116,7 @@ export class LocklessWalker {
     mix: readonly KindShare[],
     /** Microseconds every kind holds its page, instead of the kind's own; undefined: their own. */
     holdUs: number | undefined,
-    private readonly random: () => number = Math.random,
+    private readonly random: RandomSource = MATH_RANDOM,
     /** A fault to inject into this CPU's walks, if any. */
     private readonly inWalk?: InWalkHook,
     /** Race amplification: walks aim at a PTE page's first two ptes, where a deposit writes its list pointers, and take 1 us between the PMD and the pte. */
@@ -124,14 +139,14 @@ export class LocklessWalker {
   }
 
   /** One step of the workload: one stretch with IRQs off, of one walk or (real mode) a batch. */
-  step(nextTarget: () => number): void {
-    const pick = this.random() * this.totalWeight;
+  step(targets: WalkTargets): void {
+    const pick = this.random.next() * this.totalWeight;
     let chosen = 0;
     while (chosen < this.kinds.length - 1 && pick >= this.kinds[chosen].upTo) chosen++;
     const { kind, index, holdMs, guard } = this.kinds[chosen];
     this.cpu.words[this.kindWord] = index;
     this.kindNow = chosen;
-    if (this.otherMm > 0 && this.random() < this.otherMm) {
+    if (this.otherMm > 0 && this.random.next() < this.otherMm) {
       this.otherMmStretch(kind, holdMs);
       return;
     }
@@ -146,7 +161,7 @@ export class LocklessWalker {
     }
     const flags = this.cpu.local_irq_save();
     // Real mode (MSR_EE=0) does a batch of walks before IRQs come back: no interrupt point between.
-    for (let i = 0; i < kind.walksPerIrqOff; i++) this.walk(guard, holdMs, nextTarget());
+    for (let i = 0; i < kind.walksPerIrqOff; i++) this.walk(guard, holdMs, targets.next());
     this.walksOfKind[chosen] += kind.walksPerIrqOff;
     this.cpu.local_irq_restore(flags);
     this.sync.after_irqs_on?.(this.cpu);

@@ -235,7 +235,8 @@ function describeEstimate(op: string, e: Estimate, pmds: number): string {
     `ESTIMATED: CPU 0 stopped at the time budget after ${e.measuredPmds} of ${pmds} PMDs (${seconds(e.measuredMs)}); ` +
     `at ${fixed(e.perPmdUs.mean)} us per PMD (serialize sd ${fixed(e.perPmdUs.sd)} us), the whole ${op} would take ` +
     `~${seconds(e.measuredMs + ((pmds - e.measuredPmds) * e.perPmdUs.mean) / 1000)} (95%: ${seconds(e.lowMs)} to ${seconds(e.highMs)}, ` +
-    (e.batches > 0 ? `from ${e.batches} batches of the PMDs done and their drift, ${e.driftUs >= 0 ? '+' : ''}${fixed(e.driftUs)} us per PMD from the first half to the second)` : 'too few PMDs done to say more)')
+    (e.transientPmds > 0 ? `projected from the PMDs after the first ${e.transientPmds}, a start unlike the rest; ` : '') +
+    (e.batches > 0 ? `from ${e.batches} batches of the PMDs and their drift, ${e.driftUs >= 0 ? '+' : ''}${fixed(e.driftUs)} us per PMD from the first half to the second)` : 'too few PMDs done to say more)')
   );
 }
 

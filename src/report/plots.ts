@@ -11,6 +11,8 @@ export interface LineChart {
   readonly y: { readonly field: string; readonly title: string; readonly log?: boolean };
   /** The field whose values are the lines, one colour each. */
   readonly series: string;
+  /** A boolean field: rows where it is true are estimates, drawn as hollow points. */
+  readonly estimatedWhen?: string;
 }
 
 export async function lineChartSvg(chart: LineChart): Promise<string> {
@@ -25,12 +27,24 @@ export async function lineChartSvg(chart: LineChart): Promise<string> {
     height: 300,
     background: 'white',
     data: { values: chart.rows.map((row) => ({ ...row })) },
-    mark: { type: 'line', point: true },
     encoding: {
       x: { field: chart.x.field, type: 'quantitative', title: chart.x.title, scale: { ...scale(chart.x.log), nice: false }, axis: { values: xValues } },
       y: { field: chart.y.field, type: 'quantitative', title: chart.y.title, scale: scale(chart.y.log) },
       color: { field: chart.series, type: 'nominal', title: chart.series },
     },
+    layer: [
+      { mark: { type: 'line' } },
+      {
+        // Measured points filled; estimated ones hollow (white inside, the line's colour around).
+        mark: { type: 'point', filled: true, size: 45, strokeWidth: 1.5 },
+        encoding: {
+          stroke: { field: chart.series, type: 'nominal', legend: null },
+          fill: chart.estimatedWhen
+            ? { field: chart.series, type: 'nominal', legend: null, condition: { test: `datum[${JSON.stringify(chart.estimatedWhen)}]`, value: 'white' } }
+            : { field: chart.series, type: 'nominal', legend: null },
+        },
+      },
+    ],
   };
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
   try {

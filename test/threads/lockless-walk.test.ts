@@ -23,7 +23,7 @@ const frameOf = (machine: SharedMachine, hpn: number) => entry_pfn(pmdOf(machine
 const FIND_PTE = [{ kind: 'find-pte', weight: 1 }];
 /** A find_current_mm_pte() walker holding each page for `holdUs`. */
 const walkerOn = (cpu: EmulatedCpu, sync: PgtblSync, holdUs: number) => new LocklessWalker(cpu, sync, 'value', false, FIND_PTE, holdUs);
-const at = (hpn: number) => () => hpn;
+const at = (hpn: number) => ({ next: () => hpn });
 
 describe('the walker catches its own use-after-free', () => {
   it('when the PMD it loaded points at a frame that is already free', () => {

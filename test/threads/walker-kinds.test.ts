@@ -28,7 +28,7 @@ describe('walker kinds: IRQ discipline', () => {
     const spy: PgtblSync = { ...counter, end_lockless_pgtbl_walk: () => void acksSeenDuringWalks.push(Atomics.load(machine.cpuWords, cpuWord(1, 'ipiAck'))) };
     const realmode = new LocklessWalker(target, spy, 'value', false, [{ kind: 'kvm-realmode', weight: 1 }], 0.5);
     expect(smp_call_function_many(sender, [0, 1], false)).toBe(1); // an IPI from CPU 0, pending
-    realmode.step(() => 1);
+    realmode.step({ next: () => 1 });
     expect(walkerKind('kvm-realmode').walksPerIrqOff).toBeGreaterThan(1); // a stretch, not one walk
     expect(acksSeenDuringWalks).toHaveLength(walkerKind('kvm-realmode').walksPerIrqOff);
     expect(new Set(acksSeenDuringWalks)).toEqual(new Set([0])); // not one of them took the IPI
@@ -40,7 +40,7 @@ describe('walker kinds: IRQ discipline', () => {
     const target = new EmulatedCpu(machine, 1);
     const walker = new LocklessWalker(target, counter, 'value', false, [{ kind: 'kvm-fault', weight: 1 }], 0);
     Atomics.add(machine.cpuWords, cpuWord(1, 'ipiRequest'), 1);
-    walker.step(() => 1);
+    walker.step({ next: () => 1 });
     expect(walker.walksByKind['kvm-fault']).toBe(1);
     expect(Atomics.load(machine.cpuWords, cpuWord(1, 'ipiAck'))).toBe(1);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { estimateWholeRange, tQuantile975 } from '../../src/coordinator/estimate.ts';
+import { estimateWholeRange, mserTruncation, tQuantile975 } from '../../src/coordinator/estimate.ts';
 
 describe('estimating a whole range from a measured prefix', () => {
   it('extends the measured time by the mean cost per PMD, with an interval from 20 batch means', () => {
@@ -8,7 +8,7 @@ describe('estimating a whole range from a measured prefix', () => {
     const samples = Float64Array.from({ length: 100 }, (_, i) => (i % 2 ? 600 : 400));
     const { ms, estimate } = estimateWholeRange(50, 100, 1000, samples);
     expect(ms).toBeCloseTo(50 + (900 * 500) / 1000, 9); // 500 ms
-    expect(estimate).toMatchObject({ measuredPmds: 100, batches: 20, driftUs: 0 });
+    expect(estimate).toMatchObject({ measuredPmds: 100, transientPmds: 0, batches: 20, driftUs: 0 });
     expect(estimate.perPmdUs.mean).toBeCloseTo(500, 9);
     expect(estimate.perPmdUs.sd).toBeCloseTo(100.504, 2);
     // 500 us +- t(19) x 20.52 x sqrt(1/20 + 5/900) per PMD, for the 900 PMDs left.
@@ -21,9 +21,25 @@ describe('estimating a whole range from a measured prefix', () => {
     // Costs rising from 400 to 600 us over the 100 PMDs measured; the 900 left cost 600 each.
     const samples = Float64Array.from({ length: 100 }, (_, i) => 400 + (200 * i) / 99);
     const { estimate } = estimateWholeRange(50, 100, 1000, samples);
-    expect(estimate.driftUs).toBeCloseTo(101, 0);
+    // MSER-5 keeps the later half, the level the costs were rising to, and its own drift.
+    expect(estimate.transientPmds).toBe(50);
+    expect(estimate.driftUs).toBeCloseTo(50.5, 0);
     expect(estimate.highMs).toBeGreaterThan(50 + (900 * 600) / 1000);
-    expect(estimate.lowMs).toBeLessThan(50 + (900 * 400) / 1000);
+  });
+
+  it('projects the rest from after a slow start, which it leaves out (MSER-5)', () => {
+    // 40 PMDs at 3000 us while the host settles, then 160 at 1200, 900, 900, ... (1000 on average).
+    const steady = (i: number) => (i % 3 === 1 ? 1200 : 900);
+    const samples = Float64Array.from({ length: 200 }, (_, i) => (i < 40 ? 3000 : steady(i)));
+    expect(mserTruncation(samples)).toBe(40);
+    const measuredMs = samples.reduce((sum, us) => sum + us, 0) / 1000;
+    const { ms, estimate } = estimateWholeRange(measuredMs, 200, 10_200, samples);
+    expect(estimate.perPmdUs.mean).toBeCloseTo(1000, -1);
+    expect(ms).toBeCloseTo(measuredMs + 10_000, -2);
+    expect(estimate.lowMs).toBeLessThan(ms);
+    expect(estimate.highMs).toBeGreaterThan(ms);
+    // Nothing to leave out of a steady series.
+    expect(mserTruncation(Float64Array.from({ length: 200 }, steady))).toBe(0);
   });
 
   it('says nothing narrower than +-100% from too few PMDs', () => {
