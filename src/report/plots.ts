@@ -30,18 +30,17 @@ export async function lineChartSvg(chart: LineChart): Promise<string> {
     encoding: {
       x: { field: chart.x.field, type: 'quantitative', title: chart.x.title, scale: { ...scale(chart.x.log), nice: false }, axis: { values: xValues } },
       y: { field: chart.y.field, type: 'quantitative', title: chart.y.title, scale: scale(chart.y.log) },
-      color: { field: chart.series, type: 'nominal', title: chart.series },
     },
     layer: [
-      { mark: { type: 'line' } },
+      { mark: { type: 'line' }, encoding: { color: { field: chart.series, type: 'nominal', title: chart.series } } },
       {
         // Measured points filled; estimated ones hollow (white inside, the line's colour around).
         mark: { type: 'point', filled: true, size: 45, strokeWidth: 1.5 },
         encoding: {
-          stroke: { field: chart.series, type: 'nominal', legend: null },
+          stroke: { field: chart.series, type: 'nominal' },
           fill: chart.estimatedWhen
-            ? { field: chart.series, type: 'nominal', legend: null, condition: { test: `datum[${JSON.stringify(chart.estimatedWhen)}]`, value: 'white' } }
-            : { field: chart.series, type: 'nominal', legend: null },
+            ? { field: chart.series, type: 'nominal', condition: { test: `datum[${JSON.stringify(chart.estimatedWhen)}]`, value: 'white' } }
+            : { field: chart.series, type: 'nominal' },
         },
       },
     ],
