@@ -27,7 +27,10 @@ export interface MunmapResult {
   readonly munmapMs: number;
   /** serialize_against_pte_lookup() calls that sent no IPI. */
   readonly serializeSkipped: number;
-  /** Microseconds in each serialize_against_pte_lookup() call (with the PMD store before it), in order. */
+  /**
+   * Microseconds in serialize_against_pte_lookup() calls (with the PMD store before it), in order:
+   * every call while they are slow, one in TIMED_EVERY while they are fast (see SerializeLog).
+   */
   readonly serializeUs: Float64Array;
   /** IPIs each PMD's serialisation sent, by huge page (index 0 is firstHpn). */
   readonly ipisByPmd: Int32Array;
@@ -43,16 +46,56 @@ export interface MunmapResult {
   readonly stoppedAtBudget: boolean;
 }
 
-/** How long each serialize_against_pte_lookup() took, what it sent, and how many sent nothing. */
-interface SerializeLog {
+/**
+ * How long serialize_against_pte_lookup() took, what it sent, and how many sent nothing. Two
+ * clock reads cost more than a whole PMD under the cheap strategies (about 80 ns each, against
+ * 300-600 ns for the PMD), so a call is timed only while calls are slow, or one in TIMED_EVERY
+ * while they are fast: the percentiles come from those samples, exact where they matter.
+ */
+class SerializeLog {
+  /** The timed calls' microseconds, in order. */
   readonly us: Float64Array;
+  samples = 0;
   readonly ipis: Int32Array;
-  readonly firstHpn: number;
-  calls: number;
-  skipped: number;
-  /** The clock at the end of the last serialisation, which the time budget is checked against. */
+  calls = 0;
+  skipped = 0;
+  /** The clock at the end of the last timed serialisation, which the time budget is checked against. */
   lastReadingMs: number;
+  /** The last timed call took longer than FAST_SERIALIZE_US: time every call. */
+  private slow = true;
+
+  constructor(
+    count: number,
+    readonly firstHpn: number,
+    startMs: number,
+  ) {
+    this.us = new Float64Array(count);
+    this.ipis = new Int32Array(count);
+    this.lastReadingMs = startMs;
+  }
+
+  /** Whether to time the next call: always while calls are slow or traced. */
+  timesNext(traced: boolean): boolean {
+    return this.slow || traced || this.calls % TIMED_EVERY === 0;
+  }
+
+  /** A call on `hpn` that sent `sent` IPIs, timed from `startMs` if `timed`. */
+  note(hpn: number, sent: number, timed: boolean, startMs: number): void {
+    if (timed) {
+      this.lastReadingMs = performance.now();
+      const us = (this.lastReadingMs - startMs) * 1000;
+      this.us[this.samples++] = us;
+      this.slow = us > FAST_SERIALIZE_US;
+    }
+    this.ipis[hpn - this.firstHpn] = sent;
+    this.calls++;
+    if (sent === 0) this.skipped++;
+  }
 }
+
+const TIMED_EVERY = 16;
+/** Past this, a call costs a hundred clock reads: time every one. */
+const FAST_SERIALIZE_US = 20;
 
 /** What one operation needs on every PMD: its CPU, the hooks, its mmu_gather and its log. */
 interface PmdOpContext {
@@ -79,7 +122,7 @@ const PER_PMD: { readonly [op in PmdOp]: PerPmd } = {
  */
 export function run_pmd_range(cpu: EmulatedCpu, sync: PgtblSync, kernel: KernelConfig, op: PmdOp, firstHpn: number, count: number, budgetMs = Infinity): MunmapResult {
   const start = performance.now();
-  const log: SerializeLog = { us: new Float64Array(count), ipis: new Int32Array(count), firstHpn, calls: 0, skipped: 0, lastReadingMs: start };
+  const log = new SerializeLog(count, firstHpn, start);
   const context: PmdOpContext = { cpu, sync, kernel, tlb: new MmuGather(cpu, sync.freeing, kernel), log, traced: undefined };
   const tracer = cpu.tracer;
   const perPmd = PER_PMD[op];
@@ -124,7 +167,7 @@ export function run_pmd_range(cpu: EmulatedCpu, sync: PgtblSync, kernel: KernelC
     pmdsDone: log.calls,
     munmapMs,
     serializeSkipped: log.skipped,
-    serializeUs: log.us.subarray(0, log.calls),
+    serializeUs: log.us.subarray(0, log.samples),
     ipisByPmd: log.ipis,
     startedAtMs: performance.timeOrigin + start,
     allFreedMs: performance.now() - start,
@@ -155,12 +198,13 @@ function zap_huge_pmd(op: PmdOpContext, hpn: number): void {
   const slot = arena.pmdSlot(hpn);
   if (slot < 0 || !pmd_is_leaf(entries[slot])) return;
   const orig = entries[slot];
-  const start = performance.now();
+  const timed = op.log.timesNext(op.traced !== undefined);
+  const start = timed ? performance.now() : 0;
   // radix__pmdp_huge_get_and_clear(): a plain store (the page-table lock serialises writers;
   // the ordering against walkers is the strategy's business), then the strategy, with nothing
   // in between.
   entries[slot] = 0;
-  serialized(op, hpn, start);
+  serialized(op, hpn, timed, start);
   if (op.kernel.tlbFlushEachPmd) flush_tlb_range(op.cpu, op.kernel); // flush_pmd_tlb_range()
   op.tlb.tlb_remove_page(entry_pfn(orig));
 }
@@ -179,11 +223,12 @@ function split_huge_pmd(op: PmdOpContext, hpn: number): void {
   // Linux withdraws the PTE page deposited when the THP was mapped (pgtable_trans_huge_withdraw());
   // THPs here are mapped without that deposit, so the split allocates it (README, "Simplifications, stated").
   const pgtable = arena.allocPage();
-  const start = performance.now();
+  const timed = op.log.timesNext(op.traced !== undefined);
+  const start = timed ? performance.now() : 0;
   // pmdp_invalidate(): no longer usable by walkers, still present to the mm; its TLB entry is
   // flushed (flush_pmd_tlb_range(), in every version).
   arena.entries[slot] = pmd_mkinvalid(orig);
-  serialized(op, hpn, start);
+  serialized(op, hpn, timed, start);
   flush_tlb_range(op.cpu, op.kernel);
   arena.fillPtes(pgtable, entry_pfn(orig));
   // smp_wmb(); pmd_populate(): the ptes are visible before the PMD points at them. Pairs with
@@ -205,10 +250,11 @@ function collapse_huge_page(op: PmdOpContext, hpn: number): void {
   if (!pte_present(pmd) || pmd_is_leaf(pmd)) return;
   const pgtable = entry_pfn(pmd);
   const oldFrame = pte_frame(arena.ptes(pgtable)[0]);
-  const start = performance.now();
+  const timed = op.log.timesNext(op.traced !== undefined);
+  const start = timed ? performance.now() : 0;
   // pmdp_collapse_flush(): no new walk can find the PTE page after this, nor any TLB entry.
   arena.entries[slot] = 0;
-  serialized(op, hpn, start, op.sync.serialize_collapse);
+  serialized(op, hpn, timed, start, op.sync.serialize_collapse);
   const flushedAt = flush_tlb_range(op.cpu, op.kernel);
   // __collapse_huge_page_copy() into a new huge page; the PTE page is deposited beside the PMD,
   // then set_pmd_at() maps the new page (deposit and map under the PMD lock).
@@ -221,14 +267,11 @@ function collapse_huge_page(op: PmdOpContext, hpn: number): void {
 
 /**
  * serialize_against_pte_lookup() (or what an operation calls instead), timed from `start` (just
- * before the PMD store), and logged.
+ * before the PMD store) when `timed`, and logged.
  */
-function serialized({ cpu, sync, log, traced }: PmdOpContext, hpn: number, start: number, serialize = sync.serialize_against_pte_lookup): void {
+function serialized({ cpu, sync, log, traced }: PmdOpContext, hpn: number, timed: boolean, start: number, serialize = sync.serialize_against_pte_lookup): void {
   const sent = serialize.call(sync, cpu);
-  log.lastReadingMs = performance.now();
+  log.note(hpn, sent, timed, start);
   traced?.sliceTo(TraceEvent.SERIALIZE, traced.us(start), log.lastReadingMs, hpn, sent);
-  log.us[log.calls++] = (log.lastReadingMs - start) * 1000;
-  log.ipis[hpn - log.firstHpn] = sent;
-  if (sent === 0) log.skipped++;
   cpu.count('pmdsDone');
 }
