@@ -45,6 +45,8 @@ const SUPERVISE_EVERY_MS = 100;
  */
 const STOP_GRACE_MS = 2_000;
 const STOP_GRACE_MS_PER_CPU = 60;
+/** When every CPU is done but not every report has arrived, look again after this long. */
+const REPORTS_IN_FLIGHT_RECHECK_MS = 1_000;
 
 /** CPUs that did not finish in time, each with what it was doing. */
 export class CpusStuck extends Error {
@@ -127,7 +129,13 @@ export class CpuPool {
     const dog = new IpiWatchdog(this.machine, watchdog.thresholdMs);
     const graceMs = Math.max(STOP_GRACE_MS, this.machine.cpus * STOP_GRACE_MS_PER_CPU);
     const supervision = new Promise<never>((_, reject) => {
-      const stuck = (afterMs: number) => () => reject(new CpusStuck(this.stuckCpus(plans), afterMs));
+      const stuck = (afterMs: number) => () => {
+        const cpus = this.stuckCpus(plans);
+        // Every CPU has finished and only its report is still on its way (a thousand of them
+        // queue on this thread): not stuck, so look again a little later.
+        if (cpus.length === 0) timers.push(setTimeout(stuck(afterMs), REPORTS_IN_FLIGHT_RECHECK_MS));
+        else reject(new CpusStuck(cpus, afterMs));
+      };
       timers.push(setTimeout(stuck(timeoutMs), timeoutMs));
       // Once CPU 0 is done the others are told to stop; one that does not is stuck.
       void runs[0].then(() => {
