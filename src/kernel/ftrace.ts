@@ -1,8 +1,8 @@
 // The emulated kernel's trace points, as ftrace's events would record them (kernel/trace/;
 // include/trace/events/preemptirq.h: irq_disable, irq_enable; include/trace/events/ipi.h:
-// ipi_raise, ipi_entry, ipi_exit): each CPU
-// writes its own events into its own ring (trace-ring.ts). A slice is written once, when it
-// ends, with its start and duration, so a ring never holds half of one.
+// ipi_raise, ipi_entry, ipi_exit): each CPU writes its own events into its own ring
+// (trace-ring.ts). A slice is written once, when it ends, with its start and duration, so a
+// ring never holds half of one.
 
 import { TraceControlWord, TraceRingWriter, type TraceBuffers } from '../shared-memory/trace-ring.ts';
 

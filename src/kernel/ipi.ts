@@ -9,7 +9,7 @@
 
 import { cpuWord } from '../shared-memory/cpu-block.ts';
 import { RunAborted, type EmulatedCpu } from './cpu.ts';
-import { TraceEvent, type CpuTracer } from './ftrace.ts';
+import { TraceEvent } from './ftrace.ts';
 
 /** Polls of a target's ack before a waiting sender sleeps: a few microseconds of spinning. */
 const IPI_SPIN_POLLS = 256;
@@ -23,46 +23,28 @@ const IPI_SLEEP_MS = 1;
  * Returns how many IPIs were sent.
  */
 export function smp_call_function_many(cpu: EmulatedCpu, mask: readonly number[], wait: boolean): number {
+  // Traced: the round, each IPI as it is raised (the clock read before, so that no handler can
+  // seem to come first), and each wait. Untraced, no clock is read.
   const tracer = cpu.tracer?.recording ? cpu.tracer : undefined;
-  if (tracer) return tracedCallFunctionMany(cpu, tracer, mask, wait);
+  const roundUs = tracer ? tracer.now() : 0;
   const tickets = cpu.ipiTickets;
   let sent = 0;
   for (const target of mask) {
     if (target === cpu.id) continue;
+    const raisedUs = tracer ? tracer.now() : 0;
     tickets[target] = raiseIpi(cpu, target);
-    sent++;
-  }
-  if (wait) {
-    for (const target of mask) if (target !== cpu.id) csd_lock_wait(cpu, target, tickets[target]);
-  }
-  return sent;
-}
-
-/**
- * The same, with its trace points: the round, each IPI as it is raised (the clock read before,
- * so that no handler can seem to come first), and each wait. Kept apart so that the untraced
- * round reads no clock.
- */
-function tracedCallFunctionMany(cpu: EmulatedCpu, tracer: CpuTracer, mask: readonly number[], wait: boolean): number {
-  const roundUs = tracer.now();
-  const tickets = cpu.ipiTickets;
-  let sent = 0;
-  for (const target of mask) {
-    if (target === cpu.id) continue;
-    const raisedUs = tracer.now();
-    tickets[target] = raiseIpi(cpu, target);
-    tracer.instantAt(TraceEvent.IPI_SENT, raisedUs, target, tickets[target]);
+    tracer?.instantAt(TraceEvent.IPI_SENT, raisedUs, target, tickets[target]);
     sent++;
   }
   if (wait) {
     for (const target of mask) {
       if (target === cpu.id) continue;
-      const waitUs = tracer.now();
+      const waitUs = tracer ? tracer.now() : 0;
       csd_lock_wait(cpu, target, tickets[target]);
-      tracer.slice(TraceEvent.CSD_WAIT, waitUs, target, tickets[target]);
+      tracer?.slice(TraceEvent.CSD_WAIT, waitUs, target, tickets[target]);
     }
   }
-  tracer.slice(TraceEvent.IPI_ROUND, roundUs, sent, wait ? 1 : 0);
+  tracer?.slice(TraceEvent.IPI_ROUND, roundUs, sent, wait ? 1 : 0);
   return sent;
 }
 

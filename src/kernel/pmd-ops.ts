@@ -74,14 +74,17 @@ class SerializeLog {
     this.lastReadingMs = startMs;
   }
 
-  /** Whether to time the next call: always while calls are slow or traced. */
-  timesNext(traced: boolean): boolean {
-    return this.slow || traced || this.calls % TIMED_EVERY === 0;
+  /**
+   * Just before the PMD store: the clock, if this call is to be timed (always while calls are
+   * slow or traced), else UNTIMED.
+   */
+  start(traced: boolean): number {
+    return this.slow || traced || this.calls % TIMED_EVERY === 0 ? performance.now() : UNTIMED;
   }
 
-  /** A call on `hpn` that sent `sent` IPIs, timed from `startMs` if `timed`. */
-  note(hpn: number, sent: number, timed: boolean, startMs: number): void {
-    if (timed) {
+  /** A call on `hpn` that sent `sent` IPIs, begun at `startMs` (start()'s answer). */
+  note(hpn: number, sent: number, startMs: number): void {
+    if (startMs !== UNTIMED) {
       this.lastReadingMs = performance.now();
       const us = (this.lastReadingMs - startMs) * 1000;
       this.us[this.samples++] = us;
@@ -94,6 +97,7 @@ class SerializeLog {
 }
 
 const TIMED_EVERY = 16;
+const UNTIMED = -1;
 /** Past this, a call costs a hundred clock reads: time every one. */
 const FAST_SERIALIZE_US = 20;
 
@@ -198,13 +202,12 @@ function zap_huge_pmd(op: PmdOpContext, hpn: number): void {
   const slot = arena.pmdSlot(hpn);
   if (slot < 0 || !pmd_is_leaf(entries[slot])) return;
   const orig = entries[slot];
-  const timed = op.log.timesNext(op.traced !== undefined);
-  const start = timed ? performance.now() : 0;
+  const start = op.log.start(op.traced !== undefined);
   // radix__pmdp_huge_get_and_clear(): a plain store (the page-table lock serialises writers;
   // the ordering against walkers is the strategy's business), then the strategy, with nothing
   // in between.
   entries[slot] = 0;
-  serialized(op, hpn, timed, start);
+  serialized(op, hpn, start);
   if (op.kernel.tlbFlushEachPmd) flush_tlb_range(op.cpu, op.kernel); // flush_pmd_tlb_range()
   op.tlb.tlb_remove_page(entry_pfn(orig));
 }
@@ -223,12 +226,11 @@ function split_huge_pmd(op: PmdOpContext, hpn: number): void {
   // Linux withdraws the PTE page deposited when the THP was mapped (pgtable_trans_huge_withdraw());
   // THPs here are mapped without that deposit, so the split allocates it (README, "Simplifications, stated").
   const pgtable = arena.allocPage();
-  const timed = op.log.timesNext(op.traced !== undefined);
-  const start = timed ? performance.now() : 0;
+  const start = op.log.start(op.traced !== undefined);
   // pmdp_invalidate(): no longer usable by walkers, still present to the mm; its TLB entry is
   // flushed (flush_pmd_tlb_range(), in every version).
   arena.entries[slot] = pmd_mkinvalid(orig);
-  serialized(op, hpn, timed, start);
+  serialized(op, hpn, start);
   flush_tlb_range(op.cpu, op.kernel);
   arena.fillPtes(pgtable, entry_pfn(orig));
   // smp_wmb(); pmd_populate(): the ptes are visible before the PMD points at them. Pairs with
@@ -250,11 +252,10 @@ function collapse_huge_page(op: PmdOpContext, hpn: number): void {
   if (!pte_present(pmd) || pmd_is_leaf(pmd)) return;
   const pgtable = entry_pfn(pmd);
   const oldFrame = pte_frame(arena.ptes(pgtable)[0]);
-  const timed = op.log.timesNext(op.traced !== undefined);
-  const start = timed ? performance.now() : 0;
+  const start = op.log.start(op.traced !== undefined);
   // pmdp_collapse_flush(): no new walk can find the PTE page after this, nor any TLB entry.
   arena.entries[slot] = 0;
-  serialized(op, hpn, timed, start, op.sync.serialize_collapse);
+  serialized(op, hpn, start, op.sync.serialize_collapse);
   const flushedAt = flush_tlb_range(op.cpu, op.kernel);
   // __collapse_huge_page_copy() into a new huge page; the PTE page is deposited beside the PMD,
   // then set_pmd_at() maps the new page (deposit and map under the PMD lock).
@@ -267,11 +268,11 @@ function collapse_huge_page(op: PmdOpContext, hpn: number): void {
 
 /**
  * serialize_against_pte_lookup() (or what an operation calls instead), timed from `start` (just
- * before the PMD store) when `timed`, and logged.
+ * before the PMD store) unless it is UNTIMED, and logged.
  */
-function serialized({ cpu, sync, log, traced }: PmdOpContext, hpn: number, timed: boolean, start: number, serialize = sync.serialize_against_pte_lookup): void {
+function serialized({ cpu, sync, log, traced }: PmdOpContext, hpn: number, start: number, serialize = sync.serialize_against_pte_lookup): void {
   const sent = serialize.call(sync, cpu);
-  log.note(hpn, sent, timed, start);
+  log.note(hpn, sent, start);
   traced?.sliceTo(TraceEvent.SERIALIZE, traced.us(start), log.lastReadingMs, hpn, sent);
   cpu.count('pmdsDone');
 }
