@@ -37,7 +37,7 @@ async function main(argv: readonly string[]): Promise<number> {
   session.say(`${session.hostLine}\n${o.runs} pairs: ${o.strategy}, the qemu-128 preset with ${formatSize(o.memory)} (${whole.machine.hugePages} PMDs), a ${o.budget} s budget, then whole\n`);
   const rows: string[][] = [['pair', 'PMDs measured', 'estimate', '95% interval now', 'whole run', 'inside', 'interval before', 'inside']];
   let [covered, coveredBefore, pairs] = [0, 0, 0];
-  await session.withCpus(whole, { warmUp: true }, async (pool) => {
+  await session.withCpus(whole, { strategies: [whole.strategy], operation: true }, async (pool) => {
     for (let i = 0; i < o.runs && !session.interrupted; i++) {
       const estimated = await runStrategy(pool, budgeted, 2 * i);
       const truth = await runStrategy(pool, whole, 2 * i + 1);

@@ -27,7 +27,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const runs: StrategyRun[] = [];
   const recorder = command.trace && new TraceRecorder(command.trace.options);
   session.say(formatHeader(buildReport(first, runs, session.host)) + '\n');
-  await session.withCpus(first, { warmUp: true }, async (pool) => {
+  await session.withCpus(first, { strategies: command.runs.map((run) => run.strategy), operation: true }, async (pool) => {
     for (const [i, spec] of command.runs.entries()) {
       if (session.interrupted) break;
       const stopProgress = showProgress(pool.machine, spec.strategy.name, spec.machine.hugePages);

@@ -76,7 +76,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const deadline = started + o.duration * 1000;
   let lastProgress = started;
   // Sized for the widest operation, collapse: every cycle reuses the same frames and pages.
-  await session.withCpus(specFor('collapse'), { warmUp: false }, async (pool) => {
+  await session.withCpus(specFor('collapse'), undefined, async (pool) => {
     for (let cycle = 0; performance.now() < deadline && totals.brokenInvariants.length === 0 && !session.interrupted; cycle++) {
       const strategy = SAFE[cycle % SAFE.length];
       const op = OP_SCHEDULE[Math.floor(cycle / SAFE.length) % OP_SCHEDULE.length];

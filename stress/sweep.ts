@@ -77,7 +77,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const cells: SweepCell[] = [];
   const walkers: WalkerCell[] = [];
   for (const cpus of o.cpus) {
-    await session.withCpus(cellSpec(cpus, Math.max(...o.memory), o.workload[0]), { warmUp: true }, async (pool) => {
+    await session.withCpus(cellSpec(cpus, Math.max(...o.memory), o.workload[0]), { strategies: o.strategy.map(strategyByName), operation: true }, async (pool) => {
       for (const memory of o.memory) {
         for (const workload of o.workload) {
           for (const [i, strategy] of o.strategy.entries()) {

@@ -39,7 +39,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const results: WalkersOnlyRun[] = [];
   for (const cpus of o.cpus) {
     const spec = walkersAloneSpec(cpus, o.kind, o['hold-us']);
-    await session.withCpus(spec, { warmUp: true }, async (pool) => {
+    await session.withCpus(spec, { strategies: o.strategy.map(strategyByName), operation: false }, async (pool) => {
       for (const [i, strategy] of o.strategy.entries()) {
         if (!session.interrupted) results.push(await runWalkersOnly(pool, { ...spec, strategy: strategyByName(strategy) }, i, o['duration-ms']));
       }

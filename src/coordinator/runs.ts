@@ -2,15 +2,15 @@
 // CPU 0, stop, then check every invariant. The same code path serves every strategy and every
 // script; what each CPU measured comes back in its report, and nowhere else.
 
-import os from 'node:os';
-import type { CpuRunPlan, CpuRunReport, PhaseWalks } from '../cpu-worker/run.ts';
+import type { CpuRunPlan, CpuRunReport } from '../cpu-worker/run.ts';
+import type { PhaseWalks } from '../cpu-worker/walker-loop.ts';
 import type { WalkerViolation } from '../kernel/lockless-walk.ts';
 import type { KernelConfig } from '../kernel/kernel-config.ts';
 import type { PmdOp } from '../kernel/pmd-ops.ts';
 import { CPU_STATS, CpuPhase, cpuStat, cpuWord, type CpuStatValues } from '../shared-memory/cpu-block.ts';
 import { RunPhase, advanceRunPhase, cpumask_clear, cpumask_set_cpu, mmWord } from '../shared-memory/mm.ts';
 import { SharedMachine } from '../shared-memory/shared-machine.ts';
-import { isSafe, FLOOR } from '../strategies/index.ts';
+import { isSafe } from '../strategies/index.ts';
 import { map_thp_range, teardown_range_offline } from '../kernel/map-thp.ts';
 import { percentiles, type Percentiles } from '../report/percentiles.ts';
 import type { CpuPool } from './cpu-pool.ts';
@@ -99,9 +99,9 @@ const UNMAPPER_CPU = 0;
 
 /**
  * Which run of a pool this is, for the walkers' seeds: the measured runs count from 0, the JIT
- * warm-up's two runs come before them.
+ * warm-up's runs (coordinator/jit-warm-up.ts) come before them.
  */
-const WarmUpRun = { WALKERS: -1, OPERATION: -2 } as const;
+export const WarmUpRun = { FEEDBACK: -1, OPERATION: -2, SETTLE: -3 } as const;
 
 /**
  * The shared memory a run needs: its CPUs, those outside the mm too, its THPs, and for split
@@ -251,29 +251,7 @@ function walksSoFar(machine: SharedMachine, cpus: number): number {
   return walks;
 }
 
-/**
- * Walk, then run the operation once, unmeasured, so that every worker's JIT has settled before
- * anything is measured.
- * Each worker compiles its own code with the share of a host core it gets, so the time grows
- * with oversubscription: measured here, walk throughput at 8 CPUs on 2 cores keeps rising for
- * about 1.2 s, at 16 for about 1.5 s. The walkers warm up doing what they will be measured doing:
- * warmed up on another workload (less busy, to leave the compiler threads a core), their code
- * was optimised for it and slowed the first second of the measured cell instead.
- */
-export async function warmUpJit(pool: CpuPool, spec: RunSpec): Promise<void> {
-  const quiet = { ...spec, strategy: FLOOR, faults: {} }; // faults are for the measured runs
-  const oversubscription = (spec.machine.cpus + spec.machine.outsideCpus) / os.availableParallelism();
-  const warmupMs = Math.min(JIT_WARMUP_MAX_MS, JIT_WARMUP_MS_PER_CORE_SHARE * Math.max(1, oversubscription));
-  await runWalkersOnly(pool, quiet, WarmUpRun.WALKERS, warmupMs);
-  // And CPU 0's side: one unmeasured run of the operation itself, under the floor (quick at any size).
-  await runStrategy(pool, quiet, WarmUpRun.OPERATION);
-}
-
-const JIT_WARMUP_MS_PER_CORE_SHARE = 500;
-/** Past this, a longer warm-up buys little: at 64x oversubscription a worker still gets its turns. */
-const JIT_WARMUP_MAX_MS = 5_000;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Every CPU's statistics, added up. */
 function sumStats(reports: readonly CpuRunReport[]): CpuStatValues {
@@ -301,7 +279,7 @@ function walkerSide(reports: readonly CpuRunReport[]) {
 }
 
 /** One plan per CPU of the machine, with the role `roleOf` gives it. */
-function cpuPlans(spec: RunSpec, run: number, roleOf: (cpu: number) => CpuRunPlan['role']): CpuRunPlan[] {
+export function cpuPlans(spec: RunSpec, run: number, roleOf: (cpu: number) => CpuRunPlan['role']): CpuRunPlan[] {
   const kernel = kernelOf(spec);
   return Array.from({ length: spec.machine.cpus + spec.machine.outsideCpus }, (_, cpu) => ({
     strategy: spec.strategy.name,
@@ -323,7 +301,7 @@ function cpuPlans(spec: RunSpec, run: number, roleOf: (cpu: number) => CpuRunPla
  * Between runs, with every CPU idle: fresh run words, counts and statistics; CPUs below
  * `mmCpus` in mm_cpumask, the rest outside the mm.
  */
-function resetMachine(pool: CpuPool, mmCpus: number): void {
+export function resetMachine(pool: CpuPool, mmCpus: number): void {
   const { mm, cpuStats, cpuWords, cpus } = pool.machine;
   Atomics.store(mm, mmWord.runPhase, RunPhase.WARMUP);
   Atomics.store(mm, mmWord.abort, 0);
@@ -332,6 +310,9 @@ function resetMachine(pool: CpuPool, mmCpus: number): void {
   Atomics.store(mm, mmWord.locklessPgtblWalkCount, 0);
   Atomics.store(mm, mmWord.kvmMmuLock, 0);
   Atomics.store(mm, mmWord.mmuInvalidateCount, 0);
+  Atomics.store(mm, mmWord.warmers, 0);
+  Atomics.store(mm, mmWord.warmedCpus, 0);
+  Atomics.store(mm, mmWord.warmRate, 0);
   cpuStats.fill(0);
   cpumask_clear(mm);
   for (let cpu = 0; cpu < cpus; cpu++) {

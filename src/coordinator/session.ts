@@ -9,7 +9,8 @@ import { hostInfo, hostLine, type HostInfo } from '../report/host.ts';
 import { terminalLine } from '../report/terminal-line.ts';
 import { CpuFailure, CpuPool, CpusStuck, IpiStuck, RunInterrupted } from './cpu-pool.ts';
 import { describeWatchdog } from './ipi-watchdog.ts';
-import { createMachine, warmUpJit } from './runs.ts';
+import { warmUpJit, type JitWarmUp, type WarmUpSpec } from './jit-warm-up.ts';
+import { createMachine } from './runs.ts';
 import type { RunSpec } from './run-spec.ts';
 
 /** Exit statuses, the same for every command. A signal ends it with 128 + its number. */
@@ -32,6 +33,8 @@ export interface StartUp {
   readonly cpus: number;
   readonly startMs: number;
   readonly warmUpMs: number;
+  /** How the JIT warm-up went, when there was one. */
+  readonly jit?: JitWarmUp;
 }
 
 export class Session {
@@ -66,11 +69,11 @@ export class Session {
   }
 
   /**
-   * Start the CPUs `spec`'s machine needs, warm their JIT if asked, run `body`, and always join
-   * every thread. A CPU that fails, or a signal, ends `body` early: that is recorded in
+   * Start the CPUs `spec`'s machine needs, warm their JIT for what `warmUp` says will run (none
+   * if absent), run `body`, and always join every thread. A CPU that fails, or a signal, ends `body` early: that is recorded in
    * `failure` or `interruptedBy`, not thrown, so that the caller reports what it has.
    */
-  async withCpus(spec: RunSpec, { warmUp }: { readonly warmUp: boolean }, body: (pool: CpuPool) => Promise<void>): Promise<void> {
+  async withCpus(spec: RunSpec, warmUp: WarmUpSpec | undefined, body: (pool: CpuPool) => Promise<void>): Promise<void> {
     if (this.interrupted) return;
     const machine = createMachine(spec);
     const startedAt = performance.now();
@@ -87,11 +90,12 @@ export class Session {
     // signal ends the process at once: there is nothing to report yet.)
     for (const [signal, listener] of this.listeners) process.on(signal, listener);
     try {
+      let jit: JitWarmUp | undefined;
       if (warmUp) {
         progress.draw(`warming up ${machine.cpus} CPUs`);
-        await warmUpJit(pool, spec).finally(progress.clear);
+        jit = await warmUpJit(pool, spec, warmUp).finally(progress.clear);
       }
-      const startUp = { cpus: machine.cpus, startMs, warmUpMs: performance.now() - startedAt - startMs };
+      const startUp: StartUp = { cpus: machine.cpus, startMs, warmUpMs: performance.now() - startedAt - startMs, ...(jit ? { jit } : {}) };
       this.startUps.push(startUp);
       if (show) this.say(describeStartUp(startUp) + '\n');
       if (!this.interrupted) await body(pool);
@@ -130,9 +134,20 @@ export class Session {
   }
 }
 
-const describeStartUp = ({ cpus, startMs, warmUpMs }: StartUp) =>
+const describeStartUp = ({ cpus, startMs, warmUpMs, jit }: StartUp) =>
   `started ${cpus} CPU threads in ${(startMs / 1000).toFixed(1)} s (${(startMs / cpus).toFixed(0)} ms each)` +
-  (warmUpMs > 0 ? `, JIT warm-up ${(warmUpMs / 1000).toFixed(1)} s` : '');
+  (jit ? `, JIT warm-up ${(warmUpMs / 1000).toFixed(1)} s: ${describeJit(jit)}` : '');
+
+/** Whether every CPU's walk rate settled, and at what rate per millisecond of its thread's CPU time. */
+function describeJit({ cpus, settled, unsettled, walksPerCpuMs: { min, max }, clock }: JitWarmUp): string {
+  const per = clock === 'wall' ? 'wall-clock ms (no thread clock here)' : 'ms of its thread';
+  const rates = settled > 0 ? `${formatRate(min)}-${formatRate(max)} walks per ${per}` : '';
+  if (unsettled.length === 0) return `every CPU's walk rate settled, at ${rates}`;
+  const which = unsettled.length > 8 ? `${unsettled.slice(0, 8).join(', ')}, ...` : unsettled.join(', ');
+  return `${settled} of ${cpus} CPUs' walk rates settled${settled > 0 ? `, at ${rates}` : ''}; CPU ${which} did not, and their first measured walks may run slower code`;
+}
+
+const formatRate = (walksPerMs: number) => (walksPerMs >= 1000 ? `${(walksPerMs / 1000).toFixed(1)}k` : walksPerMs.toFixed(0));
 
 /**
  * Run a command's main and set the exit status: bad usage is one line naming the bad value and

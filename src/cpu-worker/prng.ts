@@ -1,8 +1,10 @@
 // A small seeded generator, so that the same --seed gives every CPU the same sequence of walk
 // addresses (the interleaving of threads is, of course, never the same twice).
 
+import type { RandomSource } from '../kernel/lockless-walk.ts';
+
 /** mulberry32: 32 bits of state, fast, and good enough to pick addresses. A class, not a closure: see RandomSource. */
-export class Mulberry32 {
+export class Mulberry32 implements RandomSource {
   private state: number;
 
   constructor(seed: number) {
@@ -11,10 +13,20 @@ export class Mulberry32 {
 
   /** The next number in [0, 1). */
   next(): number {
+    return this.bits30() / 2 ** 30;
+  }
+
+  /** The next whole number in [0, n), for n up to 2^30 (see RandomSource on why not a fraction). */
+  below(n: number): number {
+    return Math.floor((this.bits30() * n) / 2 ** 30);
+  }
+
+  /** The generator's next 30 bits: a small integer to V8 wherever it lands, boxed nowhere. */
+  private bits30(): number {
     const state = (this.state = (this.state + 0x6d2b79f5) | 0);
     let t = Math.imul(state ^ (state >>> 15), 1 | state);
     t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return (t ^ (t >>> 14)) >>> 2;
   }
 }
 

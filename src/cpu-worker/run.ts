@@ -8,13 +8,15 @@ import { RunPhase, advanceRunPhase, mmWord } from '../shared-memory/mm.ts';
 import { strategyByName } from '../strategies/index.ts';
 import type { EmulatedCpu } from '../kernel/cpu.ts';
 import type { KernelConfig } from '../kernel/kernel-config.ts';
-import { LocklessWalker, type WalkTargets, type WalkerViolation } from '../kernel/lockless-walk.ts';
+import { LocklessWalker, type WalkerViolation } from '../kernel/lockless-walk.ts';
 import type { PgtblSync } from '../kernel/pgtbl-sync.ts';
 import { run_pmd_range, type MunmapResult, type PmdOp } from '../kernel/pmd-ops.ts';
 import type { KindShare } from '../kernel/walker-kinds.ts';
 import type { TraceBuffers } from '../shared-memory/trace-ring.ts';
 import { FaultInjector, type FaultKind } from './faults.ts';
+import { warmUpWalker, type WarmUpPlan, type WarmUpReport } from './jit-warm-up.ts';
 import { Mulberry32, cpuSeed } from './prng.ts';
+import { HugePageTargets, PhaseLog, busyStretch, type PhaseWalks } from './walker-loop.ts';
 
 export interface Workload {
   /** The walker kinds and their shares of the walks. */
@@ -59,12 +61,8 @@ export interface CpuRunPlan {
   readonly warmupMs: number;
   /** The run's trace rings, when it is traced. */
   readonly trace?: TraceBuffers;
-}
-
-/** Walks a walker did in one phase of the run, and how long it was in that phase. */
-export interface PhaseWalks {
-  readonly walks: number;
-  readonly ms: number;
+  /** A walker's JIT warm-up instead of its workload: it warms up, then idles until the run stops. */
+  readonly warmUp?: WarmUpPlan;
 }
 
 /** Everything one CPU tells the coordinator at the end of a run: the one channel for results. */
@@ -77,6 +75,8 @@ export interface CpuRunReport {
   readonly walker?: WalkerReport;
   /** The unmapper's measurements; absent on the others. */
   readonly munmap?: MunmapResult;
+  /** How a warming-up walker's warm-up went. */
+  readonly warmUp?: WarmUpReport;
 }
 
 export interface WalkerReport {
@@ -137,9 +137,14 @@ function runWalker(cpu: EmulatedCpu, sync: PgtblSync, plan: CpuRunPlan): Omit<Cp
   const fault = plan.fault ? new FaultInjector(cpu, plan.fault) : undefined;
   const amplified = plan.workload.raceWindow > 0;
   const walker = new LocklessWalker(cpu, sync, plan.kernel.walkerStyle, plan.kernel.walkerGuards, mix, holdUs, random, fault && (() => fault.inWalk()), amplified, plan.workload.otherMm);
-  const targets = new HugePageTargets(cpu, plan, random);
+  const targets = new HugePageTargets(cpu, { firstHpn: plan.firstHpn, hugePages: plan.hugePages, raceWindow: plan.workload.raceWindow }, random);
   const phases = new PhaseLog(cpu);
   const gapMs = walkRate > 0 ? 1000 / walkRate : 0;
+  if (plan.warmUp) {
+    const warmUp = warmUpWalker(cpu, walker, targets, phases, plan.warmUp);
+    while (!cpu.stopping) cpu.cpu_idle(Infinity);
+    return { cpu: cpu.id, violations: walker.violations, warmUp };
+  }
   const start = performance.now();
   let busyMs = 0;
   // Each CPU's cycle starts at its own point of the period, as vCPUs' do: started in step, 127
@@ -163,85 +168,9 @@ function runWalker(cpu: EmulatedCpu, sync: PgtblSync, plan: CpuRunPlan): Omit<Cp
       gupBackoffs: walker.gupBackoffs,
       kvmRetries: walker.kvmRetries,
       busyShare: elapsedMs > 0 ? Math.min(1, busyMs / elapsedMs) : 0,
-      measure: phases.walks[RunPhase.MEASURE],
-      operate: phases.walks[RunPhase.OPERATE],
+      measure: phases.walksOf(RunPhase.MEASURE),
+      operate: phases.walksOf(RunPhase.OPERATE),
     },
   };
 }
 
-/**
- * One busy stretch: walk until `busyUntil` (paced `gapMs` apart, or back to back) or the run
- * stops. A function of its own, called once a cycle, so that V8 optimises it as a function and
- * keeps that code for the next run: a loop inside runWalker(), which each run enters once, had
- * to be compiled on the stack again at every run (on-stack replacement, on compiler threads
- * that 16 busy CPUs starve), and the first second of every run walked unoptimised.
- */
-function busyStretch(cpu: EmulatedCpu, walker: LocklessWalker, targets: HugePageTargets, phases: PhaseLog, busyUntil: number, gapMs: number): void {
-  let nextWalk = performance.now();
-  do {
-    // Only while the unmapper is in the window traced (an Atomics.load, so only when traced).
-    if (cpu.tracer) cpu.traceWalks(cpu.tracer.recording);
-    walker.step(targets);
-    if (gapMs > 0) {
-      // Paced, never catching up in a burst: a late walk moves the schedule, not the rate.
-      nextWalk = Math.max(nextWalk + gapMs, performance.now());
-      // The work between walks ends with the busy share: a longer gap must not stretch it.
-      workUntil(cpu, Math.min(nextWalk, busyUntil));
-    }
-  } while (performance.now() < busyUntil && phases.note() !== RunPhase.STOP);
-}
-
-/** A walker's own record of the run's phases: when it saw each begin, and its walks in each. */
-class PhaseLog {
-  readonly walks: PhaseWalks[] = Object.values(RunPhase).map(() => ({ walks: 0, ms: 0 }));
-  private phase: RunPhase;
-  private since = performance.now();
-  private walksSince: number;
-
-  constructor(private readonly cpu: EmulatedCpu) {
-    this.phase = cpu.runPhase;
-    this.walksSince = cpu.stat('walks');
-  }
-
-  /** The phase now; on a change, the phase that ended is written down. */
-  note(): RunPhase {
-    const phase = this.cpu.runPhase;
-    if (phase !== this.phase) {
-      const [now, walks] = [performance.now(), this.cpu.stat('walks')];
-      this.walks[this.phase] = { walks: walks - this.walksSince, ms: now - this.since };
-      [this.phase, this.since, this.walksSince] = [phase, now, walks];
-    }
-    return phase;
-  }
-}
-
-/**
- * The huge pages a walker walks: anywhere in the range, or, to amplify the race, one of the
- * `raceWindow` PMDs from the unmapper's cursor on, re-read before every walk: the walker keeps
- * hammering the PMD being cleared, so that its next increment lands in any gap the unmapper
- * reads as "no walk in flight".
- */
-class HugePageTargets implements WalkTargets {
-  private readonly firstHpn: number;
-  private readonly hugePages: number;
-  private readonly window: number;
-
-  constructor(
-    private readonly cpu: EmulatedCpu,
-    plan: CpuRunPlan,
-    private readonly random: Mulberry32,
-  ) {
-    [this.firstHpn, this.hugePages, this.window] = [plan.firstHpn, plan.hugePages, plan.workload.raceWindow];
-  }
-
-  next(): number {
-    if (this.window === 0) return this.firstHpn + Math.floor(this.random.next() * this.hugePages);
-    const lastHpn = this.firstHpn + this.hugePages - 1;
-    return Math.min(lastHpn, Math.max(this.firstHpn, Atomics.load(this.cpu.mm, mmWord.unmapCursor)) + Math.floor(this.random.next() * this.window));
-  }
-}
-
-/** IRQ-on work between walks until `untilMs`, taking interrupts at every pass. */
-function workUntil(cpu: EmulatedCpu, untilMs: number): void {
-  while (performance.now() < untilMs) cpu.interruptPoint();
-}

@@ -6,7 +6,7 @@
 // what makes an IPI a barrier against lockless walkers: a walker disables its IRQs around the
 // walk, so an IPI sent meanwhile completes only after the walk is over.
 
-import { CpuPhase, CpuStats, Mm, cpuStat, cpuWord } from '../shared-memory/cpu-block.ts';
+import { CpuPhase, CpuStats, Mm, Stat, cpuStat, cpuWord } from '../shared-memory/cpu-block.ts';
 import { RunPhase, mmWord, mm_cpumask } from '../shared-memory/mm.ts';
 import type { SharedMachine } from '../shared-memory/shared-machine.ts';
 import type { TraceBuffers } from '../shared-memory/trace-ring.ts';
@@ -88,9 +88,9 @@ export class EmulatedCpu {
     this.words[this.irqWord] = 1;
   }
 
-  /** Add to one of this CPU's statistics (only this CPU writes them). */
-  count(field: keyof typeof CpuStats.offset, by = 1): void {
-    this.stats[this.statBase + CpuStats.offset[field]] += by;
+  /** Add to one of this CPU's statistics, `Stat.<name>` (only this CPU writes them). */
+  count(stat: number, by = 1): void {
+    this.stats[this.statBase + stat] += by;
   }
 
   /**
@@ -175,7 +175,7 @@ export class EmulatedCpu {
     const startUs = tracer ? tracer.now() : 0;
     const firstTicket = (this.handledRequests + 1) | 0;
     const requests = Atomics.load(this.words, this.requestWord);
-    this.count('ipisHandled', (requests - this.handledRequests) | 0);
+    this.count(Stat.ipisHandled, (requests - this.handledRequests) | 0);
     this.handledRequests = requests;
     // Sequentially consistent: everything this CPU did before (the walk it has just finished)
     // happens-before the sender's Atomics.load of this ack in csd_lock_wait().
@@ -220,9 +220,9 @@ export class EmulatedCpu {
     return Atomics.load(this.mm, mmWord.runPhase) as RunPhase;
   }
 
-  /** This CPU's value of one of its statistics. */
-  stat(field: keyof typeof CpuStats.offset): number {
-    return this.stats[this.statBase + CpuStats.offset[field]];
+  /** This CPU's value of one of its statistics, `Stat.<name>`. */
+  stat(stat: number): number {
+    return this.stats[this.statBase + stat];
   }
 
   get aborted(): boolean {
@@ -257,6 +257,6 @@ export class EmulatedCpu {
     const tracer = this.tracer;
     if (!tracer || on === (this.walkTracer !== undefined)) return;
     this.walkTracer = on ? tracer : undefined;
-    tracer.instant(TraceEvent.WALK_TRACING, this.stat('walks'), on ? 1 : 0);
+    tracer.instant(TraceEvent.WALK_TRACING, this.stat(Stat.walks), on ? 1 : 0);
   }
 }

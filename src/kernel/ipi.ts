@@ -7,7 +7,7 @@
 // target once ipiAck has reached its ticket. Counters only grow, so any number of senders can
 // be in flight at once and one acknowledgement answers them all.
 
-import { cpuWord } from '../shared-memory/cpu-block.ts';
+import { Stat, cpuWord } from '../shared-memory/cpu-block.ts';
 import { RunAborted, type EmulatedCpu } from './cpu.ts';
 import { TraceEvent } from './ftrace.ts';
 
@@ -56,7 +56,7 @@ function raiseIpi(cpu: EmulatedCpu, target: number): number {
   // see it halted and wake it, or its Atomics.wait sees our request and does not sleep. Never
   // read notify()'s return value as delivery: the target loops on ipiRequest instead.
   if (Atomics.load(words, cpuWord(target, 'halted')) !== 0) Atomics.notify(words, cpuWord(target, 'ipiRequest'));
-  cpu.count('ipisSent');
+  cpu.count(Stat.ipisSent);
   return ticket;
 }
 

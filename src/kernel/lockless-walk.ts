@@ -10,7 +10,7 @@
 // the page. One freed in between is a use-after-free, exactly what serialize_against_pte_lookup()
 // exists to prevent.
 
-import { Mm, cpuWord } from '../shared-memory/cpu-block.ts';
+import { Mm, Stat, cpuWord } from '../shared-memory/cpu-block.ts';
 import { Life, lifeGeneration, lifeState } from '../shared-memory/lifetime-word.ts';
 import { mmWord } from '../shared-memory/mm.ts';
 import { tableSlot } from '../shared-memory/page-table-arena.ts';
@@ -27,19 +27,26 @@ import { WALKER_KINDS, walkerKind, type KindShare, type WalkerGuard, type Walker
 export type InWalkHook = () => void;
 
 /**
- * A source of numbers in [0, 1), and of huge pages to walk. Objects with a method, not bare
+ * A source of random numbers, and of huge pages to walk. Objects with a method, not bare
  * functions: a run makes new ones, and a call site V8 has inlined for one function object
  * deoptimises when it meets another, so that every run began with seconds of unoptimised walks
  * on an oversubscribed host; a method of one class is the same function object in every run.
  */
 export interface RandomSource {
+  /** A number in [0, 1). */
   next(): number;
+  /**
+   * A whole number in [0, n), n up to 2^30. The walk's hot path asks for these, never for a
+   * fraction: a fraction returned by a call V8 did not inline is a number boxed on the heap,
+   * 16 bytes of garbage a walk, and a young-generation collection every few milliseconds.
+   */
+  below(n: number): number;
 }
 export interface WalkTargets {
   next(): number;
 }
 
-const MATH_RANDOM: RandomSource = { next: Math.random };
+const MATH_RANDOM: RandomSource = { next: Math.random, below: (n) => Math.floor(Math.random() * n) };
 
 /**
  * What a walker caught going wrong under it. A use-after-free: the huge frame it used, or the PTE
@@ -88,12 +95,13 @@ export class LocklessWalker {
   private readonly kinds: readonly {
     readonly kind: WalkerKind;
     readonly index: number;
-    readonly holdMs: number;
+    /** How long it uses its page, in whole nanoseconds (see RandomSource.below() on fractions). */
+    readonly holdNs: number;
+    /** Its share of the mix ends here, out of KIND_PICKS. */
     readonly upTo: number;
     /** What keeps its use safe, under this walker style. */
     readonly guard: WalkerGuard;
   }[];
-  private readonly totalWeight: number;
   private stepCount = 0;
   /** Race amplification's scratch memory for filling the store buffer, and where it goes on. */
   private readonly storeBufferFill: Int32Array | undefined;
@@ -102,7 +110,7 @@ export class LocklessWalker {
   private counting = false;
   private readonly pteIndexMask: number;
   /** Time between loading a PMD that points at a PTE page and loading the pte. */
-  private readonly descentMs: number;
+  private readonly descentNs: number;
   /** The place in the mix of the kind walking now, for reports. */
   private kindNow = 0;
 
@@ -126,28 +134,29 @@ export class LocklessWalker {
   ) {
     this.pteIndexMask = amplified ? 1 : cpu.machine.arena.ptesPerPmd - 1;
     this.storeBufferFill = amplified && sync.unorderedIncrement ? new Int32Array(STORE_BUFFER_SCRATCH_INTS) : undefined;
-    this.descentMs = amplified ? DESCENT_AMPLIFIED_MS : 0;
+    this.descentNs = amplified ? DESCENT_AMPLIFIED_NS : 0;
     this.lastHpnWord = cpuWord(cpu.id, 'lastWalkedHpn');
     this.kindWord = cpuWord(cpu.id, 'walkerKind');
-    let upTo = 0;
+    const totalWeight = mix.reduce((sum, { weight }) => sum + weight, 0);
+    let weightSoFar = 0;
     this.walksOfKind = new Float64Array(mix.length);
     this.kinds = mix.map(({ kind, weight }) => {
       const k = walkerKind(kind);
-      return { kind: k, index: WALKER_KINDS.indexOf(k), holdMs: (holdUs ?? k.holdUs) / 1000, upTo: (upTo += weight), guard: guarded ? k.guard.since58 : k.guard.before58 };
+      const upTo = Math.round(((weightSoFar += weight) / totalWeight) * KIND_PICKS);
+      return { kind: k, index: WALKER_KINDS.indexOf(k), holdNs: Math.round((holdUs ?? k.holdUs) * 1000), upTo, guard: guarded ? k.guard.since58 : k.guard.before58 };
     });
-    this.totalWeight = upTo;
   }
 
   /** One step of the workload: one stretch with IRQs off, of one walk or (real mode) a batch. */
   step(targets: WalkTargets): void {
-    const pick = this.random.next() * this.totalWeight;
+    const pick = this.random.below(KIND_PICKS);
     let chosen = 0;
     while (chosen < this.kinds.length - 1 && pick >= this.kinds[chosen].upTo) chosen++;
-    const { kind, index, holdMs, guard } = this.kinds[chosen];
+    const { kind, index, holdNs, guard } = this.kinds[chosen];
     this.cpu.words[this.kindWord] = index;
     this.kindNow = chosen;
     if (this.otherMm > 0 && this.random.next() < this.otherMm) {
-      this.otherMmStretch(kind, holdMs);
+      this.otherMmStretch(kind, holdNs);
       return;
     }
     // Timed only before the unmapper starts (its cursor is still -1): the same fully mapped
@@ -161,7 +170,7 @@ export class LocklessWalker {
     }
     const flags = this.cpu.local_irq_save();
     // Real mode (MSR_EE=0) does a batch of walks before IRQs come back: no interrupt point between.
-    for (let i = 0; i < kind.walksPerIrqOff; i++) this.walk(guard, holdMs, targets.next());
+    for (let i = 0; i < kind.walksPerIrqOff; i++) this.walk(guard, holdNs, targets.next());
     this.walksOfKind[chosen] += kind.walksPerIrqOff;
     this.cpu.local_irq_restore(flags);
     this.sync.after_irqs_on?.(this.cpu);
@@ -173,7 +182,7 @@ export class LocklessWalker {
    * touched, but a strategy that counts the CPU's walks, whatever their mm, counts it, and the
    * unmapper's IPI waits for it all the same.
    */
-  private otherMmStretch(kind: WalkerKind, holdMs: number): void {
+  private otherMmStretch(kind: WalkerKind, holdNs: number): void {
     const cpu = this.cpu;
     const counted = this.sync.counts === 'cpu-walks';
     cpu.walkingMm = Mm.OTHER;
@@ -181,9 +190,9 @@ export class LocklessWalker {
     const flags = cpu.local_irq_save();
     for (let i = 0; i < kind.walksPerIrqOff; i++) {
       if (counted) this.sync.start_lockless_pgtbl_walk(cpu);
-      spinFor(holdMs);
+      spinFor(holdNs);
       if (counted) this.sync.end_lockless_pgtbl_walk(cpu);
-      cpu.count('otherMmWalks');
+      cpu.count(Stat.otherMmWalks);
     }
     cpu.local_irq_restore(flags);
     if (counted) this.sync.after_irqs_on?.(cpu);
@@ -196,7 +205,7 @@ export class LocklessWalker {
    * before 5.8, keeps a pointer to the entry ((pte_t *)pmdp for a THP) and dereferences it
    * again at the end of its use, getting whatever the entry has become.
    */
-  private walk(guard: WalkerGuard, holdMs: number, hpn: number): void {
+  private walk(guard: WalkerGuard, holdNs: number, hpn: number): void {
     const cpu = this.cpu;
     // The stores go just before the hook that counts the walk: here, or before IRQs went off.
     if (this.storeBufferFill && !this.sync.before_irqs_off) this.fillStoreBuffer(this.storeBufferFill);
@@ -205,17 +214,17 @@ export class LocklessWalker {
     cpu.words[this.lastHpnWord] = hpn;
     this.inWalk?.();
     if (guard !== 'mmu-lock') {
-      this.lookUpAndUse(guard, holdMs, hpn);
+      this.lookUpAndUse(guard, holdNs, hpn);
     } else {
       // find_kvm_host_pte(): under kvm->mmu_lock, and not while the MMU notifier says the range
       // is changing or has changed since the fault began: then the fault is retried.
       const seq = mmu_notifier_seq(cpu);
       kvm_mmu_lock(cpu);
       if (mmu_notifier_retry(cpu, seq)) this.kvmRetries++;
-      else this.lookUpAndUse(guard, holdMs, hpn);
+      else this.lookUpAndUse(guard, holdNs, hpn);
       kvm_mmu_unlock(cpu);
     }
-    cpu.count('walks');
+    cpu.count(Stat.walks);
     this.lookedUp();
   }
 
@@ -243,7 +252,7 @@ export class LocklessWalker {
     this.sync.end_lockless_pgtbl_walk(this.cpu);
   }
 
-  private lookUpAndUse(guard: WalkerGuard, holdMs: number, hpn: number): void {
+  private lookUpAndUse(guard: WalkerGuard, holdNs: number, hpn: number): void {
     const cpu = this.cpu;
     const { entries, lives } = cpu.machine.arena;
     const slot = cpu.machine.arena.pmdSlot(hpn);
@@ -255,7 +264,7 @@ export class LocklessWalker {
     if (pmd_is_leaf(pmd)) {
       // A THP: the PMD itself is the pte.
       if (this.sync.countsLookupOnly) this.lookedUp();
-      used = this.use(guard, hpn, slot, pmd, entry_pfn(pmd), NO_TABLE, 0, NO_PTE, holdMs);
+      used = this.use(guard, hpn, slot, pmd, entry_pfn(pmd), NO_TABLE, 0, NO_PTE, holdNs);
       // *ptep, through the pointer into the PMD table.
       if (used && this.style === 'pointer') this.rereadLeaf(hpn, slot, pmd);
     } else {
@@ -263,37 +272,37 @@ export class LocklessWalker {
       // The detector notes the page's lifetime before the plain load of the pte, and again after.
       const table = entry_pfn(pmd);
       const tableSeen = Atomics.load(lives, table);
-      spinFor(this.descentMs);
+      spinFor(this.descentNs);
       const ptep = tableSlot(table, this.stepCount & this.pteIndexMask);
       const pte = entries[ptep];
       if (this.tableChanged(hpn, table, pmd, tableSeen, pte)) {
         // Reported: what it read was not a pte of a live table.
       } else if (!pte_present(pte)) {
         // The PMD pointed at this PTE page before its ptes were visible: a torn split.
-        cpu.count('halfStates');
+        cpu.count(Stat.halfStates);
       } else {
         if (this.sync.countsLookupOnly) this.lookedUp();
-        used = this.use(guard, hpn, slot, pmd, pte_frame(pte), table, tableSeen, ptep, holdMs);
+        used = this.use(guard, hpn, slot, pmd, pte_frame(pte), table, tableSeen, ptep, holdNs);
         if (used && this.style === 'pointer') this.tableChanged(hpn, table, pmd, tableSeen, entries[ptep]);
       }
     }
     // Not part of the walk: did the unmapper change this PMD while we used it? (An Atomics
     // load, so that it is a fresh read; on x86-64 it is a plain mov, no barrier.)
-    if (used && Atomics.load(entries, slot) !== pmd) cpu.count('collisions');
+    if (used && Atomics.load(entries, slot) !== pmd) cpu.count(Stat.collisions);
   }
 
   /**
    * Use `frame`, found through PMD `pmd` (and pte slot `ptep` of PTE page `table`, unless
    * NO_TABLE), as the walker's guard allows. Returns whether it was used.
    */
-  private use(guard: WalkerGuard, hpn: number, slot: number, pmd: number, frame: number, table: number, tableSeen: number, ptep: number, holdMs: number): boolean {
+  private use(guard: WalkerGuard, hpn: number, slot: number, pmd: number, frame: number, table: number, tableSeen: number, ptep: number, holdNs: number): boolean {
     if (guard === 'pfn-only') {
       // The number is all it wanted: it holds its IRQs off as long, and touches nothing.
-      this.cpu.count('leafWalks');
-      spinFor(holdMs);
+      this.cpu.count(Stat.leafWalks);
+      spinFor(holdNs);
       return true;
     }
-    if (guard !== 'page-ref') return this.usePage(hpn, pmd, frame, table, tableSeen, holdMs);
+    if (guard !== 'page-ref') return this.usePage(hpn, pmd, frame, table, tableSeen, holdNs);
     // GUP-fast: try_grab_folio() fails on a page being freed; then re-check that the PMD (and
     // the pte) still say what we loaded, or give the reference back and back off.
     const { frames, arena } = this.cpu.machine;
@@ -307,7 +316,7 @@ export class LocklessWalker {
       this.gupBackoffs++;
       return false;
     }
-    const used = this.usePage(hpn, pmd, frame, table, tableSeen, holdMs);
+    const used = this.usePage(hpn, pmd, frame, table, tableSeen, holdNs);
     put_page(this.cpu, frame);
     return used;
   }
@@ -343,7 +352,7 @@ export class LocklessWalker {
   }
 
   private misread(hpn: number, what: 'table-as-leaf' | 'deposited-table', page: number, pmd: number): void {
-    this.cpu.count('misreads');
+    this.cpu.count(Stat.misreads);
     this.record({ what, page, pmd, hpn, generationSeen: 0, generationNow: 0, freeOnArrival: false });
   }
 
@@ -359,7 +368,7 @@ export class LocklessWalker {
    * NO_TABLE), checking on every pass that the frame has not been freed, nor, for a pointer
    * walker, which still points into it, the PTE page. Returns whether it was used.
    */
-  private usePage(hpn: number, pmd: number, frame: number, table: number, tableSeen: number, holdMs: number): boolean {
+  private usePage(hpn: number, pmd: number, frame: number, table: number, tableSeen: number, holdNs: number): boolean {
     // A value walker is done with the PTE page once it has read its pte.
     if (this.style === 'value') table = NO_TABLE;
     const frames = this.cpu.machine.frames.words;
@@ -371,8 +380,8 @@ export class LocklessWalker {
       this.report(hpn, 'frame', frame, pmd, seen, seen, true);
       return false;
     }
-    this.cpu.count('leafWalks');
-    const until = holdMs > 0 ? performance.now() + holdMs : 0;
+    this.cpu.count(Stat.leafWalks);
+    const until = holdNs > 0 ? performance.now() + holdNs / 1e6 : 0;
     do {
       const now = Atomics.load(frames, frame);
       if (now !== seen) {
@@ -393,7 +402,7 @@ export class LocklessWalker {
   }
 
   private report(hpn: number, what: 'frame' | 'page-table', page: number, pmd: number, seen: number, now: number, freeOnArrival: boolean): void {
-    this.cpu.count('useAfterFree');
+    this.cpu.count(Stat.useAfterFree);
     this.record({ what, page, pmd, hpn, generationSeen: lifeGeneration(seen), generationNow: lifeGeneration(now), freeOnArrival });
   }
 
@@ -411,7 +420,7 @@ const NO_TABLE = -1;
  * between the two loads (a vCPU preempted by its host, a cache miss chain) would, so that a PMD
  * changed in between (a collapse, then its deposit) is met.
  */
-const DESCENT_AMPLIFIED_MS = 0.001;
+const DESCENT_AMPLIFIED_NS = 1_000;
 /** Stores before each amplified walk: about a store buffer's worth (48-72 entries on x86-64 cores). */
 const STORE_BUFFER_FILL = 64;
 /** 4 MiB of private scratch, walked a cache line at a time, so that the stores miss the L1 and L2. */
@@ -422,10 +431,13 @@ const NO_PTE = -1;
 /** Whether a pte still maps (a small page of) huge frame `frame`. */
 const mapsFrame = (pte: number, frame: number): boolean => pte_present(pte) && pte_frame(pte) === frame;
 
-/** Busy for `ms`, as a walker is while it holds its IRQs off. */
-function spinFor(ms: number): void {
-  if (ms <= 0) return; // most walks: no clock read at all
-  const until = performance.now() + ms;
+/** Busy for `ns`, as a walker is while it holds its IRQs off. */
+function spinFor(ns: number): void {
+  if (ns <= 0) return; // most walks: no clock read at all
+  const until = performance.now() + ns / 1e6;
   while (performance.now() < until);
 }
+
+/** The resolution of a walker's pick of kind: its mix's shares, as whole numbers out of this. */
+const KIND_PICKS = 2 ** 30;
 const MAX_VIOLATIONS_KEPT = 16;

@@ -5,6 +5,7 @@
 // Models mm/mmu_gather.c (tlb_gather_mmu(), tlb_flush_mmu(), tlb_finish_mmu()) and
 // include/asm-generic/tlb.h (tlb_remove_page_size()).
 
+import { Stat } from '../shared-memory/cpu-block.ts';
 import { mmWord } from '../shared-memory/mm.ts';
 import type { EmulatedCpu } from './cpu.ts';
 import { TraceEvent } from './ftrace.ts';
@@ -76,7 +77,7 @@ export class MmuGather {
  */
 function free_huge_page(cpu: EmulatedCpu, frame: number, clearedAt: number): void {
   // Pairs with the Atomics.add of tlbFlushSeq in flush_tlb_range().
-  if (Atomics.load(cpu.mm, mmWord.tlbFlushSeq) === clearedAt) cpu.count('freedBeforeFlush');
+  if (Atomics.load(cpu.mm, mmWord.tlbFlushSeq) === clearedAt) cpu.count(Stat.freedBeforeFlush);
   put_page(cpu, frame);
   if (cpu.tracer?.recording) cpu.tracer.instant(TraceEvent.FREE, frame);
 }
@@ -84,5 +85,5 @@ function free_huge_page(cpu: EmulatedCpu, frame: number, clearedAt: number): voi
 /** folio_put(), counting what it did on the CPU that did it. */
 export function put_page(cpu: EmulatedCpu, frame: number): void {
   const put = cpu.machine.frames.put(frame);
-  if (put !== 'held') cpu.count(put === 'freed' ? 'framesFreed' : 'doubleFrees');
+  if (put !== 'held') cpu.count(put === 'freed' ? Stat.framesFreed : Stat.doubleFrees);
 }

@@ -4,6 +4,7 @@
 //   split     split_huge_pmd()      mm/huge_memory.c, via pmdp_invalidate() and pmd_populate()
 //   collapse  collapse_huge_page()  mm/khugepaged.c, via pmdp_collapse_flush()
 
+import { Stat } from '../shared-memory/cpu-block.ts';
 import { mmWord } from '../shared-memory/mm.ts';
 import { entry_pfn, pfn_pmd, pmd_is_leaf, pmd_mkinvalid, pte_frame, pte_present, table_entry } from '../shared-memory/pgtable-entry.ts';
 import type { EmulatedCpu } from './cpu.ts';
@@ -274,5 +275,5 @@ function serialized({ cpu, sync, log, traced }: PmdOpContext, hpn: number, start
   const sent = serialize.call(sync, cpu);
   log.note(hpn, sent, start);
   traced?.sliceTo(TraceEvent.SERIALIZE, traced.us(start), log.lastReadingMs, hpn, sent);
-  cpu.count('pmdsDone');
+  cpu.count(Stat.pmdsDone);
 }

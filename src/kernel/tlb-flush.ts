@@ -4,6 +4,7 @@
 // involved) and, with tlbFlushBy 'ipi', arch/x86/mm/tlb.c (flush_tlb_mm_range(): an IPI to every
 // other CPU of mm_cpumask, each running flush_tlb_func()).
 
+import { Stat } from '../shared-memory/cpu-block.ts';
 import { mmWord } from '../shared-memory/mm.ts';
 import type { EmulatedCpu } from './cpu.ts';
 import { TraceEvent } from './ftrace.ts';
@@ -24,8 +25,8 @@ export function flush_tlb_range(cpu: EmulatedCpu, kernel: KernelConfig): number 
   // that sees this flush's count knows the flush is done.
   const before = Atomics.add(cpu.mm, mmWord.tlbFlushSeq, 1);
   const end = performance.now();
-  cpu.count('tlbFlushes');
-  cpu.count('tlbFlushUs', (end - start) * 1000);
+  cpu.count(Stat.tlbFlushes);
+  cpu.count(Stat.tlbFlushUs, (end - start) * 1000);
   if (cpu.tracer?.recording) cpu.tracer.sliceTo(TraceEvent.TLB_FLUSH, cpu.tracer.us(start), end, kernel.tlbFlushBy === 'ipi' ? 1 : 0);
   return before;
 }

@@ -41,6 +41,13 @@ describe('stress/munmap.ts', () => {
       expect(Object.keys(run.violations).sort()).toEqual(['firstAfterMs', 'first', 'misreads', 'perMillionPmds', 'useAfterFree'].sort());
       expect(Object.keys(run.walks).sort()).toEqual(['completed', 'leaf', 'perSecond', 'perSecondSteady', 'latencyUs', 'byKind', 'gupBackoffs', 'kvmRetries', 'collisions', 'otherMm', 'busyShare'].sort());
     }
+    // How the CPUs started and warmed up: every CPU settled or named, with each of its turns.
+    expect(report.startUp).toMatchObject({ cpus: 3, startMs: expect.any(Number), warmUpMs: expect.any(Number) });
+    const { jit } = report.startUp;
+    expect(jit.settled + jit.unsettled.length).toBe(3);
+    expect(jit.walksPerCpuMsByCpu).toHaveLength(3);
+    expect(new Set(jit.turns.map((t: { cpu: number }) => t.cpu)).size).toBe(3);
+    expect(stderr).toMatch(/JIT warm-up \d+\.\d s: (every CPU's walk rate settled|\d of 3 CPUs' walk rates settled)/);
     // The human report went to stderr, leaving stdout to the JSON.
     expect(stderr).toMatch(/strategy\s+PMDs\s+munmap ms/);
   });

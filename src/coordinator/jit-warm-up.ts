@@ -1,0 +1,145 @@
+// The JIT warm-up, the coordinator's side: before anything is measured on a pool of CPUs, each
+// CPU's code is optimised for everything the session will run on it, and is seen to be.
+//   1. feedback: under each strategy in turn, a short run of walkers alone, every CPU walking
+//      back to back, through the phases of a run. V8 optimises for what it has seen: a call
+//      site that has seen one strategy's hooks, or a path never taken (a change of phase, a
+//      walk that holds its page), is compiled as a deoptimisation, and was thrown away, then
+//      recompiled, in the middle of the first measured run;
+//   2. the operation: one short run of it under each strategy, so that CPU 0's side is warm
+//      too, and the walkers have met PMDs being cleared and walked at the workload's pace;
+//   3. settle: every CPU walks until its walks per millisecond of its own thread's CPU time are
+//      steady, at the rate the others settled at (cpu-worker/walk-rate-settle.ts), a host
+//      core's worth of CPUs at a time, so that V8's compiler threads, which every CPU shares,
+//      get the rest of the host (cpu-worker/jit-warm-up.ts says why).
+
+import os from 'node:os';
+import type { WarmUpReport } from '../cpu-worker/jit-warm-up.ts';
+import { SETTLE_LIMITS } from '../cpu-worker/walk-rate-settle.ts';
+import type { ThreadClock } from '../cpu-worker/thread-clock.ts';
+import { map_thp_range, teardown_range_offline } from '../kernel/map-thp.ts';
+import { mmWord } from '../shared-memory/mm.ts';
+import type { PgtblSyncStrategy } from '../strategies/index.ts';
+import type { CpuPool } from './cpu-pool.ts';
+import type { RunSpec } from './run-spec.ts';
+import { WarmUpRun, cpuPlans, resetMachine, runStrategy, runWalkersOnly, sleep } from './runs.ts';
+
+/** What a pool will be used for, so that its warm-up covers it. */
+export interface WarmUpSpec {
+  /** Every strategy the session will run on the pool. */
+  readonly strategies: readonly PgtblSyncStrategy[];
+  /** Whether it runs the operation (munmap, split, collapse), or walkers alone. */
+  readonly operation: boolean;
+}
+
+/** How the warm-up went, for the start-up line and the JSON. */
+export interface JitWarmUp {
+  readonly cpus: number;
+  /** CPUs whose walk rate settled, and those that gave up (by CPU number). */
+  readonly settled: number;
+  readonly unsettled: readonly number[];
+  /** The settled CPUs' walks per millisecond of their thread's CPU time... */
+  readonly walksPerCpuMs: { readonly min: number; readonly median: number; readonly max: number };
+  /** ...and each CPU's, by CPU number (its last rate, for one that did not settle). */
+  readonly walksPerCpuMsByCpu: readonly number[];
+  /** The thread clock the CPUs measured with. */
+  readonly clock: ThreadClock['source'];
+  /** Every CPU's turns to walk while settling, in each round (performance.timeOrigin + now, ms). */
+  readonly turns: readonly WarmUpTurn[];
+}
+
+export interface WarmUpTurn {
+  readonly cpu: number;
+  readonly round: number;
+  readonly fromMs: number;
+  readonly toMs: number;
+}
+
+/** The operation's warm-up runs stop after this long each; the rest of the range is torn down. */
+const OPERATION_WARM_UP_MS = 200;
+/**
+ * A feedback run lasts long enough for every CPU thread to have had a few turns on a core:
+ * EEVDF gives a runnable thread a slice of a few ms, so N threads per core wait N slices.
+ */
+const FEEDBACK_MS_PER_CPU_PER_CORE = 10;
+const FEEDBACK_MIN_MS = 200;
+/**
+ * At least this many feedback runs, going round the strategies: V8's shapes for the objects a
+ * run makes settle over the first runs, and until they had, the third run of a pool still
+ * threw its walks' optimised code away.
+ */
+const FEEDBACK_RUNS = 3;
+/** How often the coordinator looks whether every CPU has settled. */
+const POLL_MS = 20;
+
+export async function warmUpJit(pool: CpuPool, spec: RunSpec, { strategies, operation }: WarmUpSpec): Promise<JitWarmUp> {
+  const cores = os.availableParallelism();
+  const quiet: RunSpec = { ...spec, faults: {} }; // faults are for the measured runs
+  const backToBack = (holdUs: number | undefined) => ({ ...quiet.workload, holdUs, walkRate: 0, busy: 1 });
+  const feedbackMs = Math.max(FEEDBACK_MIN_MS, (FEEDBACK_MS_PER_CPU_PER_CORE * pool.machine.cpus) / cores);
+  const feedbackRuns = Math.max(FEEDBACK_RUNS, strategies.length);
+  for (let run = 0; run < feedbackRuns; run++) {
+    const strategy = strategies[run % strategies.length] ?? spec.strategy;
+    await runWalkersOnly(pool, { ...quiet, strategy, workload: backToBack(quiet.workload.holdUs) }, WarmUpRun.FEEDBACK, feedbackMs);
+  }
+  if (operation) {
+    const budgetMs = Math.min(spec.budgetMs ?? Infinity, OPERATION_WARM_UP_MS);
+    for (const strategy of strategies) await runStrategy(pool, { ...quiet, strategy, budgetMs }, WarmUpRun.OPERATION);
+  }
+  // Holding nothing, so that the rate measures the code and not the workload's pauses.
+  const settling: RunSpec = { ...quiet, strategy: strategies[0] ?? spec.strategy, workload: backToBack(0) };
+  let reports = await settle(pool, settling, cores, () => true, 0);
+  const turns = turnsOf(reports, 0);
+  // The first CPUs to settle had nobody to compare with, and the compiles the feedback runs
+  // queued for every CPU may have held theirs up: a CPU well below the best settles again,
+  // against the best.
+  for (let round = 1; round < SETTLE_ROUNDS; round++) {
+    const best = Math.max(0, ...reports.filter((r) => r.state === 'settled').map((r) => r.walksPerCpuMs));
+    const lagging = (r: WarmUpReport) => r.state !== 'settled' || r.walksPerCpuMs < SETTLE_LIMITS.referenceShare * best;
+    if (!reports.some(lagging)) break;
+    const again = await settle(pool, settling, cores, (cpu) => lagging(reports[cpu]), best);
+    turns.push(...turnsOf(again, round));
+    reports = reports.map((r, cpu) => (lagging(r) ? again[cpu] : r));
+  }
+  return summarise(reports, turns);
+}
+
+const turnsOf = (reports: readonly WarmUpReport[], round: number): WarmUpTurn[] => reports.flatMap(({ turn }, cpu) => (turn ? [{ cpu, round, ...turn }] : []));
+
+/** Settling rounds at most: the second and third for the CPUs that lag. */
+const SETTLE_ROUNDS = 3;
+
+/**
+ * The CPUs `settles` picks walk until they have settled, `atOnce` at a time, against the best
+ * rate `reference` (walks per CPU ms, 0 if none yet); done when every one of them is.
+ */
+async function settle(pool: CpuPool, spec: RunSpec, atOnce: number, settles: (cpu: number) => boolean, reference: number): Promise<WarmUpReport[]> {
+  const machine = pool.machine;
+  resetMachine(pool, spec.machine.cpus);
+  Atomics.store(machine.mm, mmWord.warmRate, Math.round(reference * 1000));
+  map_thp_range(machine, 0, spec.machine.hugePages);
+  const plans = cpuPlans(spec, WarmUpRun.SETTLE, () => 'walker').map((plan, cpu) => ({ ...plan, warmUp: { atOnce, settles: settles(cpu) } }));
+  const running = pool.run(plans, spec.timeoutS * 1000, () => {}, spec.watchdog);
+  // Each CPU counts itself done (an interrupt stops them all, and they count themselves then
+  // too), then idles until the run stops. A CPU that fails rejects `running`.
+  while (Atomics.load(machine.mm, mmWord.warmedCpus) < machine.cpus) await Promise.race([sleep(POLL_MS), running]);
+  pool.stop();
+  const reports = await running;
+  teardown_range_offline(machine, 0, spec.machine.hugePages);
+  return reports.map((r) => {
+    if (!r.warmUp) throw new Error(`CPU ${r.cpu} returned no warm-up report`);
+    return r.warmUp;
+  });
+}
+
+function summarise(reports: readonly WarmUpReport[], turns: readonly WarmUpTurn[]): JitWarmUp {
+  const rates = reports.filter((r) => r.state === 'settled').map((r) => r.walksPerCpuMs).sort((a, b) => a - b);
+  return {
+    cpus: reports.length,
+    settled: rates.length,
+    unsettled: reports.flatMap((r, cpu) => (r.state === 'settled' ? [] : [cpu])),
+    walksPerCpuMs: { min: rates[0] ?? 0, median: rates[rates.length >> 1] ?? 0, max: rates[rates.length - 1] ?? 0 },
+    walksPerCpuMsByCpu: reports.map((r) => Math.round(r.walksPerCpuMs)),
+    clock: reports[0]?.clock ?? 'wall',
+    turns,
+  };
+}

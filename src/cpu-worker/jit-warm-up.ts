@@ -1,0 +1,107 @@
+// The JIT warm-up's last step, on a walker CPU: walk under the run's strategy, a few CPUs at a
+// time, until this CPU's rate of walks per millisecond of its own thread's CPU time is steady,
+// at the rate the other CPUs settled at (walk-rate-settle.ts).
+//
+// Why a few at a time: V8 optimises on a handful of background threads that every worker of the
+// process shares, at the same priority as the CPU threads. With 127 walkers busy those threads
+// get 4 of 131 shares of the host, and at 128 CPUs on 2 cores the compiles of one warm-up were
+// still queued a whole cell later: walkers ran baseline code, 0.6-1M walks/s against 12M at 2
+// CPUs. With as many walkers as the host has cores, the compiler threads get about half of it.
+
+import { Stat } from '../shared-memory/cpu-block.ts';
+import { mmWord } from '../shared-memory/mm.ts';
+import type { EmulatedCpu } from '../kernel/cpu.ts';
+import type { LocklessWalker } from '../kernel/lockless-walk.ts';
+import { threadClock, type ThreadClock } from './thread-clock.ts';
+import { WalkRateSettle, type SettleState } from './walk-rate-settle.ts';
+import { busyStretch, type HugePageTargets, type PhaseLog } from './walker-loop.ts';
+
+export interface WarmUpPlan {
+  /** How many CPUs walk at once; the others wait their turn asleep. */
+  readonly atOnce: number;
+  /** Whether this CPU settles in this run; one that does not counts itself done at once. */
+  readonly settles: boolean;
+}
+
+/** How one CPU's warm-up went. */
+export interface WarmUpReport {
+  /** 'unsettled' when it gave up, or the run stopped first. */
+  readonly state: Exclude<SettleState, 'walking'>;
+  /** Thread CPU time it walked for, in ms. */
+  readonly cpuMs: number;
+  /** Its walks per CPU millisecond when it stopped. */
+  readonly walksPerCpuMs: number;
+  /** Where its thread clock came from. */
+  readonly clock: ThreadClock['source'];
+  /** When its turn to walk began and ended (performance.timeOrigin + now, ms); absent if it had none. */
+  readonly turn?: { readonly fromMs: number; readonly toMs: number };
+}
+
+/** Walk this long between two looks at the thread clock. */
+const STRETCH_MS = 1;
+/** A CPU waiting for its turn looks at the run's phase this often (a stop does not wake it). */
+const TURN_WAIT_MS = 100;
+
+/** Walk back to back until settled, `plan.atOnce` CPUs at a time (if it `settles`), then count this CPU in `warmedCpus`. */
+export function warmUpWalker(cpu: EmulatedCpu, walker: LocklessWalker, targets: HugePageTargets, phases: PhaseLog, plan: WarmUpPlan): WarmUpReport {
+  const clock = threadClock();
+  const startMs = clock.now();
+  let report: Omit<WarmUpReport, 'cpuMs' | 'clock'> = { state: 'unsettled', walksPerCpuMs: 0 };
+  try {
+    if (plan.settles && waitForTurn(cpu, plan.atOnce)) {
+      const fromMs = performance.timeOrigin + performance.now();
+      try {
+        report = settle(cpu, walker, targets, phases, clock);
+      } finally {
+        report = { ...report, turn: { fromMs, toMs: performance.timeOrigin + performance.now() } };
+        endTurn(cpu);
+      }
+    }
+    return { ...report, cpuMs: clock.now() - startMs, clock: clock.source };
+  } finally {
+    clock.close();
+    Atomics.add(cpu.mm, mmWord.warmedCpus, 1);
+  }
+}
+
+function settle(cpu: EmulatedCpu, walker: LocklessWalker, targets: HugePageTargets, phases: PhaseLog, clock: ThreadClock): Omit<WarmUpReport, 'cpuMs' | 'clock'> {
+  const detector = new WalkRateSettle();
+  const start = cpu.stat(Stat.walks);
+  for (;;) {
+    const state = detector.note(cpu.stat(Stat.walks) - start, clock.now(), Atomics.load(cpu.mm, mmWord.warmRate) / 1000);
+    if (state === 'settled') publishRate(cpu.mm, detector.rate);
+    if (state !== 'walking') return { state, walksPerCpuMs: detector.rate };
+    if (cpu.stopping) return { state: 'unsettled', walksPerCpuMs: detector.rate };
+    busyStretch(cpu, walker, targets, phases, performance.now() + STRETCH_MS, 0);
+  }
+}
+
+/** The best settled rate so far, in walks per CPU second, raised to `walksPerCpuMs` if that is better. */
+function publishRate(mm: Int32Array, walksPerCpuMs: number): void {
+  const rate = Math.round(walksPerCpuMs * 1000);
+  for (let best = Atomics.load(mm, mmWord.warmRate); best < rate; ) {
+    const seen = Atomics.compareExchange(mm, mmWord.warmRate, best, rate);
+    if (seen === best) return;
+    best = seen;
+  }
+}
+
+/** Take one of `atOnce` places to walk in, asleep until one is free; false if the run stops first. */
+function waitForTurn(cpu: EmulatedCpu, atOnce: number): boolean {
+  const mm = cpu.mm;
+  while (!cpu.stopping) {
+    const warmers = Atomics.load(mm, mmWord.warmers);
+    if (warmers < atOnce) {
+      if (Atomics.compareExchange(mm, mmWord.warmers, warmers, warmers + 1) === warmers) return true;
+    } else {
+      // Pairs with endTurn()'s Atomics.sub and notify: either this wait sees the count drop, or it is woken.
+      Atomics.wait(mm, mmWord.warmers, warmers, TURN_WAIT_MS);
+    }
+  }
+  return false;
+}
+
+function endTurn(cpu: EmulatedCpu): void {
+  Atomics.sub(cpu.mm, mmWord.warmers, 1);
+  Atomics.notify(cpu.mm, mmWord.warmers, 1);
+}
