@@ -11,7 +11,8 @@ import { formatSize } from '../src/cli/sizes.ts';
 import { lineChartSvg } from '../src/report/plots.ts';
 import { RUN_OPTIONS, sizeArgument } from '../src/coordinator/run-options.ts';
 import { runSpec, walkersAloneSpec, type RunSpec } from '../src/coordinator/run-spec.ts';
-import { runStrategy, runWalkersOnly } from '../src/coordinator/runs.ts';
+import { runStrategy } from '../src/coordinator/runs.ts';
+import { compareWalkersAlone } from '../src/coordinator/walkers-alone.ts';
 import { checkCpusFitMemory } from '../src/coordinator/cpu-memory.ts';
 import { Session, runCommand } from '../src/coordinator/session.ts';
 import { MAX_CPUS } from '../src/shared-memory/mm.ts';
@@ -32,7 +33,8 @@ const OPTIONS = {
   }),
   strategy: option({ value: 'LIST', default: 'ipi-broadcast,counter,percpu,stale-tolerant', help: `strategies, or all: ${STRATEGY_NAMES.join(', ')}`, parse: nameList(STRATEGY_NAMES, 'strategy') }),
   budget: option({ value: 'S', default: '5', help: 'per cell: stop after S seconds and estimate the rest', parse: decimal(0.01, 3600) }),
-  'walkers-ms': option({ value: 'MS', default: '2000', help: 'per CPU count and strategy: how long walkers run alone (the first half warms up, the second is measured)', parse: decimal(20, 60_000) }),
+  'walkers-ms': option({ value: 'MS', default: '1000', help: 'per CPU count, strategy and round: how long walkers run alone (the first half warms up, the second is measured)', parse: decimal(20, 60_000) }),
+  'walkers-rounds': option({ value: 'N', default: '2', help: 'rounds of walkers-alone cells per CPU count, each taking every strategy in turn', parse: integer(1, 100) }),
   out: option({ value: 'DIR', default: 'sweep-out', help: 'where to write sweep.json, sweep.md and the plots', parse: (t: string) => t }),
   quiet: flag('no progress bar (the bar shows only on a terminal, and has no colour, so NO_COLOR holds)'),
 };
@@ -101,15 +103,15 @@ async function main(argv: readonly string[]): Promise<number> {
           }
         }
       }
-      for (const [i, strategy] of o.strategy.entries()) {
-        if (session.interrupted) return;
-        bar?.update({ cell: `${cpus} CPUs, walkers alone, ${strategy}` });
-        // As stress/walkers.ts measures it: the shortest walks, back to back.
-        const spec = { ...walkersAloneSpec(cpus, 'find-pte', 0, Math.min(...o.memory)), strategy: strategyByName(strategy) };
-        const run = await runWalkersOnly(pool, spec, i, o['walkers-ms']);
-        walkers.push({ cpus, strategy, walksPerSecond: run.walksPerSecond, spread: run.spread });
-        bar?.increment();
+      if (session.interrupted) return;
+      bar?.update({ cell: `${cpus} CPUs, walkers alone` });
+      // As stress/walkers.ts measures it: the shortest walks, back to back, the strategies in turn.
+      const alone = walkersAloneSpec(cpus, 'find-pte', 0, Math.min(...o.memory));
+      const specs = o.strategy.map((strategy) => ({ ...alone, strategy: strategyByName(strategy) }));
+      for (const run of await compareWalkersAlone(pool, specs, o['walkers-ms'], o['walkers-rounds'], () => session.interrupted)) {
+        walkers.push({ cpus, strategy: run.strategy, walksPerSecond: run.walksPerSecond, spread: run.spread });
       }
+      bar?.increment(o.strategy.length);
     });
   }
   bar?.stop();

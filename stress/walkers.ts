@@ -5,7 +5,8 @@
 import { decimal, formatOptions, integer, nameList, oneOf, option, parseOptions, readOptions } from '../src/cli/option-table.ts';
 import { WALKER_KIND_NAMES } from '../src/kernel/walker-kinds.ts';
 import { walkersAloneSpec } from '../src/coordinator/run-spec.ts';
-import { WALKER_INTERVALS, runWalkersOnly, type WalkersOnlyRun } from '../src/coordinator/runs.ts';
+import { WALKER_INTERVALS } from '../src/coordinator/runs.ts';
+import { compareWalkersAlone, type WalkersAloneResult } from '../src/coordinator/walkers-alone.ts';
 import { Session, runCommand } from '../src/coordinator/session.ts';
 import { checkCpusFitMemory } from '../src/coordinator/cpu-memory.ts';
 import { MAX_CPUS } from '../src/shared-memory/mm.ts';
@@ -20,7 +21,8 @@ const OPTIONS = {
   strategy: option({ value: 'LIST', default: 'none,counter,percpu,stale-tolerant', help: `strategies, or all: ${STRATEGY_NAMES.join(', ')}`, parse: nameList(STRATEGY_NAMES, 'strategy') }),
   kind: option({ value: 'KIND', default: 'find-pte', help: `walker kind: ${WALKER_KIND_NAMES.join(', ')}`, parse: oneOf(WALKER_KIND_NAMES, 'walker kind') }),
   'hold-us': option({ value: 'US', default: '0', help: 'microseconds each walk holds its page (short walks show counter costs)', parse: decimal(0, 1e6) }),
-  'duration-ms': option({ value: 'MS', default: '2000', help: 'how long each cell runs; its first half warms up, its second is measured', parse: decimal(20, 600_000) }),
+  'duration-ms': option({ value: 'MS', default: '1000', help: 'how long each cell runs; its first half warms up, its second is measured', parse: decimal(20, 600_000) }),
+  rounds: option({ value: 'N', default: '3', help: 'rounds of cells, each taking every strategy in turn (in another order each round)', parse: integer(1, 100) }),
   json: option({ value: 'FILE', default: undefined, help: "also write the results as JSON to FILE ('-' for stdout)", parse: (text: string): string | undefined => text }),
 };
 
@@ -34,33 +36,35 @@ async function main(argv: readonly string[]): Promise<number> {
   checkCpusFitMemory(Math.max(...o.cpus));
   const session = new Session('walkers', { json: o.json });
   session.say(session.hostLine);
-  session.say(`walkers: ${o.kind}, ${o['hold-us']} us hold, busy 100%, ${o['duration-ms']} ms per cell: the median of ${WALKER_INTERVALS} intervals of its second half, ± half their range\n`);
+  session.say(
+    `walkers: ${o.kind}, ${o['hold-us']} us hold, busy 100%; ${o.rounds} round(s) of a ${o['duration-ms']} ms cell for each strategy, the strategies in turn. ` +
+      `walks/s: the median of the ${o.rounds * WALKER_INTERVALS} intervals of the cells' second halves, ± half their range; (x): the median of the rounds' ratios to ${FLOOR.name}, ± half their range\n`,
+  );
 
-  const results: WalkersOnlyRun[] = [];
+  const results: WalkersAloneResult[] = [];
+  const strategies = o.strategy.map(strategyByName);
   for (const cpus of o.cpus) {
     const spec = walkersAloneSpec(cpus, o.kind, o['hold-us']);
-    await session.withCpus(spec, { strategies: o.strategy.map(strategyByName), operation: false }, async (pool) => {
-      for (const [i, strategy] of o.strategy.entries()) {
-        if (!session.interrupted) results.push(await runWalkersOnly(pool, { ...spec, strategy: strategyByName(strategy) }, i, o['duration-ms']));
-      }
+    await session.withCpus(spec, { strategies, operation: false }, async (pool) => {
+      const specs = strategies.map((strategy) => ({ ...spec, strategy }));
+      results.push(...(await compareWalkersAlone(pool, specs, o['duration-ms'], o.rounds, () => session.interrupted)));
     });
   }
 
   session.say(formatScaling(results, o.cpus, o.strategy, session.host.cores));
-  session.writeJson({ host: session.host, config: { kind: o.kind, holdUs: o['hold-us'], durationMs: o['duration-ms'] }, results });
+  session.writeJson({ host: session.host, config: { kind: o.kind, holdUs: o['hold-us'], durationMs: o['duration-ms'], rounds: o.rounds }, startUps: session.startUps, results });
   return session.finish({ broken: false });
 }
 
 /** Rows: strategies; columns: CPU counts; cells: walks/s, and the ratio to none's at that count. */
-function formatScaling(results: readonly WalkersOnlyRun[], cpuCounts: readonly number[], strategies: readonly string[], cores: number): string {
+function formatScaling(results: readonly WalkersAloneResult[], cpuCounts: readonly number[], strategies: readonly string[], cores: number): string {
+  // A median, and half the range around it as a share of it.
+  const halfRange = (median: number, { min, max }: { readonly min: number; readonly max: number }) => `±${(((max - min) / 2 / median) * 100).toFixed(0)}%`;
   const cell = (strategy: string, cpus: number) => {
     const run = results.find((r) => r.strategy === strategy && r.cpus === cpus);
     if (!run) return '-'; // interrupted before it
-    const none = results.find((r) => r.strategy === FLOOR.name && r.cpus === cpus);
-    const ratio = none && strategy !== FLOOR.name ? ` (${(run.walksPerSecond / none.walksPerSecond).toFixed(2)}x)` : '';
-    // The median interval, and half the range of the intervals as a share of it.
-    const spread = (run.spread.max - run.spread.min) / 2 / run.walksPerSecond;
-    return `${(run.walksPerSecond / 1e6).toFixed(2)}M ±${(spread * 100).toFixed(0)}%${ratio}`;
+    const ratio = run.vsFloor ? ` (${run.vsFloor.median.toFixed(2)}x ${halfRange(run.vsFloor.median, run.vsFloor)})` : '';
+    return `${(run.walksPerSecond / 1e6).toFixed(2)}M ${halfRange(run.walksPerSecond, run.spread)}${ratio}`;
   };
   const header = ['walks/s', ...cpuCounts.map((c) => `${c} CPU${c > 1 ? 's' : ''}${c > cores ? ` (${(c / cores).toFixed(0)}x over)` : ''}`)];
   const rows = [header, ...strategies.map((s) => [s, ...cpuCounts.map((c) => cell(s, c))])];
