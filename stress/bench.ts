@@ -8,6 +8,8 @@ import type { BenchWorkerApi } from '../src/bench/bench-worker.ts';
 import { EmulatedCpu } from '../src/kernel/cpu.ts';
 import { smp_call_function_many } from '../src/kernel/ipi.ts';
 import { LocklessWalker } from '../src/kernel/lockless-walk.ts';
+import { Mulberry32 } from '../src/cpu-worker/prng.ts';
+import { HugePageTargets } from '../src/cpu-worker/walker-loop.ts';
 import { map_thp_range, teardown_range_offline } from '../src/kernel/map-thp.ts';
 import { run_pmd_range } from '../src/kernel/pmd-ops.ts';
 import { hostInfo, hostLine } from '../src/report/host.ts';
@@ -38,11 +40,37 @@ interface Figure {
   readonly max: number;
 }
 
+/** A figure's ratio to the one it is compared with: the median ratio, and the lowest and highest. */
+interface Ratio {
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+const summary = (values: readonly number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { median: sorted[sorted.length >> 1], min: sorted[0], max: sorted[sorted.length - 1] };
+};
+
 /** Run `once` (which returns a time per operation) REPEATS times, after WARMUPS unmeasured ones. */
 function measure(name: string, unit: Figure['unit'], once: () => number): Figure {
   for (let i = 0; i < WARMUPS; i++) once();
-  const samples = Array.from({ length: REPEATS }, once).sort((a, b) => a - b);
-  return { name, unit, median: samples[REPEATS >> 1], min: samples[0], max: samples[REPEATS - 1] };
+  return { name, unit, ...summary(Array.from({ length: REPEATS }, once)) };
+}
+
+/**
+ * Two loops measured turn about, REPEATS times each after WARMUPS of each: this host slows a
+ * core to half its speed for a few hundred ms now and then, and measured one after the other
+ * the two figures met different hosts. Their ratio is the median of the REPEATS pairs' ratios.
+ */
+function measurePair(name: string, unit: Figure['unit'], once: () => number, against: Figure['name'], baseline: () => number): { figure: Figure; floor: Figure; ratio: Ratio } {
+  for (let i = 0; i < WARMUPS; i++) [baseline(), once()];
+  const pairs = Array.from({ length: REPEATS }, () => [baseline(), once()] as const);
+  return {
+    figure: { name, unit, ...summary(pairs.map(([, x]) => x)) },
+    floor: { name: against, unit, ...summary(pairs.map(([b]) => b)) },
+    ratio: summary(pairs.map(([b, x]) => x / b)),
+  };
 }
 
 const elapsedUs = (start: number, ops: number) => ((performance.now() - start) * 1000) / ops;
@@ -195,24 +223,24 @@ function tracing(cpu: EmulatedCpu): void {
  * `traced` is called, the same walk traced. Nothing is traced before every untraced figure is
  * taken: a CPU that has once had a tracer leaves V8's compiled code more general.
  */
-function walks(): { walk: Figure; raw: Figure; traced: () => Figure } {
+function walks(): { walk: Pair; traced: () => Figure } {
   const machine = SharedMachine.create({ cpus: 1, hugePages: PMDS });
   map_thp_range(machine, 0, PMDS);
   const cpu = new EmulatedCpu(machine, 0);
   cpu.beginRun();
-  const walker = new LocklessWalker(cpu, none, 'value', false, [{ kind: 'find-pte', weight: 1 }], 0);
-  let hpn = 0;
-  const targets = { next: () => (hpn = (hpn + 1) % PMDS) };
+  // The walker's own generator and targets, as a walker CPU has them.
+  const random = new Mulberry32(1);
+  const walker = new LocklessWalker(cpu, none, 'value', false, [{ kind: 'find-pte', weight: 1 }], 0, random);
+  const targets = new HugePageTargets(cpu, { firstHpn: 0, hugePages: PMDS, raceWindow: 0 }, random);
   const walkOnce = () => {
     const start = performance.now();
     for (let i = 0; i < 1_000_000; i++) walker.step(targets);
     return elapsedUs(start, 1_000_000) * 1000;
   };
-  const walk = measure('lockless walk + use (find-pte, no hold)', 'ns', walkOnce);
   const { entries } = machine.arena;
   const frames = machine.frames.words;
   let sink = 0;
-  const raw = measure('raw loop: the same page-table and frame loads', 'ns', () => {
+  const rawOnce = () => {
     const start = performance.now();
     for (let i = 0; i < 1_000_000; i++) {
       const slot = machine.arena.pmdSlot(targets.next());
@@ -220,17 +248,18 @@ function walks(): { walk: Figure; raw: Figure; traced: () => Figure } {
       sink += Atomics.load(frames, entry_pfn(pmd)) + Atomics.load(frames, entry_pfn(pmd)) + Atomics.load(entries, slot);
     }
     return elapsedUs(start, 1_000_000) * 1000;
-  });
+  };
+  const walk = measurePair('lockless walk + use (find-pte, no hold)', 'ns', walkOnce, 'raw loop: the same page-table and frame loads', rawOnce);
   if (sink === -1) console.log(sink);
   const traced = () => {
     tracing(cpu);
     return measure('the same walk, traced (--trace)', 'ns', walkOnce);
   };
-  return { walk, raw, traced };
+  return { walk, traced };
 }
 
 /** munmap per PMD under none, against a raw loop clearing the same entries and freeing the frames; and traced. */
-function munmaps(): { munmap: Figure; raw: Figure; traced: () => Figure } {
+function munmaps(): { munmap: Pair; traced: () => Figure } {
   const machine = SharedMachine.create({ cpus: 1, hugePages: MUNMAP_PMDS });
   const cpu = new EmulatedCpu(machine, 0);
   cpu.beginRun();
@@ -239,8 +268,7 @@ function munmaps(): { munmap: Figure; raw: Figure; traced: () => Figure } {
     const result = run_pmd_range(cpu, none, kernelOf(runSpec()), 'munmap', 0, MUNMAP_PMDS);
     return (result.munmapMs * 1e6) / MUNMAP_PMDS;
   };
-  const munmap = measure('munmap per PMD under none', 'ns', munmapOnce);
-  const raw = measure('raw loop: clear the PMD, free the frame', 'ns', () => {
+  const rawOnce = () => {
     map_thp_range(machine, 0, MUNMAP_PMDS);
     const { entries } = machine.arena;
     const start = performance.now();
@@ -253,40 +281,49 @@ function munmaps(): { munmap: Figure; raw: Figure; traced: () => Figure } {
     const ns = elapsedUs(start, MUNMAP_PMDS) * 1000;
     teardown_range_offline(machine, 0, MUNMAP_PMDS);
     return ns;
-  });
+  };
+  const munmap = measurePair('munmap per PMD under none', 'ns', munmapOnce, 'raw loop: clear the PMD, free the frame', rawOnce);
   const traced = () => {
     tracing(cpu);
     return measure('the same munmap, traced (--trace)', 'ns', munmapOnce);
   };
-  return { munmap, raw, traced };
+  return { munmap, traced };
+}
+
+type Pair = ReturnType<typeof measurePair>;
+
+/** A line of the table: a figure, and what it is compared with (itself: a floor), paired or not. */
+interface Row {
+  readonly figure: Figure;
+  readonly against: Figure;
+  readonly ratio?: Ratio;
 }
 
 async function main(): Promise<number> {
-  process.stdout.write(`${hostLine(hostInfo())}; median of ${REPEATS}, [min..max]\n\n`);
+  process.stdout.write(`${hostLine(hostInfo())}; median of ${REPEATS}, [min..max]; x: the ratio of medians, or of pairs measured turn about (paired)\n\n`);
   const floor = await floors();
   const w = walks();
   const m = munmaps();
-  const rows: [Figure, Figure][] = [
-    [floor.spin, floor.spin],
-    [floor.wait, floor.wait],
-    [await ipiRoundTrip(false), floor.spin],
-    [await ipiRoundTrip(true), floor.wait],
+  const rows: Row[] = [
+    { figure: floor.spin, against: floor.spin },
+    { figure: floor.wait, against: floor.wait },
+    { figure: await ipiRoundTrip(false), against: floor.spin },
+    { figure: await ipiRoundTrip(true), against: floor.wait },
   ];
   for (const n of BROADCAST_TARGETS) {
     const { raw, emulated } = await broadcastRound(n);
-    rows.push([raw, raw], [emulated, raw]);
+    rows.push({ figure: raw, against: raw }, { figure: emulated, against: raw });
   }
-  rows.push(
-    [w.walk, w.raw],
-    [m.munmap, m.raw],
-    [w.traced(), w.walk],
-    [m.traced(), m.munmap],
-  );
+  const paired = ({ figure, floor: against, ratio }: Pair): Row[] => [
+    { figure: against, against },
+    { figure, against, ratio },
+  ];
+  rows.push(...paired(w.walk), ...paired(m.munmap), { figure: w.traced(), against: w.walk.figure }, { figure: m.traced(), against: m.munmap.figure });
   const cell = (f: Figure) => `${f.median.toFixed(f.median < 10 ? 2 : 1)} ${f.unit} [${f.min.toFixed(2)}..${f.max.toFixed(2)}]`;
-  const width = Math.max(...rows.map(([f]) => f.name.length));
-  for (const [figure, against] of rows) {
-    const ratio = figure === against ? 'floor' : `${(figure.median / against.median).toFixed(2)}x ${against.name}`;
-    process.stdout.write(`${figure.name.padEnd(width)}  ${cell(figure).padEnd(28)}  ${ratio}\n`);
+  const width = Math.max(...rows.map(({ figure }) => figure.name.length));
+  for (const { figure, against, ratio } of rows) {
+    const x = ratio ? `${ratio.median.toFixed(2)}x [${ratio.min.toFixed(2)}..${ratio.max.toFixed(2)}] paired, ` : `${(figure.median / against.median).toFixed(2)}x `;
+    process.stdout.write(`${figure.name.padEnd(width)}  ${cell(figure).padEnd(28)}  ${figure === against ? 'floor' : `${x}${against.name}`}\n`);
   }
   return 0;
 }

@@ -15,9 +15,14 @@ import { RcuFreeQueue } from './rcu.ts';
 import { flush_tlb_range } from './tlb-flush.ts';
 
 export class MmuGather {
-  /** Frames gathered, and the TLB flush count when each was gathered (after its PMD was cleared). */
-  private frames: number[] = [];
-  private gatheredAt: number[] = [];
+  /**
+   * The batch: frames gathered, and the TLB flush count when each was gathered (after its PMD
+   * was cleared). Typed arrays the size of a batch, filled and emptied in place: arrays grown
+   * a frame at a time cost a munmap more per PMD than the rest of its bookkeeping.
+   */
+  private readonly frames: Int32Array;
+  private readonly gatheredAt: Int32Array;
+  private gathered = 0;
   /** The grace-period queue, when this gather frees through RCU. */
   private readonly rcu: RcuFreeQueue | undefined;
 
@@ -28,22 +33,25 @@ export class MmuGather {
     private readonly kernel: KernelConfig,
   ) {
     this.rcu = freeing === 'rcu' ? new RcuFreeQueue(cpu) : undefined;
+    this.frames = new Int32Array(kernel.gatherBatch);
+    this.gatheredAt = new Int32Array(kernel.gatherBatch);
   }
 
   /** tlb_remove_page_size(): a huge-page frame whose PMD is cleared; a full batch is flushed and freed. */
   tlb_remove_page(frame: number): void {
-    this.frames.push(frame);
-    this.gatheredAt.push(Atomics.load(this.cpu.mm, mmWord.tlbFlushSeq));
-    if (this.frames.length >= this.kernel.gatherBatch) this.tlb_flush_mmu();
+    this.frames[this.gathered] = frame;
+    // A plain load: the flush count is bumped by this CPU alone (flush_tlb_range() runs on
+    // the unmapping CPU), and read by no other while the operation runs.
+    this.gatheredAt[this.gathered] = this.cpu.mm[mmWord.tlbFlushSeq];
+    if (++this.gathered >= this.kernel.gatherBatch) this.tlb_flush_mmu();
   }
 
   /** tlb_flush_mmu(): flush the TLB, then free what is gathered (through RCU when asked). */
   tlb_flush_mmu(): void {
-    if (this.frames.length === 0) return;
+    if (this.gathered === 0) return;
     flush_tlb_range(this.cpu, this.kernel);
-    const [frames, gatheredAt] = [this.frames, this.gatheredAt];
-    [this.frames, this.gatheredAt] = [[], []];
-    frames.forEach((frame, i) => this.free_flushed(frame, gatheredAt[i]));
+    for (let i = 0; i < this.gathered; i++) this.free_flushed(this.frames[i], this.gatheredAt[i]);
+    this.gathered = 0;
   }
 
   /** Free a frame cleared when the flush count was `clearedAt`, once flushed: at once, or after a grace period. */
@@ -76,8 +84,8 @@ export class MmuGather {
  * PMD was cleared) is counted too: another CPU's TLB could still map it.
  */
 function free_huge_page(cpu: EmulatedCpu, frame: number, clearedAt: number): void {
-  // Pairs with the Atomics.add of tlbFlushSeq in flush_tlb_range().
-  if (Atomics.load(cpu.mm, mmWord.tlbFlushSeq) === clearedAt) cpu.count(Stat.freedBeforeFlush);
+  // This CPU's own flush count, as in tlb_remove_page() (a plain load).
+  if (cpu.mm[mmWord.tlbFlushSeq] === clearedAt) cpu.count(Stat.freedBeforeFlush);
   put_page(cpu, frame);
   if (cpu.tracer?.recording) cpu.tracer.instant(TraceEvent.FREE, frame);
 }

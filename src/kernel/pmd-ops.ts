@@ -150,7 +150,9 @@ export function run_pmd_range(cpu: EmulatedCpu, sync: PgtblSync, kernel: KernelC
       if (tracer) traceWindow(context, tracer, i);
       // IRQs are on between PMDs: the page-table lock is a spinlock, not spin_lock_irqsave.
       cpu.interruptPoint();
-      if (cpu.aborted) throw new RunAborted();
+      // An abort (another CPU crashed, Ctrl-C) is looked for every few PMDs; a wait for an
+      // IPI looks for it by itself.
+      if (i % ABORT_CHECK_EVERY === 0 && cpu.aborted) throw new RunAborted();
       const traced = context.traced;
       const startUs = traced ? traced.now() : 0;
       perPmd(context, hpn);
@@ -181,6 +183,8 @@ export function run_pmd_range(cpu: EmulatedCpu, sync: PgtblSync, kernel: KernelC
     stoppedAtBudget,
   };
 }
+
+const ABORT_CHECK_EVERY = 64;
 
 /**
  * Record every CPU's events while PMD `i` of the range is in the window traced (the whole range

@@ -21,8 +21,8 @@ export function flush_tlb_range(cpu: EmulatedCpu, kernel: KernelConfig): number 
     const until = start + kernel.tlbieUs / 1000;
     while (performance.now() < until);
   }
-  // Pairs with the Atomics.load of tlbFlushSeq in MmuGather before it frees a page: a free
-  // that sees this flush's count knows the flush is done.
+  // The mm's flush count, bumped here, on the unmapping CPU, and read by it alone while the
+  // operation runs (MmuGather): a free that sees this flush's count knows the flush is done.
   const before = Atomics.add(cpu.mm, mmWord.tlbFlushSeq, 1);
   const end = performance.now();
   cpu.count(Stat.tlbFlushes);

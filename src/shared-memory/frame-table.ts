@@ -66,18 +66,15 @@ export class FrameTable {
 
   /**
    * folio_put(): drop a reference; the last one frees the frame. Returns 'freed', 'held' (other
-   * references remain), or 'unreferenced' (it had none: a double free, changing nothing).
+   * references remain), or 'unreferenced' (it had none: a double free, undone, changing
+   * nothing). One atomic decrement, as folio_put_testzero() does: pairs with tryGet()'s
+   * compareExchange, which never takes a reference from a count at zero or below.
    */
   put(frame: number): 'freed' | 'held' | 'unreferenced' {
-    for (let refs = Atomics.load(this.refs, frame); refs > 0; ) {
-      const seen = Atomics.compareExchange(this.refs, frame, refs, refs - 1);
-      if (seen !== refs) {
-        refs = seen;
-        continue;
-      }
-      if (refs > 1) return 'held';
-      return poison(this.words, frame) ? 'freed' : 'unreferenced';
-    }
+    const refs = Atomics.sub(this.refs, frame, 1);
+    if (refs > 1) return 'held';
+    if (refs === 1) return poison(this.words, frame) ? 'freed' : 'unreferenced';
+    Atomics.add(this.refs, frame, 1);
     return 'unreferenced';
   }
 
