@@ -71,7 +71,8 @@ const FEEDBACK_RUNS = 3;
 /** How often the coordinator looks whether every CPU has settled. */
 const POLL_MS = 20;
 
-export async function warmUpJit(pool: CpuPool, spec: RunSpec, { strategies, operation }: WarmUpSpec): Promise<JitWarmUp> {
+/** Warm `pool` up for `warmUp`; `say` hears how far it has got, a few words at a time (for a terminal's status line). */
+export async function warmUpJit(pool: CpuPool, spec: RunSpec, { strategies, operation }: WarmUpSpec, say: (progress: string) => void = () => {}): Promise<JitWarmUp> {
   const cores = os.availableParallelism();
   const quiet: RunSpec = { ...spec, faults: {} }; // faults are for the measured runs
   const backToBack = (holdUs: number | undefined) => ({ ...quiet.workload, holdUs, walkRate: 0, busy: 1 });
@@ -79,15 +80,20 @@ export async function warmUpJit(pool: CpuPool, spec: RunSpec, { strategies, oper
   const feedbackRuns = Math.max(FEEDBACK_RUNS, strategies.length);
   for (let run = 0; run < feedbackRuns; run++) {
     const strategy = strategies[run % strategies.length] ?? spec.strategy;
+    say(`warming up: ${strategy.name}'s walks (${run + 1} of ${feedbackRuns})`);
     await runWalkersOnly(pool, { ...quiet, strategy, workload: backToBack(quiet.workload.holdUs) }, WarmUpRun.FEEDBACK, feedbackMs);
   }
   if (operation) {
     const budgetMs = Math.min(spec.budgetMs ?? Infinity, OPERATION_WARM_UP_MS);
-    for (const strategy of strategies) await runStrategy(pool, { ...quiet, strategy, budgetMs }, WarmUpRun.OPERATION);
+    for (const strategy of strategies) {
+      say(`warming up: ${spec.op} under ${strategy.name}`);
+      await runStrategy(pool, { ...quiet, strategy, budgetMs }, WarmUpRun.OPERATION);
+    }
   }
   // Holding nothing, so that the rate measures the code and not the workload's pauses.
   const settling: RunSpec = { ...quiet, strategy: strategies[0] ?? spec.strategy, workload: backToBack(0) };
-  let reports = await settle(pool, settling, cores, () => true, 0);
+  const settleProgress = (round: number) => (done: number, of: number) => say(`warming up: settling walk rates${round > 0 ? ` again (round ${round + 1})` : ''}, ${done}/${of} CPUs done`);
+  let reports = await settle(pool, settling, cores, () => true, 0, settleProgress(0));
   const turns = turnsOf(reports, 0);
   // The first CPUs to settle had nobody to compare with, and the compiles the feedback runs
   // queued for every CPU may have held theirs up: a CPU well below the best settles again,
@@ -96,7 +102,7 @@ export async function warmUpJit(pool: CpuPool, spec: RunSpec, { strategies, oper
     const best = Math.max(0, ...reports.filter((r) => r.state === 'settled').map((r) => r.walksPerCpuMs));
     const lagging = (r: WarmUpReport) => r.state !== 'settled' || r.walksPerCpuMs < SETTLE_LIMITS.referenceShare * best;
     if (!reports.some(lagging)) break;
-    const again = await settle(pool, settling, cores, (cpu) => lagging(reports[cpu]), best);
+    const again = await settle(pool, settling, cores, (cpu) => lagging(reports[cpu]), best, settleProgress(round));
     turns.push(...turnsOf(again, round));
     reports = reports.map((r, cpu) => (lagging(r) ? again[cpu] : r));
   }
@@ -112,16 +118,28 @@ const SETTLE_ROUNDS = 3;
  * The CPUs `settles` picks walk until they have settled, `atOnce` at a time, against the best
  * rate `reference` (walks per CPU ms, 0 if none yet); done when every one of them is.
  */
-async function settle(pool: CpuPool, spec: RunSpec, atOnce: number, settles: (cpu: number) => boolean, reference: number): Promise<WarmUpReport[]> {
+async function settle(
+  pool: CpuPool,
+  spec: RunSpec,
+  atOnce: number,
+  settles: (cpu: number) => boolean,
+  reference: number,
+  progress: (settled: number, of: number) => void,
+): Promise<WarmUpReport[]> {
   const machine = pool.machine;
   resetMachine(pool, spec.machine.cpus);
   Atomics.store(machine.mm, mmWord.warmRate, Math.round(reference * 1000));
   map_thp_range(machine, 0, spec.machine.hugePages);
-  const plans = cpuPlans(spec, WarmUpRun.SETTLE, () => 'walker').map((plan, cpu) => ({ ...plan, warmUp: { atOnce, settles: settles(cpu) } }));
+  // The CPUs that settle take their places in the line in the order of their numbers.
+  let places = 0;
+  const plans = cpuPlans(spec, WarmUpRun.SETTLE, () => 'walker').map((plan, cpu) => ({ ...plan, warmUp: { atOnce, place: settles(cpu) ? places++ : undefined } }));
   const running = pool.run(plans, spec.timeoutS * 1000, () => {}, spec.watchdog);
   // Each CPU counts itself done (an interrupt stops them all, and they count themselves then
   // too), then idles until the run stops. A CPU that fails rejects `running`.
-  while (Atomics.load(machine.mm, mmWord.warmedCpus) < machine.cpus) await Promise.race([sleep(POLL_MS), running]);
+  for (let done; (done = Atomics.load(machine.mm, mmWord.warmedCpus)) < machine.cpus; ) {
+    progress(done, machine.cpus);
+    await Promise.race([sleep(POLL_MS), running]);
+  }
   pool.stop();
   const reports = await running;
   teardown_range_offline(machine, 0, spec.machine.hugePages);

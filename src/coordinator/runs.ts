@@ -310,10 +310,11 @@ export function resetMachine(pool: CpuPool, mmCpus: number): void {
   Atomics.store(mm, mmWord.locklessPgtblWalkCount, 0);
   Atomics.store(mm, mmWord.kvmMmuLock, 0);
   Atomics.store(mm, mmWord.mmuInvalidateCount, 0);
-  Atomics.store(mm, mmWord.warmers, 0);
+  Atomics.store(mm, mmWord.warmTurnsDone, 0);
   Atomics.store(mm, mmWord.warmedCpus, 0);
   Atomics.store(mm, mmWord.warmRate, 0);
   cpuStats.fill(0);
+  pool.machine.warmUpPlaces.fill(0);
   cpumask_clear(mm);
   for (let cpu = 0; cpu < cpus; cpu++) {
     if (cpu < mmCpus) cpumask_set_cpu(mm, cpu);

@@ -93,7 +93,7 @@ export class Session {
       let jit: JitWarmUp | undefined;
       if (warmUp) {
         progress.draw(`warming up ${machine.cpus} CPUs`);
-        jit = await warmUpJit(pool, spec, warmUp).finally(progress.clear);
+        jit = await warmUpJit(pool, spec, warmUp, (text) => progress.draw(text)).finally(progress.clear);
       }
       const startUp: StartUp = { cpus: machine.cpus, startMs, warmUpMs: performance.now() - startedAt - startMs, ...(jit ? { jit } : {}) };
       this.startUps.push(startUp);

@@ -7,6 +7,9 @@
 // get 4 of 131 shares of the host, and at 128 CPUs on 2 cores the compiles of one warm-up were
 // still queued a whole cell later: walkers ran baseline code, 0.6-1M walks/s against 12M at 2
 // CPUs. With as many walkers as the host has cores, the compiler threads get about half of it.
+// The CPUs take their turns in a line, each asleep on its own place's word until the end of an
+// earlier turn raises it: waiting CPUs that looked at one shared count every 100 ms kept 1023
+// threads waking ten thousand times a second, and the host in the kernel half the time.
 
 import { Stat } from '../shared-memory/cpu-block.ts';
 import { mmWord } from '../shared-memory/mm.ts';
@@ -19,8 +22,8 @@ import { busyStretch, type HugePageTargets, type PhaseLog } from './walker-loop.
 export interface WarmUpPlan {
   /** How many CPUs walk at once; the others wait their turn asleep. */
   readonly atOnce: number;
-  /** Whether this CPU settles in this run; one that does not counts itself done at once. */
-  readonly settles: boolean;
+  /** This CPU's place in the line (0 first); undefined: it does not settle in this run, and counts itself done at once. */
+  readonly place: number | undefined;
 }
 
 /** How one CPU's warm-up went. */
@@ -39,22 +42,22 @@ export interface WarmUpReport {
 
 /** Walk this long between two looks at the thread clock. */
 const STRETCH_MS = 1;
-/** A CPU waiting for its turn looks at the run's phase this often (a stop does not wake it). */
-const TURN_WAIT_MS = 100;
+/** A CPU waiting for its turn looks whether the run has stopped this often (a stop does not wake it). */
+const STOP_LOOK_MS = 1_000;
 
-/** Walk back to back until settled, `plan.atOnce` CPUs at a time (if it `settles`), then count this CPU in `warmedCpus`. */
+/** Walk back to back until settled, `plan.atOnce` CPUs at a time (when it has a place), then count this CPU in `warmedCpus`. */
 export function warmUpWalker(cpu: EmulatedCpu, walker: LocklessWalker, targets: HugePageTargets, phases: PhaseLog, plan: WarmUpPlan): WarmUpReport {
   const clock = threadClock();
   const startMs = clock.now();
   let report: Omit<WarmUpReport, 'cpuMs' | 'clock'> = { state: 'unsettled', walksPerCpuMs: 0 };
   try {
-    if (plan.settles && waitForTurn(cpu, plan.atOnce)) {
+    if (plan.place !== undefined && waitForTurn(cpu, plan.place, plan.atOnce)) {
       const fromMs = performance.timeOrigin + performance.now();
       try {
         report = settle(cpu, walker, targets, phases, clock);
       } finally {
         report = { ...report, turn: { fromMs, toMs: performance.timeOrigin + performance.now() } };
-        endTurn(cpu);
+        endTurn(cpu, plan.atOnce);
       }
     }
     return { ...report, cpuMs: clock.now() - startMs, clock: clock.source };
@@ -86,22 +89,27 @@ function publishRate(mm: Int32Array, walksPerCpuMs: number): void {
   }
 }
 
-/** Take one of `atOnce` places to walk in, asleep until one is free; false if the run stops first. */
-function waitForTurn(cpu: EmulatedCpu, atOnce: number): boolean {
-  const mm = cpu.mm;
+/**
+ * Wait, asleep, until the CPU at `place` may walk: while fewer than `atOnce` turns have ended
+ * since the line began, the first `atOnce` places walk; each turn that ends lets the next place
+ * in. False if the run stops first.
+ */
+function waitForTurn(cpu: EmulatedCpu, place: number, atOnce: number): boolean {
+  const places = cpu.machine.warmUpPlaces;
   while (!cpu.stopping) {
-    const warmers = Atomics.load(mm, mmWord.warmers);
-    if (warmers < atOnce) {
-      if (Atomics.compareExchange(mm, mmWord.warmers, warmers, warmers + 1) === warmers) return true;
-    } else {
-      // Pairs with endTurn()'s Atomics.sub and notify: either this wait sees the count drop, or it is woken.
-      Atomics.wait(mm, mmWord.warmers, warmers, TURN_WAIT_MS);
-    }
+    // Pairs with endTurn()'s Atomics.add on warmTurnsDone, then its store and notify on this
+    // place's word: either this load sees the turn ended, or the wait sees the word raised.
+    if (place < Atomics.load(cpu.mm, mmWord.warmTurnsDone) + atOnce) return true;
+    Atomics.wait(places, place, 0, STOP_LOOK_MS);
   }
   return false;
 }
 
-function endTurn(cpu: EmulatedCpu): void {
-  Atomics.sub(cpu.mm, mmWord.warmers, 1);
-  Atomics.notify(cpu.mm, mmWord.warmers, 1);
+/** One more turn has ended: let the next place in the line walk. */
+function endTurn(cpu: EmulatedCpu, atOnce: number): void {
+  const places = cpu.machine.warmUpPlaces;
+  const next = Atomics.add(cpu.mm, mmWord.warmTurnsDone, 1) + atOnce;
+  if (next >= places.length) return;
+  Atomics.store(places, next, 1);
+  Atomics.notify(places, next);
 }

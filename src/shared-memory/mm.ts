@@ -30,9 +30,9 @@ export const MmWords = lineGroupedRecord(
     // TLB flushes of this mm so far: bumped by the flushing CPU after each flush, so that a
     // free can check the flush that covers its page has happened (the mmu_gather's order).
     ['tlbFlushSeq'],
-    // The JIT warm-up's (cpu-worker/jit-warm-up.ts), written by the CPUs warming up: how many
-    // walk at once, how many are done, and the best settled walk rate (walks per CPU second).
-    ['warmers', 'warmedCpus', 'warmRate'],
+    // The JIT warm-up's (cpu-worker/jit-warm-up.ts), written by the CPUs warming up: the turns
+    // to walk that have ended, the CPUs done, and the best settled rate (walks per CPU second).
+    ['warmTurnsDone', 'warmedCpus', 'warmRate'],
   ],
   INT32_WORDS_PER_LINE,
 );

@@ -17,6 +17,7 @@ export interface SharedMachineBuffers {
   readonly cpuWords: SharedArrayBuffer;
   readonly cpuStats: SharedArrayBuffer;
   readonly deposits: SharedArrayBuffer;
+  readonly warmUpPlaces: SharedArrayBuffer;
 }
 
 export interface MachineShape {
@@ -44,6 +45,12 @@ export class SharedMachine {
    * it beside the PMD (in the second half of the PMD table page); here, one word per huge page.
    */
   readonly deposits: Int32Array;
+  /**
+   * The JIT warm-up's line (cpu-worker/jit-warm-up.ts): word P is raised, and notified, when the
+   * CPU at place P of the line may walk. One word a place, so that each waiting CPU sleeps on a
+   * word of its own.
+   */
+  readonly warmUpPlaces: Int32Array;
 
   static create(shape: MachineShape): SharedMachine {
     const int32s = (words: number) => new SharedArrayBuffer(words * Int32Array.BYTES_PER_ELEMENT);
@@ -59,6 +66,7 @@ export class SharedMachine {
       cpuWords: int32s(shape.cpus * CpuWords.stride),
       cpuStats: new SharedArrayBuffer(shape.cpus * CpuStats.stride * Float64Array.BYTES_PER_ELEMENT),
       deposits: int32s(shape.hugePages),
+      warmUpPlaces: int32s(shape.cpus),
     });
   }
 
@@ -70,6 +78,7 @@ export class SharedMachine {
     this.cpuWords = new Int32Array(buffers.cpuWords);
     this.cpuStats = new Float64Array(buffers.cpuStats);
     this.deposits = new Int32Array(buffers.deposits);
+    this.warmUpPlaces = new Int32Array(buffers.warmUpPlaces);
   }
 
   /** Bytes of shared memory in all. */
