@@ -1,7 +1,7 @@
 // The JIT warm-up, the coordinator's side: before anything is measured on a pool of CPUs, each
 // CPU's code is optimised for everything the session will run on it, and is seen to be.
 //   1. feedback: under each strategy in turn, a short run of walkers alone, every CPU walking
-//      back to back, through the phases of a run. V8 optimises for what it has seen: a call
+//      back to back in busy stretches, through the phases of a run. V8 optimises for what it has seen: a call
 //      site that has seen one strategy's hooks, or a path never taken (a change of phase, a
 //      walk that holds its page), is compiled as a deoptimisation, and was thrown away, then
 //      recompiled, in the middle of the first measured run;
@@ -57,17 +57,11 @@ export interface WarmUpTurn {
 /** The operation's warm-up runs stop after this long each; the rest of the range is torn down. */
 const OPERATION_WARM_UP_MS = 200;
 /**
- * A feedback run lasts long enough for every CPU thread to have had a few turns on a core:
- * EEVDF gives a runnable thread a slice of a few ms, so N threads per core wait N slices.
+ * A feedback run lasts this many of the walkers' busy/idle cycles, and no less than
+ * FEEDBACK_MIN_MS: every walker walks a busy stretch each cycle.
  */
-const FEEDBACK_MS_PER_CPU_PER_CORE = 10;
+const FEEDBACK_CYCLES = 4;
 const FEEDBACK_MIN_MS = 200;
-/**
- * At least this many feedback runs, going round the strategies: V8's shapes for the objects a
- * run makes settle over the first runs, and until they had, the third run of a pool still
- * threw its walks' optimised code away.
- */
-const FEEDBACK_RUNS = 3;
 /** How often the coordinator looks whether every CPU has settled. */
 const POLL_MS = 20;
 
@@ -75,13 +69,15 @@ const POLL_MS = 20;
 export async function warmUpJit(pool: CpuPool, spec: RunSpec, { strategies, operation }: WarmUpSpec, say: (progress: string) => void = () => {}): Promise<JitWarmUp> {
   const cores = os.availableParallelism();
   const quiet: RunSpec = { ...spec, faults: {} }; // faults are for the measured runs
-  const backToBack = (holdUs: number | undefined) => ({ ...quiet.workload, holdUs, walkRate: 0, busy: 1 });
-  const feedbackMs = Math.max(FEEDBACK_MIN_MS, (FEEDBACK_MS_PER_CPU_PER_CORE * pool.machine.cpus) / cores);
-  const feedbackRuns = Math.max(FEEDBACK_RUNS, strategies.length);
-  for (let run = 0; run < feedbackRuns; run++) {
-    const strategy = strategies[run % strategies.length] ?? spec.strategy;
-    say(`warming up: ${strategy.name}'s walks (${run + 1} of ${feedbackRuns})`);
-    await runWalkersOnly(pool, { ...quiet, strategy, workload: backToBack(quiet.workload.holdUs) }, WarmUpRun.FEEDBACK, feedbackMs);
+  const backToBack = (holdUs: number | undefined, busy: number) => ({ ...quiet.workload, holdUs, walkRate: 0, busy });
+  // Walks back to back with the workload's holds, the walkers asking for the host's cores and no
+  // more: all 1023 of them busy at once left the coordinator's thread, and some CPUs, without a
+  // core for over a minute.
+  const feedback = backToBack(quiet.workload.holdUs, Math.min(1, cores / pool.machine.cpus));
+  const feedbackMs = Math.max(FEEDBACK_MIN_MS, FEEDBACK_CYCLES * quiet.workload.dutyMs);
+  for (const [i, strategy] of strategies.entries()) {
+    say(`warming up: ${strategy.name}'s walks (${i + 1} of ${strategies.length})`);
+    await runWalkersOnly(pool, { ...quiet, strategy, workload: feedback }, WarmUpRun.FEEDBACK, feedbackMs);
   }
   if (operation) {
     const budgetMs = Math.min(spec.budgetMs ?? Infinity, OPERATION_WARM_UP_MS);
@@ -91,7 +87,7 @@ export async function warmUpJit(pool: CpuPool, spec: RunSpec, { strategies, oper
     }
   }
   // Holding nothing, so that the rate measures the code and not the workload's pauses.
-  const settling: RunSpec = { ...quiet, strategy: strategies[0] ?? spec.strategy, workload: backToBack(0) };
+  const settling: RunSpec = { ...quiet, strategy: strategies[0] ?? spec.strategy, workload: backToBack(0, 1) };
   const settleProgress = (round: number) => (done: number, of: number) => say(`warming up: settling walk rates${round > 0 ? ` again (round ${round + 1})` : ''}, ${done}/${of} CPUs done`);
   let reports = await settle(pool, settling, cores, () => true, 0, settleProgress(0));
   const turns = turnsOf(reports, 0);

@@ -45,19 +45,20 @@ const WALKS_PER_LOOK = 16;
 /** A walker's own record of the run's phases: when it saw each begin, and its walks in each. */
 export class PhaseLog {
   /**
-   * Walks and milliseconds in each phase (by RunPhase), in typed arrays: PhaseWalks objects
-   * made here took a new shape when a count first stopped being a small integer, and V8 threw
-   * away the walk's optimised code, which had been compiled for the old shape, in a later run.
+   * Walks and milliseconds in each phase (by RunPhase), and when the current phase began (the
+   * clock, and the walk count), all in typed arrays: numbers kept in an object's fields change
+   * its shape when one first stops being a small integer, and V8 threw away the walk's
+   * optimised code, compiled for the old shape, in the middle of a later run.
    */
   private readonly walksIn = new Float64Array(PHASES);
   private readonly msIn = new Float64Array(PHASES);
+  private readonly began = new Float64Array(2);
   private phase: RunPhase;
-  private since = performance.now();
-  private walksSince: number;
 
   constructor(private readonly cpu: EmulatedCpu) {
     this.phase = cpu.runPhase;
-    this.walksSince = cpu.stat(Stat.walks);
+    this.began[BEGAN_MS] = performance.now();
+    this.began[BEGAN_WALKS] = cpu.stat(Stat.walks);
   }
 
   /** The phase now; on a change, the phase that ended is written down. */
@@ -66,11 +67,11 @@ export class PhaseLog {
     if (phase !== this.phase) {
       const now = performance.now();
       const walks = this.cpu.stat(Stat.walks);
-      this.walksIn[this.phase] = walks - this.walksSince;
-      this.msIn[this.phase] = now - this.since;
+      this.walksIn[this.phase] = walks - this.began[BEGAN_WALKS];
+      this.msIn[this.phase] = now - this.began[BEGAN_MS];
       this.phase = phase;
-      this.since = now;
-      this.walksSince = walks;
+      this.began[BEGAN_MS] = now;
+      this.began[BEGAN_WALKS] = walks;
     }
     return phase;
   }
@@ -81,6 +82,7 @@ export class PhaseLog {
   }
 }
 
+const [BEGAN_MS, BEGAN_WALKS] = [0, 1];
 const PHASES = Object.keys(RunPhase).length;
 
 /**

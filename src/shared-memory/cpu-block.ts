@@ -90,7 +90,15 @@ export type CpuStatValues = { readonly [field in CpuStat]: number };
 
 export const CPU_STATS = Object.keys(CpuStats.offset) as CpuStat[];
 
-/** CPU `cpu`'s statistics as they stand: only it writes them, so at its end they are final. */
+/**
+ * CPU `cpu`'s statistics as they stand: only it writes them, so at its end they are final. A
+ * null-prototype object: an ordinary one, made with the same names in the same order as
+ * CpuStats.offset, shared V8's shape with it, and its first count that was not a small integer
+ * changed that shape under every walk compiled against Stat, which was thrown away in the next
+ * runs, for each of a pool's first runs.
+ */
 export function cpuStatValues(stats: Float64Array, cpu: number): CpuStatValues {
-  return Object.fromEntries(CPU_STATS.map((field) => [field, stats[cpuStat(cpu, field)]])) as CpuStatValues;
+  const values = Object.create(null) as { [field in CpuStat]: number };
+  for (const field of CPU_STATS) values[field] = stats[cpuStat(cpu, field)];
+  return values;
 }
