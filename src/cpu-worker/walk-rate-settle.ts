@@ -11,7 +11,11 @@ export interface SettleLimits {
   readonly windows: number;
   /** ...within this share of their median. */
   readonly tolerance: number;
-  /** And be at least this share of the best rate any CPU settled at. */
+  /**
+   * And be at least this share of the best rate any CPU settled at: half, since this host at
+   * times slows a core to about half its speed for a few hundred ms, while code still waiting for
+   * its compile walks at a twentieth or less (baseline code: about 400 walks per CPU ms here, against 6,000-12,000).
+   */
   readonly referenceShare: number;
   /** Walk at least this long before settling; longer while no CPU has settled yet. */
   readonly minCpuMs: number;
