@@ -71,8 +71,7 @@ export async function warmUpJit(pool: CpuPool, spec: RunSpec, { strategies, oper
   const quiet: RunSpec = { ...spec, faults: {} }; // faults are for the measured runs
   const backToBack = (holdUs: number | undefined, busy: number) => ({ ...quiet.workload, holdUs, walkRate: 0, busy });
   // Walks back to back with the workload's holds, the walkers asking for the host's cores and no
-  // more: all 1023 of them busy at once left the coordinator's thread, and some CPUs, without a
-  // core for over a minute.
+  // more: with all 1023 of them busy at once, 22 CPUs had not seen the run stop a minute later.
   const feedback = backToBack(quiet.workload.holdUs, Math.min(1, cores / pool.machine.cpus));
   const feedbackMs = Math.max(FEEDBACK_MIN_MS, FEEDBACK_CYCLES * quiet.workload.dutyMs);
   for (const [i, strategy] of strategies.entries()) {
@@ -120,7 +119,7 @@ async function settle(
   atOnce: number,
   settles: (cpu: number) => boolean,
   reference: number,
-  progress: (settled: number, of: number) => void,
+  progress: (done: number, of: number) => void,
 ): Promise<WarmUpReport[]> {
   const machine = pool.machine;
   resetMachine(pool, spec.machine.cpus);
