@@ -67,8 +67,9 @@ export class FrameTable {
   /**
    * folio_put(): drop a reference; the last one frees the frame. Returns 'freed', 'held' (other
    * references remain), or 'unreferenced' (it had none: a double free, undone, changing
-   * nothing). One atomic decrement, as folio_put_testzero() does: pairs with tryGet()'s
-   * compareExchange, which never takes a reference from a count at zero or below.
+   * nothing). One atomic decrement, as folio_put_testzero() does (include/linux/mm.h:
+   * page_ref_dec_and_test()). Pairs with tryGet()'s compareExchange, which never takes a
+   * reference from a count at zero or below.
    */
   put(frame: number): 'freed' | 'held' | 'unreferenced' {
     const refs = Atomics.sub(this.refs, frame, 1);
