@@ -135,7 +135,7 @@ export class Session {
 }
 
 const describeStartUp = ({ cpus, startMs, warmUpMs, jit }: StartUp) =>
-  `started ${cpus} CPU threads in ${(startMs / 1000).toFixed(1)} s (${(startMs / cpus).toFixed(0)} ms each)` +
+  `started ${cpus} CPU thread${cpus === 1 ? '' : 's'} in ${(startMs / 1000).toFixed(1)} s (${(startMs / cpus).toFixed(0)} ms each)` +
   (jit ? `, JIT warm-up ${(warmUpMs / 1000).toFixed(1)} s: ${describeJit(jit)}` : '');
 
 /** Whether every CPU's walk rate settled, and at what rate per millisecond of its thread's CPU time. */
