@@ -13,6 +13,7 @@ import { HugePageTargets } from '../src/cpu-worker/walker-loop.ts';
 import { map_thp_range, teardown_range_offline } from '../src/kernel/map-thp.ts';
 import { run_pmd_range } from '../src/kernel/pmd-ops.ts';
 import { hostInfo, hostLine } from '../src/report/host.ts';
+import { medianRange, type MedianRange } from '../src/report/percentiles.ts';
 import { kernelOf, runSpec } from '../src/coordinator/run-spec.ts';
 import { runCommand } from '../src/coordinator/session.ts';
 import { spawnWorker } from '../src/coordinator/spawn-worker.ts';
@@ -32,30 +33,17 @@ const PMDS = 8_192;
 const MUNMAP_PMDS = 65_536;
 const WORKER = new URL('../src/bench/bench-worker.ts', import.meta.url);
 
-interface Figure {
+/** A time per operation: the median of the repeats, and their range. */
+interface Figure extends MedianRange {
   readonly name: string;
   readonly unit: 'us' | 'ns';
-  readonly median: number;
-  readonly min: number;
-  readonly max: number;
 }
 
-/** A figure's ratio to the one it is compared with: the median ratio, and the lowest and highest. */
-interface Ratio {
-  readonly median: number;
-  readonly min: number;
-  readonly max: number;
-}
-
-const summary = (values: readonly number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return { median: sorted[sorted.length >> 1], min: sorted[0], max: sorted[sorted.length - 1] };
-};
 
 /** Run `once` (which returns a time per operation) REPEATS times, after WARMUPS unmeasured ones. */
 function measure(name: string, unit: Figure['unit'], once: () => number): Figure {
   for (let i = 0; i < WARMUPS; i++) once();
-  return { name, unit, ...summary(Array.from({ length: REPEATS }, once)) };
+  return { name, unit, ...medianRange(Array.from({ length: REPEATS }, once)) };
 }
 
 /**
@@ -63,13 +51,13 @@ function measure(name: string, unit: Figure['unit'], once: () => number): Figure
  * core to half its speed for a few hundred ms now and then, and measured one after the other
  * the two figures met different hosts. Their ratio is the median of the REPEATS pairs' ratios.
  */
-function measurePair(name: string, unit: Figure['unit'], once: () => number, against: Figure['name'], baseline: () => number): { figure: Figure; floor: Figure; ratio: Ratio } {
+function measurePair(name: string, unit: Figure['unit'], once: () => number, against: Figure['name'], baseline: () => number): { figure: Figure; floor: Figure; ratio: MedianRange } {
   for (let i = 0; i < WARMUPS; i++) [baseline(), once()];
   const pairs = Array.from({ length: REPEATS }, () => [baseline(), once()] as const);
   return {
-    figure: { name, unit, ...summary(pairs.map(([, x]) => x)) },
-    floor: { name: against, unit, ...summary(pairs.map(([b]) => b)) },
-    ratio: summary(pairs.map(([b, x]) => x / b)),
+    figure: { name, unit, ...medianRange(pairs.map(([, x]) => x)) },
+    floor: { name: against, unit, ...medianRange(pairs.map(([b]) => b)) },
+    ratio: medianRange(pairs.map(([b, x]) => x / b)),
   };
 }
 
@@ -296,7 +284,7 @@ type Pair = ReturnType<typeof measurePair>;
 interface Row {
   readonly figure: Figure;
   readonly against: Figure;
-  readonly ratio?: Ratio;
+  readonly ratio?: MedianRange;
 }
 
 async function main(): Promise<number> {

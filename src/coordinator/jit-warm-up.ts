@@ -18,6 +18,7 @@ import { SETTLE_LIMITS } from '../cpu-worker/walk-rate-settle.ts';
 import type { ThreadClock } from '../cpu-worker/thread-clock.ts';
 import { map_thp_range, teardown_range_offline } from '../kernel/map-thp.ts';
 import { mmWord } from '../shared-memory/mm.ts';
+import { medianRange, type MedianRange } from '../report/percentiles.ts';
 import type { PgtblSyncStrategy } from '../strategies/index.ts';
 import type { CpuPool } from './cpu-pool.ts';
 import type { RunSpec } from './run-spec.ts';
@@ -38,7 +39,7 @@ export interface JitWarmUp {
   readonly settled: number;
   readonly unsettled: readonly number[];
   /** The settled CPUs' walks per millisecond of their thread's CPU time... */
-  readonly walksPerCpuMs: { readonly min: number; readonly median: number; readonly max: number };
+  readonly walksPerCpuMs: MedianRange;
   /** ...and each CPU's, by CPU number (its last rate, for one that did not settle). */
   readonly walksPerCpuMsByCpu: readonly number[];
   /** The thread clock the CPUs measured with. */
@@ -145,12 +146,12 @@ async function settle(
 }
 
 function summarise(reports: readonly WarmUpReport[], turns: readonly WarmUpTurn[]): JitWarmUp {
-  const rates = reports.filter((r) => r.state === 'settled').map((r) => r.walksPerCpuMs).sort((a, b) => a - b);
+  const rates = reports.filter((r) => r.state === 'settled').map((r) => r.walksPerCpuMs);
   return {
     cpus: reports.length,
     settled: rates.length,
     unsettled: reports.flatMap((r, cpu) => (r.state === 'settled' ? [] : [cpu])),
-    walksPerCpuMs: { min: rates[0] ?? 0, median: rates[rates.length >> 1] ?? 0, max: rates[rates.length - 1] ?? 0 },
+    walksPerCpuMs: medianRange(rates),
     walksPerCpuMsByCpu: reports.map((r) => Math.round(r.walksPerCpuMs)),
     clock: reports[0]?.clock ?? 'wall',
     turns,

@@ -12,7 +12,7 @@ import { RunPhase, advanceRunPhase, cpumask_clear, cpumask_set_cpu, mmWord } fro
 import { SharedMachine } from '../shared-memory/shared-machine.ts';
 import { isSafe } from '../strategies/index.ts';
 import { map_thp_range, teardown_range_offline } from '../kernel/map-thp.ts';
-import { percentiles, type Percentiles } from '../report/percentiles.ts';
+import { medianRange, percentiles, type Percentiles } from '../report/percentiles.ts';
 import type { CpuPool } from './cpu-pool.ts';
 import type { WatchdogReport } from './ipi-watchdog.ts';
 import { estimateWholeRange, type Estimate } from './estimate.ts';
@@ -229,12 +229,12 @@ export async function runWalkersOnly(pool: CpuPool, spec: RunSpec, runIndex: num
   pool.stop();
   const walkers = walkerSide(await running);
   teardown_range_offline(machine, 0, spec.machine.hugePages);
-  const sorted = [...intervals].sort((a, b) => a - b);
+  const { median, min, max } = medianRange(intervals);
   return {
     strategy: spec.strategy.name,
     cpus: spec.machine.cpus,
-    walksPerSecond: sorted[sorted.length >> 1],
-    spread: { min: sorted[0], max: sorted[sorted.length - 1] },
+    walksPerSecond: median,
+    spread: { min, max },
     intervals,
     latencyUs: walkers.latencyUs,
   };

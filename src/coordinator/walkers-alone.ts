@@ -4,23 +4,21 @@
 // now and then) fall on every strategy alike, and each strategy's ratio to the floor is taken
 // round by round, against the floor's cell of the same round.
 
+import { medianRange, type MedianRange } from '../report/percentiles.ts';
 import { FLOOR } from '../strategies/index.ts';
 import type { CpuPool } from './cpu-pool.ts';
 import type { RunSpec } from './run-spec.ts';
 import { runWalkersOnly, type WalkersOnlyRun } from './runs.ts';
 
-/** One strategy's walker throughput over every round. */
-export interface WalkersAloneResult {
-  readonly strategy: string;
-  readonly cpus: number;
-  /** Walks per second on all CPUs together: the median of every measured interval of every round. */
-  readonly walksPerSecond: number;
-  /** The lowest and highest of those intervals. */
-  readonly spread: { readonly min: number; readonly max: number };
+/**
+ * One strategy's walker throughput over every round: `walksPerSecond` is the median of every
+ * measured interval of every round, `spread` their lowest and highest.
+ */
+export interface WalkersAloneResult extends Pick<WalkersOnlyRun, 'strategy' | 'cpus' | 'walksPerSecond' | 'spread'> {
   /** Each round's cell, in the order the rounds ran. */
   readonly rounds: readonly WalkersOnlyRun[];
-  /** Its walks per second over the floor's, the median of the rounds' ratios and their range; absent for the floor, or without it. */
-  readonly vsFloor?: { readonly median: number; readonly min: number; readonly max: number };
+  /** Its walks per second over the floor's: the median of the rounds' ratios, and their range; absent for the floor, or without it. */
+  readonly vsFloor?: MedianRange;
 }
 
 /**
@@ -38,23 +36,17 @@ export async function compareWalkersAlone(pool: CpuPool, specs: readonly RunSpec
   const floor = specs.findIndex((spec) => spec.strategy === FLOOR);
   return specs.flatMap((spec, i) => {
     if (cells[i].length === 0) return [];
-    const intervals = cells[i].flatMap((cell) => cell.intervals).sort((a, b) => a - b);
-    const paired = floor < 0 || i === floor ? [] : cells[i].flatMap((cell, round) => (cells[floor][round] ? [cell.walksPerSecond / cells[floor][round].walksPerSecond] : []));
-    const ratios = [...paired].sort((a, b) => a - b);
+    const intervals = medianRange(cells[i].flatMap((cell) => cell.intervals));
+    const ratios = floor < 0 || i === floor ? [] : cells[i].flatMap((cell, round) => (cells[floor][round] ? [cell.walksPerSecond / cells[floor][round].walksPerSecond] : []));
     return [
       {
         strategy: spec.strategy.name,
         cpus: spec.machine.cpus,
-        walksPerSecond: median(intervals),
-        spread: { min: intervals[0], max: intervals[intervals.length - 1] },
+        walksPerSecond: intervals.median,
+        spread: { min: intervals.min, max: intervals.max },
         rounds: cells[i],
-        ...(ratios.length > 0 ? { vsFloor: { median: median(ratios), min: ratios[0], max: ratios[ratios.length - 1] } } : {}),
+        ...(ratios.length > 0 ? { vsFloor: medianRange(ratios) } : {}),
       },
     ];
   });
-}
-
-function median(sorted: readonly number[]): number {
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }

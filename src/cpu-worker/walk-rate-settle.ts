@@ -4,6 +4,8 @@
 // optimising compiler works on a few shared background threads: a CPU whose compile is still
 // queued walks at a steady but slow rate, a plateau that only the other CPUs' rates show false.
 
+import { medianRange } from '../report/percentiles.ts';
+
 export interface SettleLimits {
   /** Rates are taken over windows of this much thread CPU time. */
   readonly windowCpuMs: number;
@@ -60,7 +62,7 @@ export class WalkRateSettle {
       [this.windowCpuMs, this.windowWalks] = [cpuMs, walks];
       const last = this.rates.slice(-l.windows);
       if (last.length === l.windows) {
-        this.rate = median(last);
+        this.rate = medianRange(last).median;
         const steady = Math.max(...last) - Math.min(...last) <= l.tolerance * this.rate;
         const longEnough = spentMs >= (reference > 0 ? l.minCpuMs : l.firstMinCpuMs);
         if (steady && longEnough && this.rate >= l.referenceShare * reference) return 'settled';
@@ -68,10 +70,4 @@ export class WalkRateSettle {
     }
     return spentMs >= l.maxCpuMs ? 'unsettled' : 'walking';
   }
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }

@@ -44,46 +44,32 @@ const WALKS_PER_LOOK = 16;
 
 /** A walker's own record of the run's phases: when it saw each begin, and its walks in each. */
 export class PhaseLog {
-  /**
-   * Walks and milliseconds in each phase (by RunPhase), and when the current phase began (the
-   * clock, and the walk count), all in typed arrays: numbers kept in an object's fields change
-   * its shape when one first stops being a small integer, and V8 threw away the walk's
-   * optimised code, compiled for the old shape, in the middle of a later run.
-   */
-  private readonly walksIn = new Float64Array(PHASES);
-  private readonly msIn = new Float64Array(PHASES);
-  private readonly began = new Float64Array(2);
+  private readonly walks: PhaseWalks[] = Object.values(RunPhase).map(() => ({ walks: 0, ms: 0 }));
   private phase: RunPhase;
+  private since = performance.now();
+  private walksSince: number;
 
   constructor(private readonly cpu: EmulatedCpu) {
     this.phase = cpu.runPhase;
-    this.began[BEGAN_MS] = performance.now();
-    this.began[BEGAN_WALKS] = cpu.stat(Stat.walks);
+    this.walksSince = cpu.stat(Stat.walks);
   }
 
   /** The phase now; on a change, the phase that ended is written down. */
   note(): RunPhase {
     const phase = this.cpu.runPhase;
     if (phase !== this.phase) {
-      const now = performance.now();
-      const walks = this.cpu.stat(Stat.walks);
-      this.walksIn[this.phase] = walks - this.began[BEGAN_WALKS];
-      this.msIn[this.phase] = now - this.began[BEGAN_MS];
-      this.phase = phase;
-      this.began[BEGAN_MS] = now;
-      this.began[BEGAN_WALKS] = walks;
+      const [now, walks] = [performance.now(), this.cpu.stat(Stat.walks)];
+      this.walks[this.phase] = { walks: walks - this.walksSince, ms: now - this.since };
+      [this.phase, this.since, this.walksSince] = [phase, now, walks];
     }
     return phase;
   }
 
   /** The walks of a phase that has ended. */
   walksOf(phase: RunPhase): PhaseWalks {
-    return { walks: this.walksIn[phase], ms: this.msIn[phase] };
+    return this.walks[phase];
   }
 }
-
-const [BEGAN_MS, BEGAN_WALKS] = [0, 1];
-const PHASES = Object.keys(RunPhase).length;
 
 /**
  * The huge pages a walker walks: anywhere in the range, or, to amplify the race, one of the

@@ -38,7 +38,8 @@ export interface RandomSource {
   /**
    * A whole number in [0, n), n up to 2^30. The walk's hot path asks for these, never for a
    * fraction: a fraction returned by a call V8 did not inline is a number boxed on the heap,
-   * 16 bytes of garbage a walk, and a young-generation collection every few milliseconds.
+   * and in some runs that was 16 bytes of garbage a walk, a young-generation collection every
+   * 20 ms or so on each walker CPU.
    */
   below(n: number): number;
 }

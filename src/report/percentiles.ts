@@ -17,3 +17,19 @@ export function percentiles(samples: Float64Array): Percentiles {
   for (const s of sorted) sum += s;
   return { p50: rank(0.5), p99: rank(0.99), max: sorted[sorted.length - 1], mean: sum / sorted.length, count: sorted.length };
 }
+
+/** The middle of some values, and the lowest and highest: a figure and its spread. */
+export interface MedianRange {
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+/** The median of `values` (the mean of the middle two for an even count) and their range; all 0 for none. */
+export function medianRange(values: readonly number[]): MedianRange {
+  if (values.length === 0) return { median: 0, min: 0, max: 0 };
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const median = sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  return { median, min: sorted[0], max: sorted[sorted.length - 1] };
+}
