@@ -108,7 +108,7 @@ async function main(argv: readonly string[]): Promise<number> {
       // As stress/walkers.ts measures it: the shortest walks, back to back, the strategies in turn.
       const alone = walkersAloneSpec(cpus, 'find-pte', 0, Math.min(...o.memory));
       const specs = o.strategy.map((strategy) => ({ ...alone, strategy: strategyByName(strategy) }));
-      for (const run of await compareWalkersAlone(pool, specs, o['walkers-ms'], o['walkers-rounds'], () => session.interrupted)) {
+      for (const run of await compareWalkersAlone([{ pool, specs }], o['walkers-ms'], o['walkers-rounds'], () => session.interrupted)) {
         walkers.push({ cpus, strategy: run.strategy, walksPerSecond: run.walksPerSecond, spread: run.spread });
       }
       bar?.increment(o.strategy.length);

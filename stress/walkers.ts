@@ -10,7 +10,8 @@ import { compareWalkersAlone, type WalkersAloneResult } from '../src/coordinator
 import { Session, runCommand } from '../src/coordinator/session.ts';
 import { checkCpusFitMemory } from '../src/coordinator/cpu-memory.ts';
 import { MAX_CPUS } from '../src/shared-memory/mm.ts';
-import { FLOOR, STRATEGY_NAMES, strategyByName } from '../src/strategies/index.ts';
+import { STRATEGY_NAMES, strategyByName } from '../src/strategies/index.ts';
+import type { MedianRange } from '../src/report/percentiles.ts';
 
 const COMMAND = 'npx tsx stress/walkers.ts';
 
@@ -21,8 +22,8 @@ const OPTIONS = {
   strategy: option({ value: 'LIST', default: 'none,counter,percpu,stale-tolerant', help: `strategies, or all: ${STRATEGY_NAMES.join(', ')}`, parse: nameList(STRATEGY_NAMES, 'strategy') }),
   kind: option({ value: 'KIND', default: 'find-pte', help: `walker kind: ${WALKER_KIND_NAMES.join(', ')}`, parse: oneOf(WALKER_KIND_NAMES, 'walker kind') }),
   'hold-us': option({ value: 'US', default: '0', help: 'microseconds each walk holds its page (short walks show counter costs)', parse: decimal(0, 1e6) }),
-  'duration-ms': option({ value: 'MS', default: '1000', help: 'how long each cell runs; its first half warms up, its second is measured', parse: decimal(20, 600_000) }),
-  rounds: option({ value: 'N', default: '3', help: 'rounds of cells, each taking every strategy in turn (in another order each round)', parse: integer(1, 100) }),
+  'duration-ms': option({ value: 'MS', default: '600', help: 'how long each cell runs; its first half warms up, its second is measured', parse: decimal(20, 600_000) }),
+  rounds: option({ value: 'N', default: '5', help: 'rounds of cells, each taking every CPU count and strategy in turn (in another order each round)', parse: integer(1, 100) }),
   json: option({ value: 'FILE', default: undefined, help: "also write the results as JSON to FILE ('-' for stdout)", parse: (text: string): string | undefined => text }),
 };
 
@@ -33,43 +34,60 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const o = parseOptions(OPTIONS, given);
-  checkCpusFitMemory(Math.max(...o.cpus));
+  // Every CPU count's threads live at once (the others asleep while one walks), so that the
+  // rounds can take the CPU counts in turn.
+  checkCpusFitMemory(o.cpus.reduce((sum, cpus) => sum + cpus, 0));
   const session = new Session('walkers', { json: o.json });
   session.say(session.hostLine);
   session.say(
-    `walkers: ${o.kind}, ${o['hold-us']} us hold, busy 100%; ${o.rounds} round(s) of a ${o['duration-ms']} ms cell for each strategy, the strategies in turn. ` +
-      `walks/s: the median of the ${o.rounds * WALKER_INTERVALS} intervals of the cells' second halves, ± half their range; (x): the median of the rounds' ratios to ${FLOOR.name}, ± half their range\n`,
+    `walkers: ${o.kind}, ${o['hold-us']} us hold, busy 100%; ${o.rounds} round(s) of a ${o['duration-ms']} ms cell for each CPU count and strategy, all of them in turn. ` +
+      `walks/s: the median of the ${o.rounds * WALKER_INTERVALS} intervals of the cells' second halves, ± half their range; (x): the median of the rounds' ratios, ± half their range\n`,
   );
 
   const results: WalkersAloneResult[] = [];
   const strategies = o.strategy.map(strategyByName);
-  for (const cpus of o.cpus) {
-    const spec = walkersAloneSpec(cpus, o.kind, o['hold-us']);
-    await session.withCpus(spec, { strategies, operation: false }, async (pool) => {
-      const specs = strategies.map((strategy) => ({ ...spec, strategy }));
-      results.push(...(await compareWalkersAlone(pool, specs, o['duration-ms'], o.rounds, () => session.interrupted)));
-    });
-  }
+  const specs = o.cpus.map((cpus) => walkersAloneSpec(cpus, o.kind, o['hold-us']));
+  await session.withCpusEach(specs, { strategies, operation: false }, async (pools) => {
+    const machines = pools.map((pool, m) => ({ pool, specs: strategies.map((strategy) => ({ ...specs[m], strategy })) }));
+    results.push(...(await compareWalkersAlone(machines, o['duration-ms'], o.rounds, () => session.interrupted)));
+  });
 
   session.say(formatScaling(results, o.cpus, o.strategy, session.host.cores));
   session.writeJson({ host: session.host, config: { kind: o.kind, holdUs: o['hold-us'], durationMs: o['duration-ms'], rounds: o.rounds }, startUps: session.startUps, results });
   return session.finish({ broken: false });
 }
 
-/** Rows: strategies; columns: CPU counts; cells: walks/s, and the ratio to none's at that count. */
+/**
+ * Rows: strategies; columns: CPU counts; cells: walks/s and the ratio to none's at that count;
+ * then, with more than one count, each cell's ratio to the same strategy's at the fewest CPUs.
+ */
 function formatScaling(results: readonly WalkersAloneResult[], cpuCounts: readonly number[], strategies: readonly string[], cores: number): string {
   // A median, and half the range around it as a share of it.
   const halfRange = (median: number, { min, max }: { readonly min: number; readonly max: number }) => `±${(((max - min) / 2 / median) * 100).toFixed(0)}%`;
-  const cell = (strategy: string, cpus: number) => {
-    const run = results.find((r) => r.strategy === strategy && r.cpus === cpus);
-    if (!run) return '-'; // interrupted before it
-    const ratio = run.vsFloor ? ` (${run.vsFloor.median.toFixed(2)}x ${halfRange(run.vsFloor.median, run.vsFloor)})` : '';
-    return `${(run.walksPerSecond / 1e6).toFixed(2)}M ${halfRange(run.walksPerSecond, run.spread)}${ratio}`;
+  const ratio = (r: MedianRange) => `${r.median.toFixed(2)}x ${halfRange(r.median, r)}`;
+  const find = (strategy: string, cpus: number) => results.find((r) => r.strategy === strategy && r.cpus === cpus);
+  const fewest = Math.min(...cpuCounts);
+  const cpusLabel = (c: number) => `${c} CPU${c > 1 ? 's' : ''}`;
+  const header = cpuCounts.map((c) => `${cpusLabel(c)}${c > cores ? ` (${(c / cores).toFixed(0)}x over)` : ''}`);
+  // '-': interrupted before that cell
+  const walksCell = (s: string, c: number) => {
+    const run = find(s, c);
+    return run ? `${(run.walksPerSecond / 1e6).toFixed(2)}M ${halfRange(run.walksPerSecond, run.spread)}${run.vsFloor ? ` (${ratio(run.vsFloor)})` : ''}` : '-';
   };
-  const header = ['walks/s', ...cpuCounts.map((c) => `${c} CPU${c > 1 ? 's' : ''}${c > cores ? ` (${(c / cores).toFixed(0)}x over)` : ''}`)];
-  const rows = [header, ...strategies.map((s) => [s, ...cpuCounts.map((c) => cell(s, c))])];
-  const widths = header.map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')).join('\n');
+  const scalingCell = (s: string, c: number) => {
+    const vs = find(s, c)?.vsFewestCpus;
+    return c === fewest ? '1' : vs ? ratio(vs) : '-';
+  };
+  const walks = table(['walks/s', ...header], strategies.map((s) => [s, ...cpuCounts.map((c) => walksCell(s, c))]));
+  if (cpuCounts.length < 2) return walks;
+  return `${walks}\n\n${table([`vs ${cpusLabel(fewest)}`, ...header], strategies.map((s) => [s, ...cpuCounts.map((c) => scalingCell(s, c))]))}`;
+}
+
+/** Columns padded to their widest cell, the first left-aligned and the rest right-aligned. */
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const all = [header, ...rows];
+  const widths = header.map((_, i) => Math.max(...all.map((r) => r[i].length)));
+  return all.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')).join('\n');
 }
 
 await runCommand('walkers', COMMAND, main);

@@ -45,7 +45,8 @@ export class Session {
   interruptedBy: Signal | undefined;
   /** Why the CPUs could not go on (a crash, a CPU that did not stop, a stuck IPI), if so. */
   failure: string | undefined;
-  private pool: CpuPool | undefined;
+  /** The pools whose CPUs are running now (withCpus() calls may nest); a signal interrupts all of them. */
+  private readonly pools = new Set<CpuPool>();
   private readonly listeners: [Signal, () => void][] = (Object.keys(SIGNALS) as Signal[]).map((signal) => [signal, () => this.interrupt(signal)]);
 
   constructor(
@@ -83,12 +84,12 @@ export class Session {
     const startMs = performance.now() - startedAt;
     // Under --on-stuck abort the report ends the run and is printed as its failure.
     if (spec.watchdog.onStuck === 'wait') pool.onWatchdog = (report) => process.stderr.write(describeWatchdog(report) + '\n');
-    this.pool = pool;
     // While the CPUs run, a signal stops them and the command reports what it has. A terminal
     // sends SIGINT to the whole process group and tsx relays it too, so a signal can arrive more
     // than once: the first interrupts the CPUs, the others are absorbed. (While they start, a
     // signal ends the process at once: there is nothing to report yet.)
-    for (const [signal, listener] of this.listeners) process.on(signal, listener);
+    if (this.pools.size === 0) for (const [signal, listener] of this.listeners) process.on(signal, listener);
+    this.pools.add(pool);
     try {
       let jit: JitWarmUp | undefined;
       if (warmUp) {
@@ -103,10 +104,21 @@ export class Session {
       if (!(error instanceof CpuFailure || error instanceof CpusStuck || error instanceof IpiStuck || error instanceof RunInterrupted)) throw error;
       if (!(error instanceof RunInterrupted)) this.failure = error.message;
     } finally {
-      this.pool = undefined;
+      this.pools.delete(pool);
       await pool.close();
-      for (const [signal, listener] of this.listeners) process.off(signal, listener);
+      if (this.pools.size === 0) for (const [signal, listener] of this.listeners) process.off(signal, listener);
     }
+  }
+
+  /**
+   * withCpus() for several machines at once: each pool started and warmed up in turn (the
+   * others' threads asleep meanwhile), then `body` with all of them, so that it can take their
+   * cells turn about; every thread is joined, and a failure or signal ends it as withCpus() says.
+   */
+  async withCpusEach(specs: readonly RunSpec[], warmUp: WarmUpSpec | undefined, body: (pools: readonly CpuPool[]) => Promise<void>): Promise<void> {
+    const open = async (pools: readonly CpuPool[]): Promise<void> =>
+      pools.length === specs.length ? body(pools) : this.withCpus(specs[pools.length], warmUp, (pool) => open([...pools, pool]));
+    await open([]);
   }
 
   /** Write `report` as JSON where --json said, if it said. */
@@ -130,7 +142,7 @@ export class Session {
     if (this.interruptedBy) return;
     this.interruptedBy = signal;
     process.stderr.write(`\ninterrupted: ${this.options.onInterrupt ?? 'stopping'}\n`);
-    this.pool?.interrupt();
+    for (const pool of this.pools) pool.interrupt();
   }
 }
 
