@@ -46,12 +46,19 @@ function measure(name: string, unit: Figure['unit'], once: () => number): Figure
   return { name, unit, ...medianRange(Array.from({ length: REPEATS }, once)) };
 }
 
+/** A figure and its floor, measured turn about, and the median of their pairs' ratios. */
+interface Pair {
+  readonly figure: Figure;
+  readonly floor: Figure;
+  readonly ratio: MedianRange;
+}
+
 /**
  * Two loops measured turn about, REPEATS times each after WARMUPS of each: this host slows a
  * core to half its speed for a few hundred ms now and then, and measured one after the other
  * the two figures met different hosts. Their ratio is the median of the REPEATS pairs' ratios.
  */
-function measurePair(name: string, unit: Figure['unit'], once: () => number, against: Figure['name'], baseline: () => number): { figure: Figure; floor: Figure; ratio: MedianRange } {
+function measurePair(name: string, unit: Figure['unit'], once: () => number, against: Figure['name'], baseline: () => number): Pair {
   for (let i = 0; i < WARMUPS; i++) [baseline(), once()];
   const pairs = Array.from({ length: REPEATS }, () => [baseline(), once()] as const);
   return {
@@ -139,21 +146,25 @@ async function ipiRoundTrip(halted: boolean): Promise<Figure> {
   return figure;
 }
 
+/** Rounds run before a broadcast round is measured: enough for every target to reach optimised code. */
+const BROADCAST_WARM_ROUNDS = 6_000;
 /** Broadcast rounds to this many halted threads: the main job's 7, and the preset's 127. */
 const BROADCAST_TARGETS = [7, 31, 127];
 
 /**
- * A broadcast round to `n` halted threads, two ways, on the same threads: the floor (ring each
- * thread's own doorbell with Atomics.notify, sleep until the last of the n acknowledgements
- * wakes this thread), then the emulator's smp_call_function_many() from CPU 0 to n halted CPUs.
+ * A broadcast round to `n` halted threads, two ways, measured turn about (paired): the floor
+ * (ring each of n sleeping threads' own doorbell with Atomics.notify, sleep until the last of
+ * the n acknowledgements wakes this thread), and the emulator's smp_call_function_many() from
+ * CPU 0 to n halted CPUs, on n other threads, asleep while the floor's run.
  */
-async function broadcastRound(n: number): Promise<{ raw: Figure; emulated: Figure }> {
+async function broadcastRound(n: number): Promise<Pair> {
   const rounds = Math.max(20, Math.round(2000 / n));
-  const workers = Array.from({ length: n }, (_, i) => spawnWorker<BenchWorkerApi>(WORKER, `bench-round-${i}`));
+  const spawn = (role: string) => Array.from({ length: n }, (_, i) => spawnWorker<BenchWorkerApi>(WORKER, `bench-${role}-${i}`));
+  const [responders, cpus] = [spawn('round'), spawn('cpu')];
   try {
     const buffer = new SharedArrayBuffer(roundWords(n) * Int32Array.BYTES_PER_ELEMENT);
     const w = new Int32Array(buffer);
-    const answering = workers.map(({ api }, i) => api.roundResponder(buffer, i, n));
+    const answering = responders.map(({ api }, i) => api.roundResponder(buffer, i, n));
     let round = 0;
     const ring = (value: number) => {
       for (let i = 0; i < n; i++) {
@@ -167,33 +178,34 @@ async function broadcastRound(n: number): Promise<{ raw: Figure; emulated: Figur
       // Pairs with each responder's Atomics.add on acks; the last one notifies.
       for (let acks; (acks = Atomics.load(w, RoundWords.acks)) < n; ) Atomics.wait(w, RoundWords.acks, acks, 10);
     };
-    rawRound(); // every responder is in its loop once it has answered
-    const raw = measure(`raw broadcast round, ${n} sleeping threads`, 'us', () => {
-      const start = performance.now();
-      for (let i = 0; i < rounds; i++) rawRound();
-      return elapsedUs(start, rounds);
-    });
-    ring(-1);
-    await Promise.all(answering);
 
     const machine = SharedMachine.create({ cpus: n + 1, hugePages: 1 });
     for (let cpu = 0; cpu <= n; cpu++) cpumask_set_cpu(machine.mm, cpu);
     const stop = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT);
-    const targets = workers.map(({ api }, i) => api.emulatedTarget(machine.buffers, i + 1, true, stop));
+    const targets = cpus.map(({ api }, i) => api.emulatedTarget(machine.buffers, i + 1, true, stop));
     const cpu = new EmulatedCpu(machine, 0);
     cpu.beginRun();
-    smp_call_function_many(cpu, cpu.mmCpus, true); // every target is up once it has answered
-    const emulated = measure(`emulator broadcast round to ${n} halted CPUs`, 'us', () => {
+    // Each target handles one IPI a round: its idle loop and handler reach optimised code only
+    // after some thousands of rounds (at 127 CPUs on Node 24 a round took 1.7x its steady time
+    // for the first 3-4 s), so both kinds of round run that many first.
+    for (let i = 0; i < BROADCAST_WARM_ROUNDS; i++) rawRound();
+    for (let i = 0; i < BROADCAST_WARM_ROUNDS; i++) smp_call_function_many(cpu, cpu.mmCpus, true);
+    const timed = (roundOnce: () => void) => () => {
       const start = performance.now();
-      for (let i = 0; i < rounds; i++) smp_call_function_many(cpu, cpu.mmCpus, true);
+      for (let i = 0; i < rounds; i++) roundOnce();
       return elapsedUs(start, rounds);
-    });
+    };
+    const pair = measurePair(
+      `emulator broadcast round to ${n} halted CPUs`, 'us', timed(() => smp_call_function_many(cpu, cpu.mmCpus, true)),
+      `raw broadcast round, ${n} sleeping threads`, timed(rawRound),
+    );
+    ring(-1);
     Atomics.store(new Int32Array(stop), 0, 1);
     smp_call_function_many(cpu, cpu.mmCpus, false); // wake them to see the stop
-    await Promise.all(targets);
-    return { raw, emulated };
+    await Promise.all([...answering, ...targets]);
+    return pair;
   } finally {
-    await Promise.all(workers.map(({ worker }) => worker.terminate()));
+    await Promise.all([...responders, ...cpus].map(({ worker }) => worker.terminate()));
   }
 }
 
@@ -278,8 +290,6 @@ function munmaps(): { munmap: Pair; traced: () => Figure } {
   return { munmap, traced };
 }
 
-type Pair = ReturnType<typeof measurePair>;
-
 /** A line of the table: a figure, and what it is compared with (itself: a floor), paired or not. */
 interface Row {
   readonly figure: Figure;
@@ -298,14 +308,11 @@ async function main(): Promise<number> {
     { figure: await ipiRoundTrip(false), against: floor.spin },
     { figure: await ipiRoundTrip(true), against: floor.wait },
   ];
-  for (const n of BROADCAST_TARGETS) {
-    const { raw, emulated } = await broadcastRound(n);
-    rows.push({ figure: raw, against: raw }, { figure: emulated, against: raw });
-  }
   const paired = ({ figure, floor: against, ratio }: Pair): Row[] => [
     { figure: against, against },
     { figure, against, ratio },
   ];
+  for (const n of BROADCAST_TARGETS) rows.push(...paired(await broadcastRound(n)));
   rows.push(...paired(w.walk), ...paired(m.munmap), { figure: w.traced(), against: w.walk.figure }, { figure: m.traced(), against: m.munmap.figure });
   const cell = (f: Figure) => `${f.median.toFixed(f.median < 10 ? 2 : 1)} ${f.unit} [${f.min.toFixed(2)}..${f.max.toFixed(2)}]`;
   const width = Math.max(...rows.map(({ figure }) => figure.name.length));
