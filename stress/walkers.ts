@@ -2,7 +2,7 @@
 // so that the cost of one shared counter against per-CPU counters shows.
 //   npx tsx stress/walkers.ts [--cpus 1,2,4,8] [--strategy none,counter,percpu] [--json -]
 
-import { decimal, formatOptions, integer, nameList, oneOf, option, parseOptions, readOptions } from '../src/cli/option-table.ts';
+import { UsageError, decimal, formatOptions, integer, nameList, oneOf, option, parseOptions, quote, readOptions } from '../src/cli/option-table.ts';
 import { WALKER_KIND_NAMES } from '../src/kernel/walker-kinds.ts';
 import { walkersAloneSpec } from '../src/coordinator/run-spec.ts';
 import { WALKER_INTERVALS } from '../src/coordinator/runs.ts';
@@ -15,7 +15,13 @@ import type { MedianRange } from '../src/report/percentiles.ts';
 
 const COMMAND = 'npx tsx stress/walkers.ts';
 
-const cpuList = (text: string, flag: string) => text.split(',').map((n) => integer(1, MAX_CPUS)(n, flag));
+/** CPU counts, each named once: every count gets a pool of its own for the whole run. */
+const cpuList = (text: string, flag: string) => {
+  const counts = text.split(',').map((n) => integer(1, MAX_CPUS)(n.trim(), flag));
+  const twice = counts.find((count, i) => counts.indexOf(count) !== i);
+  if (twice !== undefined) throw new UsageError(`${flag} names ${twice} twice, in ${quote(text)}`);
+  return counts;
+};
 
 const OPTIONS = {
   cpus: option({ value: 'LIST', default: '1,2,4,8', help: 'CPU counts to measure, all of them walking', parse: cpuList }),
