@@ -219,12 +219,12 @@ export async function runWalkersOnly(pool: CpuPool, spec: RunSpec, runIndex: num
   await sleep(durationMs / 2);
   advanceRunPhase(machine.mm, RunPhase.MEASURE);
   const intervals: number[] = [];
-  let [walks, at] = [walksSoFar(machine, spec.machine.cpus), performance.now()];
+  let { walks, at } = walksNow(machine, spec.machine.cpus);
   for (let i = 0; i < WALKER_INTERVALS; i++) {
     await sleep(durationMs / 2 / WALKER_INTERVALS);
-    const [walksNow, now] = [walksSoFar(machine, spec.machine.cpus), performance.now()];
-    intervals.push(((walksNow - walks) * 1000) / (now - at));
-    [walks, at] = [walksNow, now];
+    const now = walksNow(machine, spec.machine.cpus);
+    intervals.push(((now.walks - walks) * 1000) / (now.at - at));
+    ({ walks, at } = now);
   }
   pool.stop();
   const walkers = walkerSide(await running);
@@ -239,6 +239,26 @@ export async function runWalkersOnly(pool: CpuPool, spec: RunSpec, runIndex: num
     latencyUs: walkers.latencyUs,
   };
 }
+
+/**
+ * Every CPU's walks so far, and when: the clock read before and after the counts, `at` their
+ * midpoint, read again if the two are far apart. The coordinator is one of the host's runnable
+ * threads like every CPU's, and at 128 CPUs on 2 cores one preempted between the counts and the
+ * clock waited up to some 200 ms for a core: the interval that ended there read low and the
+ * next one too high: enough to explain a ±375% spread seen once at 128 CPUs.
+ */
+function walksNow(machine: SharedMachine, cpus: number): { readonly walks: number; readonly at: number } {
+  for (let tries = 1; ; tries++) {
+    const before = performance.now();
+    const walks = walksSoFar(machine, cpus);
+    const after = performance.now();
+    if (after - before <= READ_SKEW_MS || tries === READ_TRIES) return { walks, at: (before + after) / 2 };
+  }
+}
+
+/** A reading of the walk counts is good when its clock reads are this close (it takes microseconds). */
+const READ_SKEW_MS = 0.5;
+const READ_TRIES = 4;
 
 /**
  * Every CPU's walks so far, read as they run: each CPU alone writes its count, a float64 whose
