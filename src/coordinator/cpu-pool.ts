@@ -125,22 +125,29 @@ export class CpuPool {
         throw error instanceof CpuFailure ? error : new CpuFailure(t.id, errorText(error));
       }),
     );
-    const timers: NodeJS.Timeout[] = [];
     const dog = new IpiWatchdog(this.machine, watchdog.thresholdMs);
     const graceMs = Math.max(STOP_GRACE_MS, this.machine.cpus * STOP_GRACE_MS_PER_CPU);
+    // Every timer of the run, cleared when it is over; none is armed after, though CPUs still
+    // running then (CPU 0, let go by the abort) report later: such a timer kept the process alive.
+    const timers: NodeJS.Timeout[] = [];
+    let over = false;
+    const after = (ms: number, then: () => void) => {
+      if (!over) timers.push(setTimeout(then, ms));
+    };
     const supervision = new Promise<never>((_, reject) => {
       const stuck = (afterMs: number) => () => {
         const cpus = this.stuckCpus(plans);
         // Every CPU has finished and only its report is still on its way (a thousand of them
         // queue on this thread): not stuck, so look again a little later.
-        if (cpus.length === 0) timers.push(setTimeout(stuck(afterMs), REPORTS_IN_FLIGHT_RECHECK_MS));
+        if (cpus.length === 0) after(REPORTS_IN_FLIGHT_RECHECK_MS, stuck(afterMs));
         else reject(new CpusStuck(cpus, afterMs));
       };
-      timers.push(setTimeout(stuck(timeoutMs), timeoutMs));
+      after(timeoutMs, stuck(timeoutMs));
       // Once CPU 0 is done the others are told to stop; one that does not is stuck.
       void runs[0].then(() => {
+        if (over) return;
         onUnmapperDone();
-        timers.push(setTimeout(stuck(graceMs), graceMs));
+        after(graceMs, stuck(graceMs));
       }, () => {});
       timers.push(
         setInterval(() => {
@@ -151,7 +158,7 @@ export class CpuPool {
           }
         }, SUPERVISE_EVERY_MS),
       );
-      this.interruptRun = () => timers.push(setTimeout(() => reject(new RunInterrupted()), graceMs));
+      this.interruptRun = () => after(graceMs, () => reject(new RunInterrupted()));
     });
     try {
       return await Promise.race([Promise.all(runs), supervision]);
@@ -159,6 +166,7 @@ export class CpuPool {
       this.abort();
       throw error;
     } finally {
+      over = true;
       for (const timer of timers) clearTimeout(timer);
       this.interruptRun = undefined;
     }
