@@ -3,7 +3,7 @@
 // the spread, and a ratio to its floor.
 //   npm run bench
 
-import { BenchWords, BenchWordsLayout, RoundWords, doorbellWord, roundWords } from '../src/bench/bench-words.ts';
+import { BenchWords, RoundWords, benchWords, doorbellWord, park, roundWords, unpark } from '../src/bench/bench-words.ts';
 import type { BenchWorkerApi } from '../src/bench/bench-worker.ts';
 import { EmulatedCpu } from '../src/kernel/cpu.ts';
 import { smp_call_function_many } from '../src/kernel/ipi.ts';
@@ -17,8 +17,8 @@ import { medianRange, type MedianRange } from '../src/report/percentiles.ts';
 import { kernelOf, runSpec } from '../src/coordinator/run-spec.ts';
 import { runCommand } from '../src/coordinator/session.ts';
 import { spawnWorker } from '../src/coordinator/spawn-worker.ts';
-import { cpumask_set_cpu } from '../src/shared-memory/mm.ts';
-import { entry_pfn } from '../src/shared-memory/pgtable-entry.ts';
+import { cpumask_set_cpu, mmWord } from '../src/shared-memory/mm.ts';
+import { entry_pfn, pmd_is_leaf } from '../src/shared-memory/pgtable-entry.ts';
 import { SharedMachine } from '../src/shared-memory/shared-machine.ts';
 import { createTraceBuffers } from '../src/shared-memory/trace-ring.ts';
 import { FLOOR as none } from '../src/strategies/index.ts';
@@ -53,29 +53,42 @@ interface Pair {
   readonly ratio: MedianRange;
 }
 
+/** A loop to measure: `once` runs it and returns the time per operation. */
+interface Loop {
+  readonly name: string;
+  readonly once: () => number;
+}
+
 /**
- * Two loops measured turn about, REPEATS times each after WARMUPS of each: this host slows a
- * core to half its speed for a few hundred ms now and then, and measured one after the other
- * the two figures met different hosts. Their ratio is the median of the REPEATS pairs' ratios.
+ * Loops measured turn about, REPEATS times each after WARMUPS of each: this host slows a core to
+ * half its speed for a few hundred ms now and then, and measured one after the other the loops
+ * met different hosts. `ratio(a, b)` is the median of the REPEATS turns' ratios of loop a to b.
  */
-function measurePair(name: string, unit: Figure['unit'], once: () => number, against: Figure['name'], baseline: () => number): Pair {
-  for (let i = 0; i < WARMUPS; i++) [baseline(), once()];
-  const pairs = Array.from({ length: REPEATS }, () => [baseline(), once()] as const);
+function measureTurnAbout(unit: Figure['unit'], loops: readonly Loop[]): { figures: Figure[]; ratio: (a: number, b: number) => MedianRange } {
+  for (let i = 0; i < WARMUPS; i++) for (const { once } of loops) once();
+  const turns = Array.from({ length: REPEATS }, () => loops.map(({ once }) => once()));
   return {
-    figure: { name, unit, ...medianRange(pairs.map(([, x]) => x)) },
-    floor: { name: against, unit, ...medianRange(pairs.map(([b]) => b)) },
-    ratio: medianRange(pairs.map(([b, x]) => x / b)),
+    figures: loops.map(({ name }, i) => ({ name, unit, ...medianRange(turns.map((turn) => turn[i])) })),
+    ratio: (a, b) => medianRange(turns.map((turn) => turn[a] / turn[b])),
   };
+}
+
+/** A loop and its floor, measured turn about (see measureTurnAbout). */
+function measurePair(name: string, unit: Figure['unit'], once: () => number, against: Figure['name'], baseline: () => number): Pair {
+  const { figures, ratio } = measureTurnAbout(unit, [
+    { name: against, once: baseline },
+    { name, once },
+  ]);
+  return { floor: figures[0], figure: figures[1], ratio: ratio(1, 0) };
 }
 
 const elapsedUs = (start: number, ops: number) => ((performance.now() - start) * 1000) / ops;
 
-/** A worker running `responder`, and the ping/pong words it answers on. */
+/** A worker running `responder`, answering on words of its own. */
 async function responder(kind: 'spinResponder' | 'waitResponder') {
-  const buffer = new SharedArrayBuffer(BenchWordsLayout.stride * Int32Array.BYTES_PER_ELEMENT);
-  const words = new Int32Array(buffer);
+  const words = benchWords();
   const { api, worker } = spawnWorker<BenchWorkerApi>(WORKER, `bench-${kind}`);
-  const done = api[kind](buffer);
+  const done = api[kind](words.buffer as SharedArrayBuffer);
   let ping = 0;
   // The first answer proves the responder is in its loop.
   Atomics.store(words, BenchWords.ping, ++ping);
@@ -83,8 +96,14 @@ async function responder(kind: 'spinResponder' | 'waitResponder') {
   while (Atomics.load(words, BenchWords.pong) !== ping) await new Promise((r) => setTimeout(r, 1));
   return {
     words,
-    next: () => ++ping,
+    /** One round trip: ping (waking the responder if it sleeps), and spin for its pong. */
+    trip() {
+      Atomics.store(words, BenchWords.ping, ++ping);
+      if (kind === 'waitResponder') Atomics.notify(words, BenchWords.ping);
+      while (Atomics.load(words, BenchWords.pong) !== ping);
+    },
     async stop() {
+      unpark(words);
       Atomics.store(words, BenchWords.ping, -1);
       Atomics.notify(words, BenchWords.ping);
       await done;
@@ -93,57 +112,49 @@ async function responder(kind: 'spinResponder' | 'waitResponder') {
   };
 }
 
-async function floors(): Promise<{ spin: Figure; wait: Figure }> {
-  const spinning = await responder('spinResponder');
-  const spin = measure('raw round trip, both spinning', 'us', () => {
-    const start = performance.now();
-    for (let i = 0; i < ROUND_TRIPS; i++) {
-      const ping = spinning.next();
-      Atomics.store(spinning.words, BenchWords.ping, ping);
-      while (Atomics.load(spinning.words, BenchWords.pong) !== ping);
-    }
-    return elapsedUs(start, ROUND_TRIPS);
-  });
-  await spinning.stop();
-  const waiting = await responder('waitResponder');
-  // The far side sleeps in Atomics.wait and is woken by notify; this side spins for the answer,
-  // as the emulator's sender does for a few microseconds before it would sleep.
-  const wait = measure('raw round trip, wake a sleeper, spin for it', 'us', () => {
-    const start = performance.now();
-    for (let i = 0; i < SLEEPING_ROUND_TRIPS; i++) {
-      const ping = waiting.next();
-      Atomics.store(waiting.words, BenchWords.ping, ping);
-      Atomics.notify(waiting.words, BenchWords.ping);
-      while (Atomics.load(waiting.words, BenchWords.pong) !== ping);
-    }
-    return elapsedUs(start, SLEEPING_ROUND_TRIPS);
-  });
-  await waiting.stop();
-  return { spin, wait };
-}
-
-/** The emulator's IPI round trip from this thread (CPU 0) to CPU 1, busy or halted in a worker. */
-async function ipiRoundTrip(halted: boolean): Promise<Figure> {
+/**
+ * A round trip from this thread to one other, two ways, measured turn about (paired): the raw
+ * floor (ping a thread spinning on the word, or asleep in Atomics.wait and notified, and spin for
+ * its pong, as the emulator's sender spins before it would sleep) and the emulator's IPI from
+ * CPU 0 to CPU 1, busy polling its interrupt points or halted in cpu_idle(). While one loop is
+ * measured, the other's far side, if it spins, is parked: three spinning threads on two cores
+ * would measure the host's scheduler.
+ */
+async function roundTrip(halted: boolean): Promise<Pair> {
+  const raw = await responder(halted ? 'waitResponder' : 'spinResponder');
   const machine = SharedMachine.create({ cpus: 2, hugePages: 1 });
   cpumask_set_cpu(machine.mm, 0);
   cpumask_set_cpu(machine.mm, 1);
-  const stop = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT);
+  const control = benchWords();
   const { api, worker } = spawnWorker<BenchWorkerApi>(WORKER, 'bench-target');
-  const running = api.emulatedTarget(machine.buffers, 1, halted, stop);
+  const running = api.emulatedTarget(machine.buffers, 1, halted, control.buffer as SharedArrayBuffer);
   const cpu = new EmulatedCpu(machine, 0);
   cpu.beginRun();
+  const ipi = () => smp_call_function_many(cpu, [1], true);
+  ipi(); // the target is up once it answers
   const rounds = halted ? SLEEPING_ROUND_TRIPS : ROUND_TRIPS;
-  smp_call_function_many(cpu, [1], true); // the target is up once it answers
-  const figure = measure(`emulator IPI to a ${halted ? 'halted' : 'busy (polling)'} CPU`, 'us', () => {
+  const turn = (trip: () => void, farSide: Int32Array, other: Int32Array) => () => {
+    if (!halted) {
+      park(other);
+      unpark(farSide);
+    }
+    trip(); // the far side is answering again
     const start = performance.now();
-    for (let i = 0; i < rounds; i++) smp_call_function_many(cpu, [1], true);
+    for (let i = 0; i < rounds; i++) trip();
     return elapsedUs(start, rounds);
-  });
-  Atomics.store(new Int32Array(stop), 0, 1);
-  smp_call_function_many(cpu, [1], false); // wake it if halted
-  await running;
-  await worker.terminate();
-  return figure;
+  };
+  try {
+    return measurePair(
+      `emulator IPI to a ${halted ? 'halted' : 'busy (polling)'} CPU`, 'us', turn(ipi, control, raw.words),
+      halted ? 'raw round trip, wake a sleeper, spin for it' : 'raw round trip, both spinning', turn(raw.trip, raw.words, control),
+    );
+  } finally {
+    unpark(control);
+    Atomics.store(control, BenchWords.stop, 1);
+    smp_call_function_many(cpu, [1], false); // wake it if halted
+    await Promise.all([running, raw.stop()]);
+    await worker.terminate();
+  }
 }
 
 /** Rounds run before a broadcast round is measured: enough for every target to reach optimised code. */
@@ -181,8 +192,8 @@ async function broadcastRound(n: number): Promise<Pair> {
 
     const machine = SharedMachine.create({ cpus: n + 1, hugePages: 1 });
     for (let cpu = 0; cpu <= n; cpu++) cpumask_set_cpu(machine.mm, cpu);
-    const stop = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT);
-    const targets = cpus.map(({ api }, i) => api.emulatedTarget(machine.buffers, i + 1, true, stop));
+    const control = benchWords();
+    const targets = cpus.map(({ api }, i) => api.emulatedTarget(machine.buffers, i + 1, true, control.buffer as SharedArrayBuffer));
     const cpu = new EmulatedCpu(machine, 0);
     cpu.beginRun();
     // Each target handles one IPI a round: its idle loop and handler reach optimised code only
@@ -200,7 +211,7 @@ async function broadcastRound(n: number): Promise<Pair> {
       `raw broadcast round, ${n} sleeping threads`, timed(rawRound),
     );
     ring(-1);
-    Atomics.store(new Int32Array(stop), 0, 1);
+    Atomics.store(control, BenchWords.stop, 1);
     smp_call_function_many(cpu, cpu.mmCpus, false); // wake them to see the stop
     await Promise.all([...answering, ...targets]);
     return pair;
@@ -258,19 +269,25 @@ function walks(): { walk: Pair; traced: () => Figure } {
   return { walk, traced };
 }
 
-/** munmap per PMD under none, against a raw loop clearing the same entries and freeing the frames; and traced. */
-function munmaps(): { munmap: Pair; traced: () => Figure } {
+/**
+ * munmap per PMD under none, against two raw loops measured turn about with it: the barest
+ * clear-and-free, and the steps the emulator's munmap takes that a kernel takes too, inline,
+ * without its statistics, timing or trace checks (so that their cost is the ratio between the
+ * last two); and, when `traced` is called, the same munmap traced.
+ */
+function munmaps(): { kernelSteps: Pair; munmap: Pair; traced: () => Figure } {
   const machine = SharedMachine.create({ cpus: 1, hugePages: MUNMAP_PMDS });
   const cpu = new EmulatedCpu(machine, 0);
   cpu.beginRun();
+  const kernel = kernelOf(runSpec());
+  const { entries } = machine.arena;
   const munmapOnce = () => {
     map_thp_range(machine, 0, MUNMAP_PMDS);
-    const result = run_pmd_range(cpu, none, kernelOf(runSpec()), 'munmap', 0, MUNMAP_PMDS);
+    const result = run_pmd_range(cpu, none, kernel, 'munmap', 0, MUNMAP_PMDS);
     return (result.munmapMs * 1e6) / MUNMAP_PMDS;
   };
   const rawOnce = () => {
     map_thp_range(machine, 0, MUNMAP_PMDS);
-    const { entries } = machine.arena;
     const start = performance.now();
     for (let hpn = 0; hpn < MUNMAP_PMDS; hpn++) {
       const slot = machine.arena.pmdSlot(hpn);
@@ -282,12 +299,50 @@ function munmaps(): { munmap: Pair; traced: () => Figure } {
     teardown_range_offline(machine, 0, MUNMAP_PMDS);
     return ns;
   };
-  const munmap = measurePair('munmap per PMD under none', 'ns', munmapOnce, 'raw loop: clear the PMD, free the frame', rawOnce);
+  // run_pmd_range()'s zap_huge_pmd() and mmu_gather under none, written out: the interrupt
+  // point between PMDs, the leaf check, the clear, the batch, its TLB flush (the tlbie's wait and
+  // the flush count) and folio_put(), each frame's reference dropped.
+  const batch = new Int32Array(kernel.gatherBatch);
+  const flushAndFree = (gathered: number) => {
+    const until = performance.now() + kernel.tlbieUs / 1000;
+    while (performance.now() < until);
+    Atomics.add(cpu.mm, mmWord.tlbFlushSeq, 1);
+    for (let i = 0; i < gathered; i++) machine.frames.put(batch[i]);
+  };
+  const kernelStepsOnce = () => {
+    map_thp_range(machine, 0, MUNMAP_PMDS);
+    const start = performance.now();
+    let gathered = 0;
+    for (let hpn = 0; hpn < MUNMAP_PMDS; hpn++) {
+      cpu.interruptPoint();
+      const slot = machine.arena.pmdSlot(hpn);
+      if (slot < 0 || !pmd_is_leaf(entries[slot])) continue;
+      const pmd = entries[slot];
+      entries[slot] = 0;
+      batch[gathered++] = entry_pfn(pmd);
+      if (gathered === batch.length) {
+        flushAndFree(gathered);
+        gathered = 0;
+      }
+    }
+    flushAndFree(gathered);
+    const ns = elapsedUs(start, MUNMAP_PMDS) * 1000;
+    // A floor that did less than the munmap would flatter it: every frame must be free again.
+    const left = machine.frames.mappedCount();
+    if (left !== 0) throw new Error(`munmap's kernel steps left ${left} of ${MUNMAP_PMDS} frames mapped`);
+    return ns;
+  };
+  const { figures, ratio } = measureTurnAbout('ns', [
+    { name: 'raw loop: clear the PMD, free the frame', once: rawOnce },
+    { name: "raw loop: munmap's kernel steps, inline", once: kernelStepsOnce },
+    { name: 'munmap per PMD under none', once: munmapOnce },
+  ]);
+  const [raw, steps, munmap] = figures;
   const traced = () => {
     tracing(cpu);
     return measure('the same munmap, traced (--trace)', 'ns', munmapOnce);
   };
-  return { munmap, traced };
+  return { kernelSteps: { figure: steps, floor: raw, ratio: ratio(1, 0) }, munmap: { figure: munmap, floor: steps, ratio: ratio(2, 1) }, traced };
 }
 
 /** A line of the table: a figure, and what it is compared with (itself: a floor), paired or not. */
@@ -299,21 +354,18 @@ interface Row {
 
 async function main(): Promise<number> {
   process.stdout.write(`${hostLine(hostInfo())}; median of ${REPEATS}, [min..max]; x: the ratio of medians, or of pairs measured turn about (paired)\n\n`);
-  const floor = await floors();
-  const w = walks();
-  const m = munmaps();
-  const rows: Row[] = [
-    { figure: floor.spin, against: floor.spin },
-    { figure: floor.wait, against: floor.wait },
-    { figure: await ipiRoundTrip(false), against: floor.spin },
-    { figure: await ipiRoundTrip(true), against: floor.wait },
-  ];
-  const paired = ({ figure, floor: against, ratio }: Pair): Row[] => [
-    { figure: against, against },
+  const rows: Row[] = [];
+  const paired = ({ figure, floor: against, ratio }: Pair, floorToo = true): Row[] => [
+    ...(floorToo ? [{ figure: against, against }] : []),
     { figure, against, ratio },
   ];
+  for (const halted of [false, true]) rows.push(...paired(await roundTrip(halted)));
   for (const n of BROADCAST_TARGETS) rows.push(...paired(await broadcastRound(n)));
-  rows.push(...paired(w.walk), ...paired(m.munmap), { figure: w.traced(), against: w.walk.figure }, { figure: m.traced(), against: m.munmap.figure });
+  const w = walks();
+  const m = munmaps();
+  // munmap's floor is the line above it: its kernel steps, themselves against the barest loop.
+  rows.push(...paired(w.walk), ...paired(m.kernelSteps), ...paired(m.munmap, false));
+  rows.push({ figure: w.traced(), against: w.walk.figure }, { figure: m.traced(), against: m.munmap.figure });
   const cell = (f: Figure) => `${f.median.toFixed(f.median < 10 ? 2 : 1)} ${f.unit} [${f.min.toFixed(2)}..${f.max.toFixed(2)}]`;
   const width = Math.max(...rows.map(({ figure }) => figure.name.length));
   for (const { figure, against, ratio } of rows) {

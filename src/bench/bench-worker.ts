@@ -7,16 +7,17 @@ import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { EmulatedCpu } from '../kernel/cpu.ts';
 import { SharedMachine, type SharedMachineBuffers } from '../shared-memory/shared-machine.ts';
 
-import { BenchWords, RoundWords, doorbellWord } from './bench-words.ts';
+import { BenchWords, RoundWords, doorbellWord, parkIfAsked } from './bench-words.ts';
 
 const api = {
-  /** Floor: answer each ping by spinning on a plain-typed-array word through Atomics.load. */
+  /** Floor: answer each ping by spinning on it through Atomics.load; parked when asked, between pings. */
   spinResponder(buffer: SharedArrayBuffer): void {
     const w = new Int32Array(buffer);
     for (let seen = 0; ; ) {
       const ping = Atomics.load(w, BenchWords.ping);
       if (ping < 0) return;
       if (ping !== seen) Atomics.store(w, BenchWords.pong, (seen = ping));
+      else parkIfAsked(w);
     }
   },
 
@@ -50,16 +51,22 @@ const api = {
     }
   },
 
-  /** Emulator: a CPU taking IPIs, busy (polling interrupt points) or halted, until told to stop. */
-  emulatedTarget(buffers: SharedMachineBuffers, id: number, halted: boolean, stop: SharedArrayBuffer): void {
+  /**
+   * Emulator: a CPU taking IPIs, busy (polling interrupt points; parked when asked) or halted,
+   * until `control`'s BenchWords say stop.
+   */
+  emulatedTarget(buffers: SharedMachineBuffers, id: number, halted: boolean, control: SharedArrayBuffer): void {
     const cpu = new EmulatedCpu(new SharedMachine(buffers), id);
     cpu.beginRun();
-    const stopWord = new Int32Array(stop);
-    while (Atomics.load(stopWord, 0) === 0) {
+    const w = new Int32Array(control);
+    while (Atomics.load(w, BenchWords.stop) === 0) {
       // Halted until an IPI, as the raw round's threads sleep until their doorbell: an idle loop
       // that woke every few milliseconds would, at 127 CPUs, take the host from the round measured.
       if (halted) cpu.cpu_idle(performance.now() + 1000);
-      else for (let i = 0; i < 1000; i++) cpu.interruptPoint();
+      else {
+        for (let i = 0; i < 1000; i++) cpu.interruptPoint();
+        parkIfAsked(w);
+      }
     }
   },
 };
