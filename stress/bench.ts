@@ -301,7 +301,8 @@ function munmaps(): { kernelSteps: Pair; munmap: Pair; traced: () => Figure } {
   };
   // run_pmd_range()'s zap_huge_pmd() and mmu_gather under none, written out: the interrupt
   // point between PMDs, the leaf check, the clear, the batch, its TLB flush (the tlbie's wait and
-  // the flush count) and folio_put(), each frame's reference dropped.
+  // the flush count), then each frame's reference dropped (tlb_flush_mmu(), mm/mmu_gather.c:
+  // flush, then free_pages_and_swap_cache(); one folio_put() a frame here).
   const batch = new Int32Array(kernel.gatherBatch);
   const flushAndFree = (gathered: number) => {
     const until = performance.now() + kernel.tlbieUs / 1000;

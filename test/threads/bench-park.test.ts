@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { BenchWords, benchWords, park, unpark } from '../../src/bench/bench-words.ts';
 import type { BenchWorkerApi } from '../../src/bench/bench-worker.ts';
+import { sleep } from '../../src/coordinator/runs.ts';
 import { spawnWorker, type SpawnedWorker } from '../../src/coordinator/spawn-worker.ts';
 import { EmulatedCpu } from '../../src/kernel/cpu.ts';
 import { smp_call_function_many } from '../../src/kernel/ipi.ts';
@@ -24,7 +25,6 @@ const spawn = () => {
   workers.push(spawned);
   return spawned;
 };
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** How long a far side that is not parked would take to answer, many times over. */
 const SILENCE_MS = 100;
 

@@ -1,15 +1,14 @@
 // A run that ends in a CPU's failure leaves nothing behind: the CPUs still running report after
-// the run is over, and no supervision timer may be armed then (one was, on Node 22 and 24, and
-// re-armed itself every second, so the command printed its failure and never exited).
+// the run is over, and no supervision timer may be armed then (one was, and re-armed itself
+// every second, so on Node 22 and 24 the command printed its failure and never exited).
 
 import { describe, expect, it } from 'vitest';
 import { CpuFailure, CpuPool } from '../../src/coordinator/cpu-pool.ts';
 import { runSpec } from '../../src/coordinator/run-spec.ts';
-import { createMachine, runStrategy } from '../../src/coordinator/runs.ts';
+import { createMachine, runStrategy, sleep } from '../../src/coordinator/runs.ts';
 import { strategyByName } from '../../src/strategies/index.ts';
 
 const timers = () => process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const REPORT_AFTER_ABORT_MS = 500;
 
 describe('a run ended by a crashed CPU', () => {
