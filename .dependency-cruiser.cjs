@@ -1,4 +1,9 @@
-/** Layering rules for src/. Checked by `npm run deps` and by test/unit/imports.test.ts. */
+/** Layering rules for src/, from the layer table in .layers.cjs. Checked by `npm run deps` and by test/unit/imports.test.ts. */
+const LAYERS = require('./.layers.cjs');
+
+const folders = LAYERS.map((layer) => layer.folder);
+const anyOf = (names) => `^src/(${names.join('|')})/`;
+
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
@@ -10,26 +15,19 @@ module.exports = {
       to: { circular: true },
     },
     {
-      // The emulated kernel primitives are the bottom layer (above only shared-memory), so they must not know the code built on them.
-      name: 'kernel-below-strategies',
+      // Every file of src/ sits in a layer of the table, so that every import is judged by a rule.
+      name: 'every-folder-a-layer',
       severity: 'error',
-      from: { path: '^src/kernel/' },
-      to: { path: '^src/(strategies|cpu-worker|coordinator|cli|report)/' },
+      from: { path: '^src/', pathNot: anyOf(folders) },
+      to: {},
     },
-    {
-      // The shared-memory layout is the foundation every thread maps; it must depend on nothing else in src/.
-      name: 'shared-memory-at-the-bottom',
+    ...LAYERS.map(({ folder, mayImport }) => ({
+      // What the layer may build on; everything else in src/ is above it or beside it.
+      name: `${folder}-imports-${mayImport.length === 0 ? 'nothing' : 'below'}`,
       severity: 'error',
-      from: { path: '^src/shared-memory/' },
-      to: { path: '^src/', pathNot: '^src/shared-memory/' },
-    },
-    {
-      // A strategy is a pure policy over kernel primitives and shared memory, so it must not reach up into the worker, runner, CLI or reports.
-      name: 'strategies-import-kernel-only',
-      severity: 'error',
-      from: { path: '^src/strategies/' },
-      to: { path: '^src/', pathNot: '^src/(strategies|kernel|shared-memory)/' },
-    },
+      from: { path: `^src/${folder}/` },
+      to: { path: '^src/', pathNot: anyOf([folder, ...mayImport]) },
+    })),
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

@@ -4,7 +4,8 @@
 //   npx tsx stress/draw-trace.ts --trace run.json [--process ipi-broadcast] [--round median] [--out round.svg]
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { UsageError, formatOptions, option, parseOptions, quote, readOptions } from '../src/cli/option-table.ts';
+import { formatOptions, option, parseOptions, quote, readOptions } from '../src/base/option-table.ts';
+import { UsageError } from '../src/base/usage-error.ts';
 import { runCommand } from '../src/coordinator/session.ts';
 import type { ChromeTraceEvent } from '../src/report/chrome-trace.ts';
 import { timelineSvg } from '../src/report/trace-svg.ts';

@@ -4,8 +4,9 @@
 // before it gave. Beside it, the interval the estimate used to give (each PMD taken as independent).
 //   npx tsx stress/estimate-coverage.ts [--runs 6] [--memory 16G] [--budget 1]
 
-import { decimal, formatOptions, integer, oneOf, option, parseOptions, readOptions } from '../src/cli/option-table.ts';
-import { formatSize } from '../src/cli/sizes.ts';
+import { decimal, formatOptions, integer, oneOf, option, parseOptions, readOptions } from '../src/base/option-table.ts';
+import { formatSize } from '../src/base/sizes.ts';
+import { textTable } from '../src/base/text-table.ts';
 import { checkCpusFitMemory } from '../src/coordinator/cpu-memory.ts';
 import { sizeArgument } from '../src/coordinator/run-options.ts';
 import { runSpec } from '../src/coordinator/run-spec.ts';
@@ -61,7 +62,7 @@ async function main(argv: readonly string[]): Promise<number> {
       session.say(rows[rows.length - 1].join('  '));
     }
   });
-  session.say(`\n${table(rows)}\n\nthe whole run fell inside the interval in ${covered} of ${pairs} pairs (before: ${coveredBefore} of ${pairs})`);
+  session.say(`\n${textTable(rows[0], rows.slice(1), { align: rows[0].map(() => 'left') })}\n\nthe whole run fell inside the interval in ${covered} of ${pairs} pairs (before: ${coveredBefore} of ${pairs})`);
   return session.finish({ broken: false });
 }
 
@@ -73,10 +74,5 @@ function naiveInterval(e: Estimate, pmds: number): { lowMs: number; highMs: numb
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-
-function table(rows: string[][]): string {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c])).join('  ')).join('\n');
-}
 
 await runCommand('estimate-coverage', COMMAND, main);

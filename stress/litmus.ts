@@ -7,7 +7,8 @@
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { MultiBar } from 'cli-progress';
-import { UsageError, flag, formatOptions, integer, nameList, option, parseOptions, quote, readOptions, type OptionValues } from '../src/cli/option-table.ts';
+import { flag, formatOptions, integer, nameList, option, parseOptions, quote, readOptions, type OptionValues } from '../src/base/option-table.ts';
+import { UsageError } from '../src/base/usage-error.ts';
 import { Session, runCommand } from '../src/coordinator/session.ts';
 import { VARIANTS, type Variant } from '../src/litmus/js-mapping.ts';
 import { BUILTIN_NAMES, builtinTest, litmusFilesIn, readLitmusFile } from '../src/litmus/litmus-files.ts';

@@ -7,7 +7,7 @@ import { buildReport, formatFindings, formatHeader, formatTable } from '../src/r
 import { runStrategy, type StrategyRun } from '../src/coordinator/runs.ts';
 import { checkCpusFitMemory } from '../src/coordinator/cpu-memory.ts';
 import { Session, runCommand } from '../src/coordinator/session.ts';
-import { terminalLine } from '../src/report/terminal-line.ts';
+import { terminalLine } from '../src/base/terminal-line.ts';
 import { describeTrace, writeChromeTrace } from '../src/report/chrome-trace.ts';
 import { TraceRecorder } from '../src/coordinator/trace-recorder.ts';
 import { cpuStat } from '../src/shared-memory/cpu-block.ts';

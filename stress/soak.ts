@@ -3,8 +3,9 @@
 // with a verdict line in rcutorture's style and the totals.
 //   npx tsx stress/soak.ts --duration 1h [--include-racy] [--json FILE]
 
-import { formatOptions, integer, option, parseOptions, quote, readOptions, UsageError } from '../src/cli/option-table.ts';
-import { formatSize } from '../src/cli/sizes.ts';
+import { formatOptions, integer, option, parseOptions, quote, readOptions } from '../src/base/option-table.ts';
+import { UsageError } from '../src/base/usage-error.ts';
+import { formatSize } from '../src/base/sizes.ts';
 import { PMD_OPS, type PmdOp } from '../src/kernel/pmd-ops.ts';
 import { sizeArgument } from '../src/coordinator/run-options.ts';
 import { runSpec, type RunSpecOverrides } from '../src/coordinator/run-spec.ts';

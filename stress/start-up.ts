@@ -6,13 +6,13 @@
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { formatOptions, integer, option, parseOptions, readOptions } from '../src/cli/option-table.ts';
+import { formatOptions, integer, option, parseOptions, readOptions } from '../src/base/option-table.ts';
 import { checkCpusFitMemory } from '../src/coordinator/cpu-memory.ts';
 import { CpuPool } from '../src/coordinator/cpu-pool.ts';
 import { runSpec } from '../src/coordinator/run-spec.ts';
 import { createMachine } from '../src/coordinator/runs.ts';
 import { runCommand } from '../src/coordinator/session.ts';
-import { hostInfo, hostLine } from '../src/report/host.ts';
+import { hostInfo, hostLine } from '../src/base/host.ts';
 import { MAX_CPUS } from '../src/shared-memory/mm.ts';
 
 const COMMAND = 'npx tsx stress/start-up.ts';

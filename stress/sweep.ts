@@ -6,9 +6,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SingleBar } from 'cli-progress';
-import { decimal, flag, formatOptions, integer, nameList, option, parseOptions, readOptions } from '../src/cli/option-table.ts';
-import { formatSize } from '../src/cli/sizes.ts';
+import { decimal, flag, formatOptions, integer, nameList, option, parseOptions, readOptions } from '../src/base/option-table.ts';
+import { formatSize } from '../src/base/sizes.ts';
 import { lineChartSvg } from '../src/report/plots.ts';
+import { markdownTable } from '../src/base/text-table.ts';
 import { RUN_OPTIONS, sizeArgument } from '../src/coordinator/run-options.ts';
 import { runSpec, walkersAloneSpec, type RunSpec } from '../src/coordinator/run-spec.ts';
 import { runStrategy } from '../src/coordinator/runs.ts';
@@ -150,10 +151,9 @@ function markdown(cells: readonly SweepCell[], walkers: readonly WalkerCell[], c
       return w ? `${(w.walksPerSecond / 1e6).toFixed(2)}M` : '-';
     }),
   ]);
-  const table = (h: string[], r: string[][]) => [`| ${h.join(' | ')} |`, `|${h.map(() => '---').join('|')}|`, ...r.map((x) => `| ${x.join(' | ')} |`)].join('\n');
   return (
-    `munmap time ('~' = estimated beyond the budget):\n\n${table(head, rows)}\n\n` +
-    `walks per second, walkers alone:\n\n${table(['strategy', ...head.slice(3)], walkerRows)}\n`
+    `munmap time ('~' = estimated beyond the budget):\n\n${markdownTable(head, rows)}\n\n` +
+    `walks per second, walkers alone:\n\n${markdownTable(['strategy', ...head.slice(3)], walkerRows)}\n`
   );
 }
 

@@ -2,7 +2,8 @@
 // so that the cost of one shared counter against per-CPU counters shows.
 //   npx tsx stress/walkers.ts [--cpus 1,2,4,8] [--strategy none,counter,percpu] [--json -]
 
-import { UsageError, decimal, formatOptions, integer, nameList, oneOf, option, parseOptions, quote, readOptions } from '../src/cli/option-table.ts';
+import { decimal, formatOptions, integer, nameList, oneOf, option, parseOptions, quote, readOptions } from '../src/base/option-table.ts';
+import { UsageError } from '../src/base/usage-error.ts';
 import { WALKER_KIND_NAMES } from '../src/kernel/walker-kinds.ts';
 import { walkersAloneSpec } from '../src/coordinator/run-spec.ts';
 import { WALKER_INTERVALS } from '../src/coordinator/runs.ts';
@@ -11,7 +12,8 @@ import { Session, runCommand } from '../src/coordinator/session.ts';
 import { checkCpusFitMemory } from '../src/coordinator/cpu-memory.ts';
 import { MAX_CPUS } from '../src/shared-memory/mm.ts';
 import { STRATEGY_NAMES, strategyByName } from '../src/strategies/index.ts';
-import type { MedianRange } from '../src/report/percentiles.ts';
+import type { MedianRange } from '../src/base/statistics.ts';
+import { textTable } from '../src/base/text-table.ts';
 
 const COMMAND = 'npx tsx stress/walkers.ts';
 
@@ -84,16 +86,9 @@ function formatScaling(results: readonly WalkersAloneResult[], cpuCounts: readon
     const vs = find(s, c)?.vsFewestCpus;
     return c === fewest ? '1' : vs ? ratio(vs) : '-';
   };
-  const walks = table(['walks/s', ...header], strategies.map((s) => [s, ...cpuCounts.map((c) => walksCell(s, c))]));
+  const walks = textTable(['walks/s', ...header], strategies.map((s) => [s, ...cpuCounts.map((c) => walksCell(s, c))]));
   if (cpuCounts.length < 2) return walks;
-  return `${walks}\n\n${table([`vs ${cpusLabel(fewest)}`, ...header], strategies.map((s) => [s, ...cpuCounts.map((c) => scalingCell(s, c))]))}`;
-}
-
-/** Columns padded to their widest cell, the first left-aligned and the rest right-aligned. */
-function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const all = [header, ...rows];
-  const widths = header.map((_, i) => Math.max(...all.map((r) => r[i].length)));
-  return all.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')).join('\n');
+  return `${walks}\n\n${textTable([`vs ${cpusLabel(fewest)}`, ...header], strategies.map((s) => [s, ...cpuCounts.map((c) => scalingCell(s, c))]))}`;
 }
 
 await runCommand('walkers', COMMAND, main);

@@ -2,7 +2,8 @@
 // command's own: a preset, the strategies to compare, and where the JSON goes. It is the only
 // code that turns argv into RunSpecs.
 
-import { UsageError, formatOptions, integer, nameList, oneOf, option, parseGiven, quote, readOptions } from './option-table.ts';
+import { formatOptions, integer, nameList, oneOf, option, parseGiven, quote, readOptions } from '../base/option-table.ts';
+import { UsageError } from '../base/usage-error.ts';
 import { RING_MODES } from '../shared-memory/trace-ring.ts';
 import type { TraceOptions } from '../coordinator/trace-recorder.ts';
 import { RUN_OPTIONS } from '../coordinator/run-options.ts';

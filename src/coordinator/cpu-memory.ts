@@ -4,7 +4,7 @@
 
 import os from 'node:os';
 import type { ResourceLimits } from 'node:worker_threads';
-import { UsageError } from '../cli/option-table.ts';
+import { UsageError } from '../base/usage-error.ts';
 
 /**
  * Each CPU worker's V8 heap. A worker allocates little (counters, a few sample arrays, its

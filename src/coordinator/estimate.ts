@@ -12,6 +12,8 @@
 // from the PMDs after it: the start that MSER-5 (White, 1997) finds unlike the rest is left
 // out of the projection, though its time is counted as measured.
 
+import { mean, sd, tQuantile975 } from '../base/statistics.ts';
+
 export interface Estimate {
   /** PMDs actually done, and how long they took. */
   readonly measuredPmds: number;
@@ -94,27 +96,8 @@ export function mserTruncation(values: Float64Array): number {
 
 const MSER_BATCH = 5;
 
-function mean(values: ArrayLike<number>): number {
-  let sum = 0;
-  for (let i = 0; i < values.length; i++) sum += values[i];
-  return sum / values.length;
-}
-
-function sd(values: ArrayLike<number>): number {
-  const m = mean(values);
-  let squares = 0;
-  for (let i = 0; i < values.length; i++) squares += (values[i] - m) ** 2;
-  return Math.sqrt(squares / (values.length - 1));
-}
-
 /** The means of `count` consecutive batches of `values`, as even as whole PMDs allow. */
 function batchMeans(values: Float64Array, count: number): number[] {
   if (count < 1) return [];
   return Array.from({ length: count }, (_, b) => mean(values.subarray(Math.floor((b * values.length) / count), Math.floor(((b + 1) * values.length) / count))));
-}
-
-/** Student's t, two-sided 95%, for `df` degrees of freedom (Cornish-Fisher expansion; within 1% from df 3 up, 0.1% from df 5). */
-export function tQuantile975(df: number): number {
-  const z = 1.959964;
-  return z + (z ** 3 + z) / (4 * df) + (5 * z ** 5 + 16 * z ** 3 + 3 * z) / (96 * df ** 2) + (3 * z ** 7 + 19 * z ** 5 + 17 * z ** 3 - 15 * z) / (384 * df ** 3);
 }

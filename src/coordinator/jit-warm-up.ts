@@ -18,7 +18,7 @@ import { SETTLE_LIMITS } from '../cpu-worker/walk-rate-settle.ts';
 import type { ThreadClock } from '../cpu-worker/thread-clock.ts';
 import { map_thp_range, teardown_range_offline } from '../kernel/map-thp.ts';
 import { mmWord } from '../shared-memory/mm.ts';
-import { medianRange, type MedianRange } from '../report/percentiles.ts';
+import { medianRange, type MedianRange } from '../base/statistics.ts';
 import type { PgtblSyncStrategy } from '../strategies/index.ts';
 import type { CpuPool } from './cpu-pool.ts';
 import type { RunSpec } from './run-spec.ts';

@@ -2,8 +2,9 @@
 // and its parser. RunSpec (run-spec.ts) takes its defaults from here, and every command that
 // runs the emulator offers these options under the same names.
 
-import { decimal, integer, oneOf, option, quote, UsageError } from '../cli/option-table.ts';
-import { parseSize } from '../cli/sizes.ts';
+import { decimal, integer, oneOf, option, quote } from '../base/option-table.ts';
+import { UsageError } from '../base/usage-error.ts';
+import { parseSize } from '../base/sizes.ts';
 import { FAULT_KINDS, type FaultKind } from '../cpu-worker/faults.ts';
 import { DEFAULT_HZ, TLBIE_US, TLB_FLUSHES, WALKER_STYLES } from '../kernel/kernel-config.ts';
 import { PMD_OPS } from '../kernel/pmd-ops.ts';

@@ -3,8 +3,9 @@
 // or a test builds one with runSpec({ ...overrides }), and the command line builds one from what
 // the user typed. Nothing else parses a command line to describe a run.
 
-import { parseOptions, UsageError, type OptionValues } from '../cli/option-table.ts';
-import { formatSize } from '../cli/sizes.ts';
+import { parseOptions, type OptionValues } from '../base/option-table.ts';
+import { UsageError } from '../base/usage-error.ts';
+import { formatSize } from '../base/sizes.ts';
 import type { FaultKind } from '../cpu-worker/faults.ts';
 import type { Workload } from '../cpu-worker/run.ts';
 import { DEFAULT_HZ, TLBIE_US, maxGatherBatch, type KernelConfig } from '../kernel/kernel-config.ts';

@@ -12,7 +12,7 @@ import { RunPhase, advanceRunPhase, cpumask_clear, cpumask_set_cpu, mmWord } fro
 import { SharedMachine } from '../shared-memory/shared-machine.ts';
 import { isSafe } from '../strategies/index.ts';
 import { map_thp_range, teardown_range_offline } from '../kernel/map-thp.ts';
-import { medianRange, percentiles, type Percentiles } from '../report/percentiles.ts';
+import { medianRange, percentiles, type Percentiles } from '../base/statistics.ts';
 import type { CpuPool } from './cpu-pool.ts';
 import type { WatchdogReport } from './ipi-watchdog.ts';
 import { estimateWholeRange, type Estimate } from './estimate.ts';

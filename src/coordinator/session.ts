@@ -4,9 +4,9 @@
 // happen, the JSON file, and the exit status. A command declares what it runs and how it prints.
 
 import { writeFileSync } from 'node:fs';
-import { UsageError } from '../cli/option-table.ts';
-import { hostInfo, hostLine, type HostInfo } from '../report/host.ts';
-import { terminalLine } from '../report/terminal-line.ts';
+import { UsageError } from '../base/usage-error.ts';
+import { hostInfo, hostLine, type HostInfo } from '../base/host.ts';
+import { terminalLine } from '../base/terminal-line.ts';
 import { CpuFailure, CpuPool, CpusStuck, IpiStuck, RunInterrupted } from './cpu-pool.ts';
 import { describeWatchdog } from './ipi-watchdog.ts';
 import { warmUpJit, type JitWarmUp, type WarmUpSpec } from './jit-warm-up.ts';

@@ -4,7 +4,7 @@
 // speed for a few hundred ms now and then, and whole seconds run 10-20% slow) fall on every
 // cell alike, and each ratio is taken round by round, between cells of the same round.
 
-import { medianRange, type MedianRange } from '../report/percentiles.ts';
+import { medianRange, type MedianRange } from '../base/statistics.ts';
 import { FLOOR } from '../strategies/index.ts';
 import type { CpuPool } from './cpu-pool.ts';
 import type { RunSpec } from './run-spec.ts';

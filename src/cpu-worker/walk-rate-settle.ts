@@ -4,7 +4,7 @@
 // optimising compiler works on a few shared background threads: a CPU whose compile is still
 // queued walks at a steady but slow rate, a plateau that only the other CPUs' rates show false.
 
-import { medianRange } from '../report/percentiles.ts';
+import { medianRange } from '../base/statistics.ts';
 
 export interface SettleLimits {
   /** Rates are taken over windows of this much thread CPU time. */

@@ -2,7 +2,8 @@
 // with each outcome judged under sequential consistency and x86-TSO, the Observation line, and
 // the verdict against herd7's; then a summary, and for a directory a table of every test.
 
-import type { HostInfo } from '../report/host.ts';
+import type { HostInfo } from '../base/host.ts';
+import { markdownTable, textTable } from '../base/text-table.ts';
 import { MAPPING_TABLE } from './js-mapping.ts';
 import type { Expectation } from './litmus-test.ts';
 import type { LitmusResult } from './run-litmus.ts';
@@ -98,19 +99,12 @@ export function formatTable(report: LitmusReport): string {
     ]),
     ...report.refused.map((r) => [r.name, '-', r.expected ?? '-', '-', r.message]),
   ];
-  const header = ['test', 'threads', 'expected', 'observed', 'verdict'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (i === 4 ? 0 : r[i].length))));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 4 ? c : i === 0 || i === 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  return [line(header), line(widths.map((w, i) => '-'.repeat(i === 4 ? 7 : w))), ...rows.map(line)].join('\n');
+  return textTable(['test', 'threads', 'expected', 'observed', 'verdict'], rows, { align: ['left', 'right', 'left', 'right'], rule: true, freeLastColumn: true });
 }
 
 /** How each kernel primitive runs in JavaScript, as a Markdown table. */
 export function formatMappingTable(): string {
-  return [
-    '| LKMM | JavaScript | why it is sound |',
-    '|---|---|---|',
-    ...MAPPING_TABLE.map((row) => `| ${row.primitives.map((p) => `\`${p}\``).join(', ')} | ${row.js} | ${row.why} |`),
-  ].join('\n');
+  return markdownTable(['LKMM', 'JavaScript', 'why it is sound'], MAPPING_TABLE.map((row) => [row.primitives.map((p) => `\`${p}\``).join(', '), row.js, row.why]));
 }
 
 export function percent(count: number, total: number): string {

@@ -2,7 +2,7 @@
 // with its count, judged under sequential consistency and x86-TSO, and the verdict.
 
 import { createHash } from 'node:crypto';
-import { spawnWorker, type SpawnedWorker } from '../coordinator/spawn-worker.ts';
+import { spawnWorker, type SpawnedWorker } from '../base/spawn-worker.ts';
 import { Barrier } from './barrier.ts';
 import { instanceLayout, threadSource } from './compile.ts';
 import { lowerTest, type Variant } from './js-mapping.ts';

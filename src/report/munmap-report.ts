@@ -1,7 +1,7 @@
 // The report: the host and how oversubscribed it is, one table row per strategy, a closing
 // comparison in the seed's terms, and the same facts as JSON.
 
-import { formatSize } from '../cli/sizes.ts';
+import { formatSize } from '../base/sizes.ts';
 import type { Workload } from '../cpu-worker/run.ts';
 import { pmd_is_leaf } from '../shared-memory/pgtable-entry.ts';
 import { Expect, FLOOR, strategyByName } from '../strategies/index.ts';
@@ -10,7 +10,8 @@ import type { Estimate } from '../coordinator/estimate.ts';
 import { describeWatchdog } from '../coordinator/ipi-watchdog.ts';
 import type { RunSpec } from '../coordinator/run-spec.ts';
 import type { StrategyRun, Violation } from '../coordinator/runs.ts';
-import { hostInfo, hostLine, type HostInfo } from './host.ts';
+import { hostInfo, hostLine, type HostInfo } from '../base/host.ts';
+import { textTable } from '../base/text-table.ts';
 
 export interface MunmapReport {
   readonly host: HostInfo;
@@ -148,10 +149,11 @@ const COLUMNS: readonly Column[] = [
 /** One row per strategy; ratios are to the floor's run when it is in the table. */
 export function formatTable(runs: readonly StrategyRun[]): string {
   const none = runs.find((r) => r.strategy === FLOOR.name);
-  const rows = [COLUMNS.map((c) => c.title), ...runs.map((run) => COLUMNS.map((c) => c.cell(run, none)))];
-  const widths = COLUMNS.map((_, i) => Math.max(...rows.map((row) => row[i].length)));
-  const line = (row: readonly string[]) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
-  return [line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
+  return textTable(
+    COLUMNS.map((c) => c.title),
+    runs.map((run) => COLUMNS.map((c) => c.cell(run, none))),
+    { rule: true },
+  );
 }
 
 /** What went wrong, one line each, each unsafe strategy's verdict, and the seed-style comparison. */

@@ -1,6 +1,6 @@
 // Spawning probe workers from a test, and joining them.
 
-import { spawnWorker, type SpawnedWorker } from '../../src/coordinator/spawn-worker.ts';
+import { spawnWorker, type SpawnedWorker } from '../../src/base/spawn-worker.ts';
 import type { SharedMachine } from '../../src/shared-memory/shared-machine.ts';
 import type { ProbeApi } from './probe-worker.ts';
 

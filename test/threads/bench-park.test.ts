@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { BenchWords, benchWords, park, unpark } from '../../src/bench/bench-words.ts';
 import type { BenchWorkerApi } from '../../src/bench/bench-worker.ts';
 import { sleep } from '../../src/coordinator/runs.ts';
-import { spawnWorker, type SpawnedWorker } from '../../src/coordinator/spawn-worker.ts';
+import { spawnWorker, type SpawnedWorker } from '../../src/base/spawn-worker.ts';
 import { EmulatedCpu } from '../../src/kernel/cpu.ts';
 import { smp_call_function_many } from '../../src/kernel/ipi.ts';
 import { cpuWord } from '../../src/shared-memory/cpu-block.ts';

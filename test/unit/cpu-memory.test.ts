@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/cli/option-table.ts';
+import { UsageError } from '../../src/base/usage-error.ts';
 import { BYTES_PER_CPU, checkCpusFitMemory } from '../../src/coordinator/cpu-memory.ts';
 
 describe('the CPUs asked for against the host memory', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { estimateWholeRange, mserTruncation, tQuantile975 } from '../../src/coordinator/estimate.ts';
+import { tQuantile975 } from '../../src/base/statistics.ts';
+import { estimateWholeRange, mserTruncation } from '../../src/coordinator/estimate.ts';
 
 describe('estimating a whole range from a measured prefix', () => {
   it('extends the measured time by the mean cost per PMD, with an interval from 20 batch means', () => {

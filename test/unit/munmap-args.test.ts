@@ -1,7 +1,7 @@
 // The command line of stress/munmap.ts: argv to RunSpecs, and one-line errors naming the option.
 import { describe, expect, it } from 'vitest';
 import { parseMunmapArgs, type MunmapCommand } from '../../src/cli/munmap-args.ts';
-import { UsageError } from '../../src/cli/option-table.ts';
+import { UsageError } from '../../src/base/usage-error.ts';
 import { WORKLOAD_PROFILES } from '../../src/kernel/walker-kinds.ts';
 import { MAX_HUGE_PAGES } from '../../src/coordinator/run-spec.ts';
 import { STRATEGY_NAMES } from '../../src/strategies/index.ts';

@@ -1,6 +1,6 @@
 // RunSpec: what a run is when built from code, with its defaults from the option table.
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/cli/option-table.ts';
+import { UsageError } from '../../src/base/usage-error.ts';
 import { WORKLOAD_PROFILES } from '../../src/kernel/walker-kinds.ts';
 import { RUN_OPTIONS, WALKER_WAKE_UPS_PER_S, autoDutyMs } from '../../src/coordinator/run-options.ts';
 import { PRESETS, kernelOf, runSpec, walkersAloneSpec } from '../../src/coordinator/run-spec.ts';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatSize, parseSize } from '../../src/cli/sizes.ts';
+import { formatSize, parseSize } from '../../src/base/sizes.ts';
 
 describe('sizes', () => {
   it('parses binary suffixes and prints the shortest exact form', () => {

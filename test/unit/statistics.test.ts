@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { medianRange } from '../../src/report/percentiles.ts';
+import { medianRange } from '../../src/base/statistics.ts';
 
 describe('a median and its range', () => {
   it('takes the middle value, or the mean of the middle two, whatever the order given', () => {

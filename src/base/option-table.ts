@@ -2,9 +2,7 @@
 // parser; --help, parsing and the one-line errors all come from the same table.
 
 import { parseArgs } from 'node:util';
-
-/** Bad input: the message names the option and the value, on one line. */
-export class UsageError extends Error {}
+import { UsageError } from './usage-error.ts';
 
 export interface OptionSpec<T> {
   /** The placeholder in --help, e.g. N or SIZE; empty for a flag, which takes no value. */

@@ -1,4 +1,5 @@
-// Latency summaries, by the nearest-rank method.
+// Summaries of measured samples: latency percentiles by the nearest-rank method, medians and
+// ranges, means, standard deviations and Student's t.
 
 export interface Percentiles {
   readonly p50: number;
@@ -32,4 +33,25 @@ export function medianRange(values: readonly number[]): MedianRange {
   const mid = sorted.length >> 1;
   const median = sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
   return { median, min: sorted[0], max: sorted[sorted.length - 1] };
+}
+
+/** The arithmetic mean. */
+export function mean(values: ArrayLike<number>): number {
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) sum += values[i];
+  return sum / values.length;
+}
+
+/** The sample standard deviation (n - 1). */
+export function sd(values: ArrayLike<number>): number {
+  const m = mean(values);
+  let squares = 0;
+  for (let i = 0; i < values.length; i++) squares += (values[i] - m) ** 2;
+  return Math.sqrt(squares / (values.length - 1));
+}
+
+/** Student's t, two-sided 95%, for `df` degrees of freedom (Cornish-Fisher expansion; within 1% from df 3 up, 0.1% from df 5). */
+export function tQuantile975(df: number): number {
+  const z = 1.959964;
+  return z + (z ** 3 + z) / (4 * df) + (5 * z ** 5 + 16 * z ** 3 + 3 * z) / (96 * df ** 2) + (3 * z ** 7 + 19 * z ** 5 + 17 * z ** 3 - 15 * z) / (384 * df ** 3);
 }
