@@ -15,7 +15,7 @@ import { run_pmd_range } from '../src/kernel/pmd-ops.ts';
 import { hostInfo, hostLine } from '../src/base/host.ts';
 import { medianRange, type MedianRange } from '../src/base/statistics.ts';
 import { kernelOf, runSpec } from '../src/coordinator/run-spec.ts';
-import { runCommand } from '../src/coordinator/session.ts';
+import { runCommand } from '../src/cli/command.ts';
 import { spawnWorker } from '../src/base/spawn-worker.ts';
 import { cpumask_set_cpu, mmWord } from '../src/shared-memory/mm.ts';
 import { entry_pfn, pmd_is_leaf } from '../src/shared-memory/pgtable-entry.ts';

@@ -4,9 +4,10 @@
 //   npx tsx stress/draw-trace.ts --trace run.json [--process ipi-broadcast] [--round median] [--out round.svg]
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { formatOptions, option, parseOptions, quote, readOptions } from '../src/base/option-table.ts';
+import { formatOptions, option, parseOptions, readOptions } from '../src/base/option-table.ts';
+import { quote } from '../src/base/value-types.ts';
 import { UsageError } from '../src/base/usage-error.ts';
-import { runCommand } from '../src/coordinator/session.ts';
+import { runCommand } from '../src/cli/command.ts';
 import type { ChromeTraceEvent } from '../src/report/chrome-trace.ts';
 import { timelineSvg } from '../src/report/trace-svg.ts';
 

@@ -4,22 +4,23 @@
 // before it gave. Beside it, the interval the estimate used to give (each PMD taken as independent).
 //   npx tsx stress/estimate-coverage.ts [--runs 6] [--memory 16G] [--budget 1]
 
-import { decimal, formatOptions, integer, oneOf, option, parseOptions, readOptions } from '../src/base/option-table.ts';
+import { decimal, integer, oneOf, size } from '../src/base/value-types.ts';
+import { formatOptions, option, parseOptions, readOptions } from '../src/base/option-table.ts';
 import { formatSize } from '../src/base/sizes.ts';
 import { textTable } from '../src/base/text-table.ts';
 import { checkCpusFitMemory } from '../src/coordinator/cpu-memory.ts';
-import { sizeArgument } from '../src/coordinator/run-options.ts';
 import { runSpec } from '../src/coordinator/run-spec.ts';
 import type { Estimate } from '../src/coordinator/estimate.ts';
 import { runStrategy } from '../src/coordinator/runs.ts';
-import { Session, runCommand } from '../src/coordinator/session.ts';
+import { Session } from '../src/coordinator/session.ts';
+import { runCommand } from '../src/cli/command.ts';
 import { STRATEGY_NAMES } from '../src/strategies/index.ts';
 
 const COMMAND = 'npx tsx stress/estimate-coverage.ts';
 
 const OPTIONS = {
   runs: option({ value: 'N', default: '6', help: 'pairs of runs (budgeted, then whole)', parse: integer(1, 1000) }),
-  memory: option({ value: 'SIZE', default: '16G', help: 'THP memory of each run: small enough to run whole', parse: sizeArgument }),
+  memory: option({ value: 'SIZE', default: '16G', help: 'THP memory of each run: small enough to run whole', parse: size }),
   budget: option({ value: 'S', default: '1', help: 'the budgeted run stops after this many seconds', parse: decimal(0.001, 3600) }),
   strategy: option({ value: 'NAME', default: 'ipi-broadcast', help: 'the strategy run', parse: oneOf(STRATEGY_NAMES, 'strategy') }),
 };

@@ -7,9 +7,11 @@
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { MultiBar } from 'cli-progress';
-import { flag, formatOptions, integer, nameList, option, parseOptions, quote, readOptions, type OptionValues } from '../src/base/option-table.ts';
+import { flag, formatOptions, nameList, option, parseOptions, readOptions, type OptionValues } from '../src/base/option-table.ts';
+import { integer, quote } from '../src/base/value-types.ts';
 import { UsageError } from '../src/base/usage-error.ts';
-import { Session, runCommand } from '../src/coordinator/session.ts';
+import { Session } from '../src/coordinator/session.ts';
+import { runCommand } from '../src/cli/command.ts';
 import { VARIANTS, type Variant } from '../src/litmus/js-mapping.ts';
 import { BUILTIN_NAMES, builtinTest, litmusFilesIn, readLitmusFile } from '../src/litmus/litmus-files.ts';
 import type { LitmusTest } from '../src/litmus/litmus-test.ts';

@@ -6,7 +6,8 @@ import { helpText, parseMunmapArgs } from '../src/cli/munmap-args.ts';
 import { buildReport, formatFindings, formatHeader, formatTable } from '../src/report/munmap-report.ts';
 import { runStrategy, type StrategyRun } from '../src/coordinator/runs.ts';
 import { checkCpusFitMemory } from '../src/coordinator/cpu-memory.ts';
-import { Session, runCommand } from '../src/coordinator/session.ts';
+import { Session } from '../src/coordinator/session.ts';
+import { runCommand } from '../src/cli/command.ts';
 import { terminalLine } from '../src/base/terminal-line.ts';
 import { describeTrace, writeChromeTrace } from '../src/report/chrome-trace.ts';
 import { TraceRecorder } from '../src/coordinator/trace-recorder.ts';
@@ -30,7 +31,7 @@ async function main(argv: readonly string[]): Promise<number> {
   await session.withCpus(first, { strategies: command.runs.map((run) => run.strategy), operation: true }, async (pool) => {
     for (const [i, spec] of command.runs.entries()) {
       if (session.interrupted) break;
-      const stopProgress = showProgress(pool.machine, spec.strategy.name, spec.machine.hugePages);
+      const stopProgress = showProgress(pool.machine, spec.strategy, spec.machine.hugePages);
       try {
         runs.push(await runStrategy(pool, spec, i, recorder));
       } finally {

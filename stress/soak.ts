@@ -3,22 +3,24 @@
 // with a verdict line in rcutorture's style and the totals.
 //   npx tsx stress/soak.ts --duration 1h [--include-racy] [--json FILE]
 
-import { formatOptions, integer, option, parseOptions, quote, readOptions } from '../src/base/option-table.ts';
+import { integer, quote, size } from '../src/base/value-types.ts';
+import { formatOptions, option, parseOptions, readOptions } from '../src/base/option-table.ts';
 import { UsageError } from '../src/base/usage-error.ts';
 import { formatSize } from '../src/base/sizes.ts';
 import { PMD_OPS, type PmdOp } from '../src/kernel/pmd-ops.ts';
-import { sizeArgument } from '../src/coordinator/run-options.ts';
-import { runSpec, type RunSpecOverrides } from '../src/coordinator/run-spec.ts';
+import { runSpec } from '../src/coordinator/run-spec.ts';
+import { type RunSpecOverrides } from '../src/spec/run-spec.ts';
 import { runStrategy, type StrategyRun } from '../src/coordinator/runs.ts';
-import { Session, runCommand } from '../src/coordinator/session.ts';
+import { Session } from '../src/coordinator/session.ts';
+import { runCommand } from '../src/cli/command.ts';
 import { TraceRecorder } from '../src/coordinator/trace-recorder.ts';
 import { describeTrace, writeChromeTrace } from '../src/report/chrome-trace.ts';
-import { STRATEGIES, isSafe, strategyByName } from '../src/strategies/index.ts';
+import { STRATEGIES, isSafe } from '../src/strategies/index.ts';
 
 const COMMAND = 'npx tsx stress/soak.ts';
-const SAFE = STRATEGIES.filter(isSafe);
+const SAFE = STRATEGIES.filter(isSafe).map((s) => s.name);
 /** The strategy whose store-buffering bug shows the detector still catches what it should. */
-const RACY = strategyByName('counter-no-barriers');
+const RACY = 'counter-no-barriers';
 /** The operations in turn, munmap twice as often: it is the one the seed is about. */
 const OP_SCHEDULE: readonly PmdOp[] = ['munmap', 'split', 'munmap', 'collapse'];
 
@@ -33,7 +35,7 @@ const duration = (text: string, flag: string) => {
 const OPTIONS = {
   duration: option({ value: 'TIME', default: '60s', help: 'how long to soak: 90s, 10m, 1h', parse: duration }),
   cpus: option({ value: 'N', default: '4', help: 'emulated CPUs (CPU 0 changes the page tables, the others walk)', parse: integer(2, 64) }),
-  memory: option({ value: 'SIZE', default: '8G', help: 'THP memory mapped and changed in each cycle', parse: sizeArgument }),
+  memory: option({ value: 'SIZE', default: '8G', help: 'THP memory mapped and changed in each cycle', parse: size }),
   'include-racy': option({ value: 'N', default: '0', help: 'every N cycles, also run counter-no-barriers with race amplification (0: never)', parse: integer(0, 1_000_000) }),
   json: option({ value: 'FILE', default: undefined, help: "also write the totals as JSON to FILE ('-' for stdout)", parse: (text: string): string | undefined => text }),
   trace: option({
@@ -71,7 +73,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const specFor = (op: PmdOp, extra: RunSpecOverrides = {}) =>
     runSpec({ ...extra, op, machine: { cpus: o.cpus, memoryBytes: o.memory }, workload: { busy: 1, walkRate: 0, ...extra.workload }, warmupMs: 10 });
   const totals: Totals = { cycles: 0, pmds: {}, walks: 0, ipisSent: 0, ipisAcked: 0, violations: 0, brokenInvariants: [], racyRuns: 0, racyUseAfterFree: 0 };
-  say(`${session.hostLine}; soaking ${o.duration} s with ${o.cpus} CPUs, ${formatSize(o.memory)} a cycle, strategies ${SAFE.map((s) => s.name).join(', ')}, operations ${PMD_OPS.join(', ')}`);
+  say(`${session.hostLine}; soaking ${o.duration} s with ${o.cpus} CPUs, ${formatSize(o.memory)} a cycle, strategies ${SAFE.join(', ')}, operations ${PMD_OPS.join(', ')}`);
 
   const started = performance.now();
   const deadline = started + o.duration * 1000;
@@ -87,14 +89,14 @@ async function main(argv: readonly string[]): Promise<number> {
       if (run.partial) break; // interrupted part way: its figures are not a cycle's
       add(totals, run);
       if (recorder && o.trace !== undefined && (run.violations.useAfterFree > 0 || run.brokenInvariants.length > 0)) {
-        const summary = writeChromeTrace(o.trace, recorder.runs, { command: [COMMAND, ...argv].join(' '), host: session.host, cycle, strategy: strategy.name, op });
-        say(`cycle ${cycle} (${strategy.name}, ${op}) failed: ${describeTrace(o.trace, summary)}`);
+        const summary = writeChromeTrace(o.trace, recorder.runs, { command: [COMMAND, ...argv].join(' '), host: session.host, cycle, strategy, op });
+        say(`cycle ${cycle} (${strategy}, ${op}) failed: ${describeTrace(o.trace, summary)}`);
       }
       if (o['include-racy'] > 0 && cycle % o['include-racy'] === 0) {
         const racy = await runStrategy(pool, specFor('munmap', { strategy: RACY, seed: cycle, workload: { raceWindow: 1 } }), cycle);
         totals.racyRuns++;
         totals.racyUseAfterFree += racy.violations.useAfterFree;
-        totals.brokenInvariants.push(...racy.brokenInvariants.map((b) => `${RACY.name} cycle ${cycle}: ${b}`));
+        totals.brokenInvariants.push(...racy.brokenInvariants.map((b) => `${RACY} cycle ${cycle}: ${b}`));
       }
       totals.cycles++;
       if (performance.now() - lastProgress > 60_000) {
@@ -110,11 +112,11 @@ async function main(argv: readonly string[]): Promise<number> {
   const racyMissed = o['include-racy'] > 0 && totals.racyRuns > 0 && totals.racyUseAfterFree === 0;
   const success = totals.brokenInvariants.length === 0 && totals.violations === 0 && !racyMissed;
   for (const broken of totals.brokenInvariants.slice(0, 10)) say(`  BROKEN: ${broken}`);
-  if (racyMissed) say(`  ${RACY.name} ran ${totals.racyRuns} time(s) with race amplification and never showed its bug`);
+  if (racyMissed) say(`  ${RACY} ran ${totals.racyRuns} time(s) with race amplification and never showed its bug`);
   say(
     `SOAK: ${success ? (interrupted ? 'SUCCESS (interrupted)' : 'SUCCESS') : 'FAILURE'} after ${elapsedS.toFixed(0)} s: ${totals.violations} use-after-free under safe strategies, ` +
       `${totals.brokenInvariants.length} broken invariant(s)` +
-      (totals.racyRuns > 0 ? `; ${RACY.name} found ${totals.racyUseAfterFree} use-after-free in ${totals.racyRuns} run(s)` : ''),
+      (totals.racyRuns > 0 ? `; ${RACY} found ${totals.racyUseAfterFree} use-after-free in ${totals.racyRuns} run(s)` : ''),
   );
   session.writeJson({ host: session.host, config: { durationS: o.duration, cpus: o.cpus, memory: formatSize(o.memory) }, elapsedS, success, totals });
   return session.finish({ broken: !success });

@@ -6,12 +6,13 @@
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { formatOptions, integer, option, parseOptions, readOptions } from '../src/base/option-table.ts';
+import { formatOptions, option, parseOptions, readOptions } from '../src/base/option-table.ts';
+import { integer } from '../src/base/value-types.ts';
 import { checkCpusFitMemory } from '../src/coordinator/cpu-memory.ts';
 import { CpuPool } from '../src/coordinator/cpu-pool.ts';
 import { runSpec } from '../src/coordinator/run-spec.ts';
 import { createMachine } from '../src/coordinator/runs.ts';
-import { runCommand } from '../src/coordinator/session.ts';
+import { runCommand } from '../src/cli/command.ts';
 import { hostInfo, hostLine } from '../src/base/host.ts';
 import { MAX_CPUS } from '../src/shared-memory/mm.ts';
 

@@ -3,21 +3,24 @@
 // table, and SVG plots: munmap time and IPIs against CPUs, and walker throughput against CPUs.
 //   npx tsx stress/sweep.ts [--cpus 2,4,8,16,32,64,128] [--strategy ...] [--out sweep-out]
 
+import { decimal, integer, size } from '../src/base/value-types.ts';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SingleBar } from 'cli-progress';
-import { decimal, flag, formatOptions, integer, nameList, option, parseOptions, readOptions } from '../src/base/option-table.ts';
+import { flag, formatOptions, nameList, option, parseOptions, readOptions } from '../src/base/option-table.ts';
 import { formatSize } from '../src/base/sizes.ts';
 import { lineChartSvg } from '../src/report/plots.ts';
 import { markdownTable } from '../src/base/text-table.ts';
-import { RUN_OPTIONS, sizeArgument } from '../src/coordinator/run-options.ts';
-import { runSpec, walkersAloneSpec, type RunSpec } from '../src/coordinator/run-spec.ts';
+import { RUN_OPTIONS } from '../src/cli/run-options.ts';
+import { runSpec } from '../src/coordinator/run-spec.ts';
+import { walkersAloneSpec, type RunSpec } from '../src/spec/run-spec.ts';
 import { runStrategy } from '../src/coordinator/runs.ts';
 import { compareWalkersAlone } from '../src/coordinator/walkers-alone.ts';
 import { checkCpusFitMemory } from '../src/coordinator/cpu-memory.ts';
-import { Session, runCommand } from '../src/coordinator/session.ts';
+import { Session } from '../src/coordinator/session.ts';
+import { runCommand } from '../src/cli/command.ts';
 import { MAX_CPUS } from '../src/shared-memory/mm.ts';
-import { STRATEGY_NAMES, strategyByName } from '../src/strategies/index.ts';
+import { STRATEGY_NAMES } from '../src/strategies/index.ts';
 
 const COMMAND = 'npx tsx stress/sweep.ts';
 
@@ -25,7 +28,7 @@ const list = <T>(each: (text: string, flag: string) => T) => (text: string, flag
 
 const OPTIONS = {
   cpus: option({ value: 'LIST', default: '2,4,8,16,32,64,128', help: 'CPU counts', parse: list(integer(2, MAX_CPUS)) }),
-  memory: option({ value: 'LIST', default: '1G', help: 'THP memory sizes', parse: list(sizeArgument) }),
+  memory: option({ value: 'LIST', default: '1G', help: 'THP memory sizes', parse: list(size) }),
   workload: option({
     value: 'LIST',
     default: 'qemu-guest',
@@ -80,7 +83,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const cells: SweepCell[] = [];
   const walkers: WalkerCell[] = [];
   for (const cpus of o.cpus) {
-    await session.withCpus(cellSpec(cpus, Math.max(...o.memory), o.workload[0]), { strategies: o.strategy.map(strategyByName), operation: true }, async (pool) => {
+    await session.withCpus(cellSpec(cpus, Math.max(...o.memory), o.workload[0]), { strategies: o.strategy, operation: true }, async (pool) => {
       for (const memory of o.memory) {
         for (const workload of o.workload) {
           for (const [i, strategy] of o.strategy.entries()) {
@@ -108,7 +111,7 @@ async function main(argv: readonly string[]): Promise<number> {
       bar?.update({ cell: `${cpus} CPUs, walkers alone` });
       // As stress/walkers.ts measures it: the shortest walks, back to back, the strategies in turn.
       const alone = walkersAloneSpec(cpus, 'find-pte', 0, Math.min(...o.memory));
-      const specs = o.strategy.map((strategy) => ({ ...alone, strategy: strategyByName(strategy) }));
+      const specs = o.strategy.map((strategy) => ({ ...alone, strategy: strategy }));
       for (const run of await compareWalkersAlone([{ pool, specs }], o['walkers-ms'], o['walkers-rounds'], () => session.interrupted)) {
         walkers.push({ cpus, strategy: run.strategy, walksPerSecond: run.walksPerSecond, spread: run.spread });
       }

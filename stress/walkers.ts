@@ -2,16 +2,18 @@
 // so that the cost of one shared counter against per-CPU counters shows.
 //   npx tsx stress/walkers.ts [--cpus 1,2,4,8] [--strategy none,counter,percpu] [--json -]
 
-import { decimal, formatOptions, integer, nameList, oneOf, option, parseOptions, quote, readOptions } from '../src/base/option-table.ts';
+import { formatOptions, nameList, option, parseOptions, readOptions } from '../src/base/option-table.ts';
+import { decimal, integer, oneOf, quote } from '../src/base/value-types.ts';
 import { UsageError } from '../src/base/usage-error.ts';
 import { WALKER_KIND_NAMES } from '../src/kernel/walker-kinds.ts';
-import { walkersAloneSpec } from '../src/coordinator/run-spec.ts';
+import { walkersAloneSpec } from '../src/spec/run-spec.ts';
 import { WALKER_INTERVALS } from '../src/coordinator/runs.ts';
 import { compareWalkersAlone, type WalkersAloneResult } from '../src/coordinator/walkers-alone.ts';
-import { Session, runCommand } from '../src/coordinator/session.ts';
+import { Session } from '../src/coordinator/session.ts';
+import { runCommand } from '../src/cli/command.ts';
 import { checkCpusFitMemory } from '../src/coordinator/cpu-memory.ts';
 import { MAX_CPUS } from '../src/shared-memory/mm.ts';
-import { STRATEGY_NAMES, strategyByName } from '../src/strategies/index.ts';
+import { STRATEGY_NAMES } from '../src/strategies/index.ts';
 import type { MedianRange } from '../src/base/statistics.ts';
 import { textTable } from '../src/base/text-table.ts';
 
@@ -53,7 +55,7 @@ async function main(argv: readonly string[]): Promise<number> {
   );
 
   const results: WalkersAloneResult[] = [];
-  const strategies = o.strategy.map(strategyByName);
+  const strategies = o.strategy;
   const specs = o.cpus.map((cpus) => walkersAloneSpec(cpus, o.kind, o['hold-us']));
   await session.withCpusEach(specs, { strategies, operation: false }, async (pools) => {
     const machines = pools.map((pool, m) => ({ pool, specs: strategies.map((strategy) => ({ ...specs[m], strategy })) }));

@@ -3,8 +3,11 @@
 
 import { parseArgs } from 'node:util';
 import { UsageError } from './usage-error.ts';
+import { quote } from './value-types.ts';
 
 export interface OptionSpec<T> {
+  /** The field of the value built from the options that this one sets, if any: a SpecError naming it is worded with this option. */
+  readonly field?: string;
   /** The placeholder in --help, e.g. N or SIZE; empty for a flag, which takes no value. */
   readonly value: string;
   readonly default: string | undefined;
@@ -24,26 +27,6 @@ export const option = <T>(spec: OptionSpec<T>): OptionSpec<T> => spec;
 /** An option that takes no value: present or not. */
 export const flag = (help: string): OptionSpec<boolean> => ({ value: '', default: 'false', help, parse: (text) => text === 'true' });
 
-/** A user's value inside a message: quoted, control characters escaped, so the message stays one line. */
-export const quote = (text: string): string =>
-  `'${text.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)}'`;
-
-export const integer = (min: number, max: number) => (text: string, flag: string) => {
-  const n = Number(text);
-  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
-    throw new UsageError(`${flag} must be an integer from ${min} to ${max}, got ${quote(text)}`);
-  }
-  return n;
-};
-
-export const decimal = (min: number, max: number) => (text: string, flag: string) => {
-  const n = Number(text);
-  if (text.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
-    throw new UsageError(`${flag} must be a number from ${min} to ${max}, got ${quote(text)}`);
-  }
-  return n;
-};
-
 /** A comma-separated list of known names, or 'all'. */
 export const nameList = (known: readonly string[], what: string) => (text: string, flag: string) => {
   if (text === 'all') return known;
@@ -53,14 +36,6 @@ export const nameList = (known: readonly string[], what: string) => (text: strin
   }
   return [...new Set(names)];
 };
-
-/** One of the known names. */
-export const oneOf =
-  <Name extends string>(known: readonly Name[], what: string) =>
-  (text: string, flag: string): Name => {
-    if (!(known as readonly string[]).includes(text)) throw new UsageError(`${flag}: unknown ${what} ${quote(text)} (known: ${known.join(', ')})`);
-    return text as Name;
-  };
 
 /**
  * The raw text of every option given, and whether --help was. Throws UsageError for an unknown

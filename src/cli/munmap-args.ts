@@ -1,13 +1,15 @@
-// The command line of stress/munmap.ts: the options of a run (src/coordinator/run-options.ts), plus the
+// The command line of stress/munmap.ts: the options of a run (src/cli/run-options.ts), plus the
 // command's own: a preset, the strategies to compare, and where the JSON goes. It is the only
 // code that turns argv into RunSpecs.
 
-import { formatOptions, integer, nameList, oneOf, option, parseGiven, quote, readOptions } from '../base/option-table.ts';
+import { formatOptions, nameList, option, parseGiven, readOptions } from '../base/option-table.ts';
+import { integer, oneOf, quote } from '../base/value-types.ts';
 import { UsageError } from '../base/usage-error.ts';
 import { RING_MODES } from '../shared-memory/trace-ring.ts';
 import type { TraceOptions } from '../coordinator/trace-recorder.ts';
-import { RUN_OPTIONS } from '../coordinator/run-options.ts';
-import { PRESETS, PRESET_NAMES, fromOptionValues, runSpec, type RunSpec } from '../coordinator/run-spec.ts';
+import { RUN_OPTIONS, fromOptionValues, onCommandLine } from './run-options.ts';
+import { runSpec } from '../coordinator/run-spec.ts';
+import { PRESETS, PRESET_NAMES, type RunSpec } from '../spec/run-spec.ts';
 import { KERNEL_VERSIONS, STRATEGY_NAMES } from '../strategies/index.ts';
 
 
@@ -85,7 +87,7 @@ export function parseMunmapArgs(argv: readonly string[]): MunmapCommand | 'help'
   const kernels = (values.kernel ?? []).map((version) => `linux-${version}`);
   const strategies = [...(values.strategy ?? (kernels.length > 0 ? [] : preset ? PRESETS[preset].strategies : DEFAULT_STRATEGIES)), ...kernels];
   const base = { ...fromOptionValues(values), ...(preset ? { preset } : {}) };
-  const runs = strategies.map((strategy) => runSpec({ ...base, strategy }));
+  const runs = strategies.map((strategy) => onCommandLine(() => runSpec({ ...base, strategy })));
   for (const flag of ['trace-pmds', 'trace-records'] as const) {
     if (values[flag] !== undefined && values.trace === undefined) throw new UsageError(`--${flag} needs --trace FILE`);
   }

@@ -10,8 +10,8 @@ import { entry_pfn, pmd_is_leaf, pte_frame, pte_present, subpage_pfn } from '../
 import type { SharedMachine } from '../shared-memory/shared-machine.ts';
 import { map_pte_range, map_thp_range, teardown_range_offline } from '../kernel/map-thp.ts';
 import type { PmdOp } from '../kernel/pmd-ops.ts';
-import { Expect, type Outcome, type PgtblSyncStrategy } from '../strategies/index.ts';
-import type { RunSpec } from './run-spec.ts';
+import { Expect, strategyByName, type Outcome, type PgtblSyncStrategy } from '../strategies/index.ts';
+import type { RunSpec } from '../spec/run-spec.ts';
 
 export interface OpExpectations {
   /** Map the range as the operation expects to find it. */
@@ -108,7 +108,7 @@ export function tearDownAndCheck(machine: SharedMachine, spec: RunSpec, totals: 
     misread: `${stats.misreads} misread(s): a walker took page-table data of another kind for its own`,
   };
   for (const outcome of ['counterDrift', 'useAfterFree', 'misread'] as const) {
-    if (shown[outcome]) (spec.strategy.expect[outcome] === Expect.FORBIDDEN ? brokenInvariants : demonstrated).push(said[outcome]);
+    if (shown[outcome]) (strategyByName(spec.strategy).expect[outcome] === Expect.FORBIDDEN ? brokenInvariants : demonstrated).push(said[outcome]);
   }
   return { brokenInvariants, demonstrated };
 }

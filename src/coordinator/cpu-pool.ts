@@ -8,7 +8,7 @@ import { RunPhase, mmWord } from '../shared-memory/mm.ts';
 import type { SharedMachine } from '../shared-memory/shared-machine.ts';
 import { CPU_WORKER_HEAP, checkCpusFitMemory } from './cpu-memory.ts';
 import { IpiWatchdog, describeWatchdog, type WatchdogReport } from './ipi-watchdog.ts';
-import type { WatchdogSpec } from './run-spec.ts';
+import type { WatchdogSpec } from '../spec/run-spec.ts';
 import { errorText, spawnWorker, type SpawnedWorker } from '../base/spawn-worker.ts';
 
 const CPU_ENTRY = new URL('../cpu-worker/worker-main.ts', import.meta.url);

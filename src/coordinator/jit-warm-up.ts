@@ -19,15 +19,14 @@ import type { ThreadClock } from '../cpu-worker/thread-clock.ts';
 import { map_thp_range, teardown_range_offline } from '../kernel/map-thp.ts';
 import { mmWord } from '../shared-memory/mm.ts';
 import { medianRange, type MedianRange } from '../base/statistics.ts';
-import type { PgtblSyncStrategy } from '../strategies/index.ts';
 import type { CpuPool } from './cpu-pool.ts';
-import type { RunSpec } from './run-spec.ts';
+import type { RunSpec } from '../spec/run-spec.ts';
 import { WarmUpRun, cpuPlans, resetMachine, runStrategy, runWalkersOnly, sleep } from './runs.ts';
 
 /** What a pool will be used for, so that its warm-up covers it. */
 export interface WarmUpSpec {
-  /** Every strategy the session will run on the pool. */
-  readonly strategies: readonly PgtblSyncStrategy[];
+  /** Every answer the session will run on the pool, by name. */
+  readonly strategies: readonly string[];
   /** Whether it runs the operation (munmap, split, collapse), or walkers alone. */
   readonly operation: boolean;
 }
@@ -76,13 +75,13 @@ export async function warmUpJit(pool: CpuPool, spec: RunSpec, { strategies, oper
   const feedback = backToBack(quiet.workload.holdUs, Math.min(1, cores / pool.machine.cpus));
   const feedbackMs = Math.max(FEEDBACK_MIN_MS, FEEDBACK_CYCLES * quiet.workload.dutyMs);
   for (const [i, strategy] of strategies.entries()) {
-    say(`warming up: ${strategy.name}'s walks (${i + 1} of ${strategies.length})`);
+    say(`warming up: ${strategy}'s walks (${i + 1} of ${strategies.length})`);
     await runWalkersOnly(pool, { ...quiet, strategy, workload: feedback }, WarmUpRun.FEEDBACK, feedbackMs);
   }
   if (operation) {
     const budgetMs = Math.min(spec.budgetMs ?? Infinity, OPERATION_WARM_UP_MS);
     for (const strategy of strategies) {
-      say(`warming up: ${spec.op} under ${strategy.name}`);
+      say(`warming up: ${spec.op} under ${strategy}`);
       await runStrategy(pool, { ...quiet, strategy, budgetMs }, WarmUpRun.OPERATION);
     }
   }

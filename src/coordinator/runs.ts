@@ -10,14 +10,15 @@ import type { PmdOp } from '../kernel/pmd-ops.ts';
 import { CPU_STATS, CpuPhase, cpuStat, cpuWord, type CpuStatValues } from '../shared-memory/cpu-block.ts';
 import { RunPhase, advanceRunPhase, cpumask_clear, cpumask_set_cpu, mmWord } from '../shared-memory/mm.ts';
 import { SharedMachine } from '../shared-memory/shared-machine.ts';
-import { isSafe } from '../strategies/index.ts';
+import { isSafe, strategyByName } from '../strategies/index.ts';
 import { map_thp_range, teardown_range_offline } from '../kernel/map-thp.ts';
 import { medianRange, percentiles, type Percentiles } from '../base/statistics.ts';
 import type { CpuPool } from './cpu-pool.ts';
 import type { WatchdogReport } from './ipi-watchdog.ts';
 import { estimateWholeRange, type Estimate } from './estimate.ts';
 import { OP_EXPECTATIONS, tearDownAndCheck, walksStillCounted } from './checks.ts';
-import { kernelOf, type RunSpec } from './run-spec.ts';
+import { kernelOf } from './run-spec.ts';
+import { type RunSpec } from '../spec/run-spec.ts';
 import type { TraceRecorder } from './trace-recorder.ts';
 
 /** One row of the report; the JSON `runs[]` entry. */
@@ -120,7 +121,7 @@ export function createMachine(spec: RunSpec): SharedMachine {
 
 /** Run `spec` on the pool's CPUs; with a `recorder`, the CPUs trace the run into fresh rings it then reads. */
 export async function runStrategy(pool: CpuPool, spec: RunSpec, runIndex: number, recorder?: TraceRecorder): Promise<StrategyRun> {
-  const { strategy } = spec;
+  const strategy = strategyByName(spec.strategy);
   const machine = pool.machine;
   resetMachine(pool, spec.machine.cpus);
   OP_EXPECTATIONS[spec.op].setup(machine, 0, spec.machine.hugePages);
@@ -231,7 +232,7 @@ export async function runWalkersOnly(pool: CpuPool, spec: RunSpec, runIndex: num
   teardown_range_offline(machine, 0, spec.machine.hugePages);
   const { median, min, max } = medianRange(intervals);
   return {
-    strategy: spec.strategy.name,
+    strategy: spec.strategy,
     cpus: spec.machine.cpus,
     walksPerSecond: median,
     spread: { min, max },
@@ -302,7 +303,7 @@ function walkerSide(reports: readonly CpuRunReport[]) {
 export function cpuPlans(spec: RunSpec, run: number, roleOf: (cpu: number) => CpuRunPlan['role']): CpuRunPlan[] {
   const kernel = kernelOf(spec);
   return Array.from({ length: spec.machine.cpus + spec.machine.outsideCpus }, (_, cpu) => ({
-    strategy: spec.strategy.name,
+    strategy: spec.strategy,
     role: roleOf(cpu),
     seed: spec.seed,
     run,

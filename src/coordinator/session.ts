@@ -4,17 +4,16 @@
 // happen, the JSON file, and the exit status. A command declares what it runs and how it prints.
 
 import { writeFileSync } from 'node:fs';
-import { UsageError } from '../base/usage-error.ts';
 import { hostInfo, hostLine, type HostInfo } from '../base/host.ts';
 import { terminalLine } from '../base/terminal-line.ts';
 import { CpuFailure, CpuPool, CpusStuck, IpiStuck, RunInterrupted } from './cpu-pool.ts';
 import { describeWatchdog } from './ipi-watchdog.ts';
 import { warmUpJit, type JitWarmUp, type WarmUpSpec } from './jit-warm-up.ts';
 import { createMachine } from './runs.ts';
-import type { RunSpec } from './run-spec.ts';
+import type { RunSpec } from '../spec/run-spec.ts';
 
 /** Exit statuses, the same for every command. A signal ends it with 128 + its number. */
-const ExitStatus = { OK: 0, FAILURE: 1, USAGE: 2, BROKEN: 3 } as const;
+export const ExitStatus = { OK: 0, FAILURE: 1, USAGE: 2, BROKEN: 3 } as const;
 
 const SIGNALS = { SIGINT: 2, SIGTERM: 15 } as const;
 type Signal = keyof typeof SIGNALS;
@@ -160,17 +159,3 @@ function describeJit({ cpus, settled, unsettled, walksPerCpuMs: { min, max }, cl
 }
 
 const formatRate = (walksPerMs: number) => (walksPerMs >= 1000 ? `${(walksPerMs / 1000).toFixed(1)}k` : walksPerMs.toFixed(0));
-
-/**
- * Run a command's main and set the exit status: bad usage is one line naming the bad value and
- * a pointer to --help, with status 2 and no stack trace.
- */
-export async function runCommand(name: string, command: string, main: (argv: readonly string[]) => Promise<number>): Promise<void> {
-  try {
-    process.exitCode = await main(process.argv.slice(2));
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`${name}: ${error.message}\nTry '${command} --help'.\n`);
-    process.exitCode = ExitStatus.USAGE;
-  }
-}

@@ -7,7 +7,7 @@
 import { medianRange, type MedianRange } from '../base/statistics.ts';
 import { FLOOR } from '../strategies/index.ts';
 import type { CpuPool } from './cpu-pool.ts';
-import type { RunSpec } from './run-spec.ts';
+import type { RunSpec } from '../spec/run-spec.ts';
 import { runWalkersOnly, type WalkersOnlyRun } from './runs.ts';
 
 /**
@@ -54,7 +54,7 @@ export async function compareWalkersAlone(machines: readonly WalkersAloneMachine
     over === undefined || of === over ? [] : of.flatMap((cell, round) => (over[round] ? [cell.walksPerSecond / over[round].walksPerSecond] : []));
 
   return machines.flatMap(({ specs }, m) => {
-    const floor = specs.findIndex((spec) => spec.strategy === FLOOR);
+    const floor = specs.findIndex((spec) => spec.strategy === FLOOR.name);
     return specs.flatMap((spec, i) => {
       const own = cells[m][i];
       if (own.length === 0) return [];
@@ -63,7 +63,7 @@ export async function compareWalkersAlone(machines: readonly WalkersAloneMachine
       const vsFewestCpus = ratios(own, cells[fewest][machines[fewest].specs.findIndex((s) => s.strategy === spec.strategy)]);
       return [
         {
-          strategy: spec.strategy.name,
+          strategy: spec.strategy,
           cpus: spec.machine.cpus,
           walksPerSecond: intervals.median,
           spread: { min: intervals.min, max: intervals.max },

@@ -7,9 +7,7 @@
 
 import { mmWord } from '../shared-memory/mm.ts';
 import type { EmulatedCpu } from '../kernel/cpu.ts';
-
-export const FAULT_KINDS = ['stuck-irq', 'crash', 'slow'] as const;
-export type FaultKind = (typeof FAULT_KINDS)[number];
+import type { FaultKind } from '../spec/run-fields.ts';
 
 /** A slow CPU runs this long, then stops for STALL_MS. */
 const RUN_BETWEEN_STALLS_MS = 20;

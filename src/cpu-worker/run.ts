@@ -11,32 +11,13 @@ import type { KernelConfig } from '../kernel/kernel-config.ts';
 import { LocklessWalker, type WalkerViolation } from '../kernel/lockless-walk.ts';
 import type { PgtblSync } from '../kernel/pgtbl-sync.ts';
 import { run_pmd_range, type MunmapResult, type PmdOp } from '../kernel/pmd-ops.ts';
-import type { KindShare } from '../kernel/walker-kinds.ts';
 import type { TraceBuffers } from '../shared-memory/trace-ring.ts';
-import { FaultInjector, type FaultKind } from './faults.ts';
+import { FaultInjector } from './faults.ts';
+import type { FaultKind } from '../spec/run-fields.ts';
+import type { Workload } from '../spec/run-spec.ts';
 import { warmUpWalker, type WarmUpPlan, type WarmUpReport } from './jit-warm-up.ts';
 import { Mulberry32, cpuSeed } from './prng.ts';
 import { HugePageTargets, PhaseLog, busyStretch, type PhaseWalks } from './walker-loop.ts';
-
-export interface Workload {
-  /** The walker kinds and their shares of the walks. */
-  readonly mix: readonly KindShare[];
-  /** Microseconds every walk uses its page with IRQs off; undefined: each kind's own. */
-  readonly holdUs: number | undefined;
-  /** Walks per second on a busy CPU; 0 runs them back to back. */
-  readonly walkRate: number;
-  /** Share of time a walker CPU is busy, 0..1; the rest it spends halted (idle). */
-  readonly busy: number;
-  /** The period of that busy/idle cycle, in milliseconds: an idle CPU wakes once per period. */
-  readonly dutyMs: number;
-  /**
-   * Race amplification: when non-zero, walkers aim at the `raceWindow` huge pages from the
-   * unmapper's cursor on, so that walks and clears really collide. 0 walks the whole range.
-   */
-  readonly raceWindow: number;
-  /** Share of a walker's IRQ-off stretches that walk another process's page tables, on the same CPUs. */
-  readonly otherMm: number;
-}
 
 export interface CpuRunPlan {
   readonly strategy: string;

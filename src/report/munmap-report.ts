@@ -2,13 +2,13 @@
 // comparison in the seed's terms, and the same facts as JSON.
 
 import { formatSize } from '../base/sizes.ts';
-import type { Workload } from '../cpu-worker/run.ts';
+import type { Workload } from '../spec/run-spec.ts';
 import { pmd_is_leaf } from '../shared-memory/pgtable-entry.ts';
 import { Expect, FLOOR, strategyByName } from '../strategies/index.ts';
 import { verdict } from '../coordinator/checks.ts';
 import type { Estimate } from '../coordinator/estimate.ts';
 import { describeWatchdog } from '../coordinator/ipi-watchdog.ts';
-import type { RunSpec } from '../coordinator/run-spec.ts';
+import type { RunSpec } from '../spec/run-spec.ts';
 import type { StrategyRun, Violation } from '../coordinator/runs.ts';
 import { hostInfo, hostLine, type HostInfo } from '../base/host.ts';
 import { textTable } from '../base/text-table.ts';

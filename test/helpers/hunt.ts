@@ -3,9 +3,8 @@
 // settings. Prints the observed rate, so a slow or lucky host shows in the test log.
 
 import { CpuPool } from '../../src/coordinator/cpu-pool.ts';
-import type { RunSpec } from '../../src/coordinator/run-spec.ts';
+import type { RunSpec } from '../../src/spec/run-spec.ts';
 import { createMachine, runStrategy, type StrategyRun } from '../../src/coordinator/runs.ts';
-import { strategyByName } from '../../src/strategies/index.ts';
 
 export interface Hunt {
   /** The buggy strategy's runs; the last is the first that showed the bug, if any did. */
@@ -18,9 +17,9 @@ export async function hunt(spec: RunSpec, buggy: string, fixed: string, attempts
   const pool = await CpuPool.start(createMachine(spec));
   try {
     const bad: StrategyRun[] = [];
-    while (bad.length < attempts && bad.every((r) => r.violations.useAfterFree === 0)) bad.push(await runStrategy(pool, { ...spec, strategy: strategyByName(buggy) }, bad.length));
+    while (bad.length < attempts && bad.every((r) => r.violations.useAfterFree === 0)) bad.push(await runStrategy(pool, { ...spec, strategy: buggy }, bad.length));
     const good: StrategyRun[] = [];
-    for (let i = 0; i < Math.max(minFixed, bad.length); i++) good.push(await runStrategy(pool, { ...spec, strategy: strategyByName(fixed) }, bad.length + i));
+    for (let i = 0; i < Math.max(minFixed, bad.length); i++) good.push(await runStrategy(pool, { ...spec, strategy: fixed }, bad.length + i));
     const uaf = bad.reduce((sum, r) => sum + r.violations.useAfterFree, 0);
     const pmds = bad.reduce((sum, r) => sum + r.pmdsUnmapped, 0);
     console.log(`${buggy}: ${uaf} use-after-free in ${pmds} PMDs over ${bad.length} attempt(s) (${((uaf * 1e6) / pmds).toFixed(1)} per million); ${fixed}: ${good.length} run(s)`);

@@ -6,7 +6,6 @@ import { describe, expect, it } from 'vitest';
 import { CpuFailure, CpuPool } from '../../src/coordinator/cpu-pool.ts';
 import { runSpec } from '../../src/coordinator/run-spec.ts';
 import { createMachine, runStrategy, sleep } from '../../src/coordinator/runs.ts';
-import { strategyByName } from '../../src/strategies/index.ts';
 
 const timers = () => process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
 const REPORT_AFTER_ABORT_MS = 500;
@@ -15,7 +14,7 @@ describe('a run ended by a crashed CPU', () => {
   it('fails naming the CPU, and leaves no timer armed once the pool is closed', async () => {
     // CPU 0's broadcast waits on the crashed CPU 2 until the run is aborted, so CPU 0 reports
     // only after the failure has ended the run.
-    const spec = runSpec({ machine: { cpus: 4, memoryBytes: 2 ** 30 }, strategy: strategyByName('ipi-broadcast'), faults: { 2: 'crash' }, warmupMs: 10 });
+    const spec = runSpec({ machine: { cpus: 4, memoryBytes: 2 ** 30 }, strategy: 'ipi-broadcast', faults: { 2: 'crash' }, warmupMs: 10 });
     const pool = await CpuPool.start(createMachine(spec));
     const before = timers();
     let failure: unknown;

@@ -5,12 +5,11 @@ import { warmUpJit, type JitWarmUp } from '../../src/coordinator/jit-warm-up.ts'
 import { runSpec } from '../../src/coordinator/run-spec.ts';
 import { createMachine, runWalkersOnly } from '../../src/coordinator/runs.ts';
 import { mmWord } from '../../src/shared-memory/mm.ts';
-import { strategyByName } from '../../src/strategies/index.ts';
 
 // More CPUs than host cores, so that taking turns means something; the session's two strategies.
 const cpus = 2 * os.availableParallelism() + 1;
 const spec = runSpec({ machine: { cpus, memoryBytes: 2 ** 27 }, warmupMs: 10 });
-const strategies = ['ipi-broadcast', 'counter'].map(strategyByName);
+const strategies = ['ipi-broadcast', 'counter'];
 
 let pool: CpuPool;
 let jit: JitWarmUp;

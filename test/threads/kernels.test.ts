@@ -2,9 +2,9 @@
 import os from 'node:os';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CpuPool } from '../../src/coordinator/cpu-pool.ts';
-import { runSpec, type RunSpec } from '../../src/coordinator/run-spec.ts';
+import { runSpec } from '../../src/coordinator/run-spec.ts';
+import { type RunSpec } from '../../src/spec/run-spec.ts';
 import { createMachine, runStrategy, type StrategyRun } from '../../src/coordinator/runs.ts';
-import { strategyByName } from '../../src/strategies/index.ts';
 
 const MiB = 2 ** 20;
 const GiB = 2 ** 30;
@@ -15,7 +15,7 @@ async function runAll(spec: RunSpec, kernels: readonly string[]): Promise<Strate
   const pool = await CpuPool.start(createMachine(spec));
   try {
     const runs: StrategyRun[] = [];
-    for (const [i, kernel] of kernels.entries()) runs.push(await runStrategy(pool, { ...spec, strategy: strategyByName(kernel) }, i));
+    for (const [i, kernel] of kernels.entries()) runs.push(await runStrategy(pool, { ...spec, strategy: kernel }, i));
     return runs;
   } finally {
     await pool.close();
@@ -75,7 +75,7 @@ describe.skipIf(cores < 2)("6.1-rc1's hole, on real hardware", () => {
   beforeAll(async () => {
     const pool = await CpuPool.start(createMachine(spec));
     try {
-      while (rc1.length < MAX_ATTEMPTS && rc1.every((r) => r.violations.misreads === 0)) rc1.push(await runStrategy(pool, { ...spec, strategy: strategyByName('linux-6.1-rc1') }, rc1.length));
+      while (rc1.length < MAX_ATTEMPTS && rc1.every((r) => r.violations.misreads === 0)) rc1.push(await runStrategy(pool, { ...spec, strategy: 'linux-6.1-rc1' }, rc1.length));
     } finally {
       await pool.close();
     }

@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CpuPool } from '../../src/coordinator/cpu-pool.ts';
 import { runSpec } from '../../src/coordinator/run-spec.ts';
 import { createMachine, runStrategy, type StrategyRun } from '../../src/coordinator/runs.ts';
-import { strategyByName } from '../../src/strategies/index.ts';
 
 const MiB = 2 ** 20;
 const GiB = 2 ** 30;
@@ -17,7 +16,7 @@ beforeAll(async () => {
   pool = await CpuPool.start(createMachine(spec));
   // The same pool twice over: frames freed by the first run are reused by the second.
   for (const [i, strategy] of ['ipi-broadcast', 'counter', 'ipi-broadcast', 'counter'].entries()) {
-    const run = await runStrategy(pool, { ...spec, strategy: strategyByName(strategy) }, i);
+    const run = await runStrategy(pool, { ...spec, strategy: strategy }, i);
     runs.set(`${strategy}#${i >> 1}`, run);
   }
 });
@@ -93,7 +92,7 @@ describe("the seed's machine: the qemu-128 preset's 128 CPUs, on a smaller range
     const big = await CpuPool.start(createMachine(seed));
     try {
       for (const [i, strategy] of ['counter', 'percpu', 'stale-tolerant'].entries()) {
-        const run = await runStrategy(big, { ...seed, strategy: strategyByName(strategy) }, i);
+        const run = await runStrategy(big, { ...seed, strategy: strategy }, i);
         expect(run.strategy).toBe(strategy);
         expect(run.pmdsUnmapped, strategy).toBe(2048);
         expect(run.ipis.acked, strategy).toBe(run.ipis.sent);

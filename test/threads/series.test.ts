@@ -5,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CpuPool } from '../../src/coordinator/cpu-pool.ts';
 import { runSpec } from '../../src/coordinator/run-spec.ts';
 import { createMachine, runStrategy } from '../../src/coordinator/runs.ts';
-import { strategyByName } from '../../src/strategies/index.ts';
 import { collisions, hunt, type Hunt } from '../helpers/hunt.ts';
 
 const cores = os.availableParallelism();
@@ -85,8 +84,8 @@ describe("another process's walks on the same CPUs: v6's per-CPU count against 2
     const spec = runSpec({ machine: { cpus: 4, memoryBytes: 256 * 2 ** 20 }, workload: { busy: 1, walkRate: 0, otherMm: 1 } });
     const pool = await CpuPool.start(createMachine(spec));
     try {
-      const v6 = await runStrategy(pool, { ...spec, strategy: strategyByName('percpu') }, 0);
-      const mm = await runStrategy(pool, { ...spec, strategy: strategyByName('percpu-mm') }, 1);
+      const v6 = await runStrategy(pool, { ...spec, strategy: 'percpu' }, 0);
+      const mm = await runStrategy(pool, { ...spec, strategy: 'percpu-mm' }, 1);
       for (const run of [v6, mm]) {
         expect(run.walks.otherMm).toBeGreaterThan(0);
         expect(run.walks.completed).toBe(0); // every walk was of the other mm

@@ -2,13 +2,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EmulatedCpu } from '../../src/kernel/cpu.ts';
 import { WALKER_KIND_NAMES } from '../../src/kernel/walker-kinds.ts';
 import { CpuPool } from '../../src/coordinator/cpu-pool.ts';
-import { kernelOf, runSpec, type RunSpec, type RunSpecOverrides } from '../../src/coordinator/run-spec.ts';
+import { kernelOf, runSpec } from '../../src/coordinator/run-spec.ts';
+import { type RunSpec, type RunSpecOverrides } from '../../src/spec/run-spec.ts';
 import { createMachine, runStrategy, type StrategyRun } from '../../src/coordinator/runs.ts';
 import { cpuStat, cpuWord } from '../../src/shared-memory/cpu-block.ts';
 import { cpumask_set_cpu, mmWord } from '../../src/shared-memory/mm.ts';
 import { SharedMachine } from '../../src/shared-memory/shared-machine.ts';
 import { counter } from '../../src/strategies/counter.ts';
-import { STRATEGIES, isSafe, strategyByName } from '../../src/strategies/index.ts';
+import { STRATEGIES, isSafe } from '../../src/strategies/index.ts';
 import { percpu } from '../../src/strategies/percpu.ts';
 import { mappedMachine } from '../helpers/machine.ts';
 import { eventually, startProbe, stopProbes, type Probe } from '../helpers/probe.ts';
@@ -110,7 +111,7 @@ describe.each<[string, RunSpecOverrides]>([
   const runs: StrategyRun[] = [];
   beforeAll(async () => {
     pool = await CpuPool.start(createMachine(spec));
-    for (const [i, strategy] of SAFE.entries()) runs.push(await runStrategy(pool, runnable({ ...spec, strategy: strategyByName(strategy) }), i));
+    for (const [i, strategy] of SAFE.entries()) runs.push(await runStrategy(pool, runnable({ ...spec, strategy: strategy }), i));
   });
   afterAll(async () => {
     await pool?.close();
@@ -136,8 +137,8 @@ describe('the pre-5.8 hazard, on real threads', () => {
   let broadcast: StrategyRun;
   beforeAll(async () => {
     pool = await CpuPool.start(createMachine(spec));
-    while (none.length < MAX_ATTEMPTS && none.every((r) => r.violations.misreads === 0)) none.push(await runStrategy(pool, { ...spec, strategy: strategyByName('none') }, none.length));
-    broadcast = await runStrategy(pool, { ...spec, strategy: strategyByName('ipi-broadcast') }, none.length);
+    while (none.length < MAX_ATTEMPTS && none.every((r) => r.violations.misreads === 0)) none.push(await runStrategy(pool, { ...spec, strategy: 'none' }, none.length));
+    broadcast = await runStrategy(pool, { ...spec, strategy: 'ipi-broadcast' }, none.length);
     const misreads = none.reduce((sum, r) => sum + r.violations.misreads, 0);
     console.log(`none, pointer walkers, split: ${misreads} misread(s) in ${none.length * spec.machine.hugePages} PMDs over ${none.length} attempt(s)`);
   });
@@ -170,9 +171,9 @@ describe('TLB flushes, as each kernel does them', () => {
   });
 
   it('before 5.8: one flush per mmu_gather batch; 5.8 (stale-tolerant): one per PMD, and the batch\'s', async () => {
-    const batched = await runStrategy(pool, { ...spec, strategy: strategyByName('ipi-broadcast'), kernel: { gatherBatch: 16 } }, 0);
+    const batched = await runStrategy(pool, { ...spec, strategy: 'ipi-broadcast', kernel: { gatherBatch: 16 } }, 0);
     expect(batched.tlb.flushes).toBe(64 / 16);
-    const perPmd = await runStrategy(pool, { ...spec, strategy: strategyByName('stale-tolerant') }, 1);
+    const perPmd = await runStrategy(pool, { ...spec, strategy: 'stale-tolerant' }, 1);
     expect(perPmd.kernel).toMatchObject({ walkerStyle: 'value', tlbFlushEachPmd: true });
     expect(perPmd.tlb.flushes).toBe(64 + 1);
     expect(perPmd.tlb.flushUs).toBeGreaterThanOrEqual(64 * perPmd.kernel.tlbieUs);
@@ -180,7 +181,7 @@ describe('TLB flushes, as each kernel does them', () => {
   });
 
   it("x86's way: each flush an IPI round to the mm's other CPUs, every one acknowledged", async () => {
-    const run = await runStrategy(pool, { ...spec, strategy: strategyByName('none'), kernel: { tlbFlushBy: 'ipi', gatherBatch: 8 } }, 2);
+    const run = await runStrategy(pool, { ...spec, strategy: 'none', kernel: { tlbFlushBy: 'ipi', gatherBatch: 8 } }, 2);
     expect(run.tlb.flushes).toBe(64 / 8);
     expect(run.ipis.sent).toBe((64 / 8) * (spec.machine.cpus - 1));
     expect(run.ipis.acked).toBe(run.ipis.sent);
@@ -195,7 +196,7 @@ describe('rcu-frames and sync-one, as the kernel has them', () => {
   beforeAll(async () => {
     pool = await CpuPool.start(createMachine(spec));
     for (const [i, strategy] of ['rcu-frames', 'sync-one', 'ipi-broadcast'].entries()) {
-      runs.set(strategy, await runStrategy(pool, { ...spec, strategy: strategyByName(strategy) }, i));
+      runs.set(strategy, await runStrategy(pool, { ...spec, strategy: strategy }, i));
       handledBy.set(strategy, Array.from({ length: 5 }, (_, cpu) => pool.machine.cpuStats[cpuStat(cpu, 'ipisHandled')]));
     }
   });
@@ -215,7 +216,7 @@ describe('rcu-frames and sync-one, as the kernel has them', () => {
   it('rcu-frames: a grace period ends on scheduler ticks, so at HZ 10 the last frees come a tick after munmap', async () => {
     // Walkers busy all the time are never idle, so each notes its quiescent state only at a tick:
     // every 100 ms here. Both must pass one after the last PMD before its frame can be freed.
-    const run = await runStrategy(pool, { ...spec, strategy: strategyByName('rcu-frames'), kernel: { hz: 10 } }, 9);
+    const run = await runStrategy(pool, { ...spec, strategy: 'rcu-frames', kernel: { hz: 10 } }, 9);
     expect(run.kernel.hz).toBe(10);
     expect(run.brokenInvariants).toEqual([]);
     expect(run.allFreedMs - run.munmapMs).toBeGreaterThan(1);
@@ -247,7 +248,7 @@ describe('a time budget', () => {
       expect(run.munmapMs).toBeCloseTo(e.measuredMs + ((run.pmds - run.pmdsDone) * e.perPmdUs.mean) / 1000, 6);
       expect(run.brokenInvariants).toEqual([]);
       // The machine is whole again for the next run: nothing mapped, nothing leaked.
-      const next = await runStrategy(pool, { ...spec, budgetMs: undefined, strategy: strategyByName('rcu-frames') }, 1);
+      const next = await runStrategy(pool, { ...spec, budgetMs: undefined, strategy: 'rcu-frames' }, 1);
       expect(next.strategy).toBe('rcu-frames');
       expect(next.estimated).toBe(false);
       expect(next.brokenInvariants).toEqual([]);

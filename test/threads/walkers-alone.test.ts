@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CpuPool } from '../../src/coordinator/cpu-pool.ts';
-import { walkersAloneSpec } from '../../src/coordinator/run-spec.ts';
+import { walkersAloneSpec } from '../../src/spec/run-spec.ts';
 import { createMachine } from '../../src/coordinator/runs.ts';
 import { compareWalkersAlone, type WalkersAloneResult } from '../../src/coordinator/walkers-alone.ts';
-import { strategyByName } from '../../src/strategies/index.ts';
 
 // Two machines, the larger first, to show that ratios are taken against the fewest CPUs
 // whatever the order given.
@@ -14,7 +13,7 @@ let results: WalkersAloneResult[];
 
 beforeAll(async () => {
   pools = await Promise.all(machineSpecs.map((spec) => CpuPool.start(createMachine(spec))));
-  const machines = pools.map((pool, m) => ({ pool, specs: STRATEGIES.map((name) => ({ ...machineSpecs[m], strategy: strategyByName(name) })) }));
+  const machines = pools.map((pool, m) => ({ pool, specs: STRATEGIES.map((name) => ({ ...machineSpecs[m], strategy: name })) }));
   results = await compareWalkersAlone(machines, 120, 3);
 });
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { OPTIONS, parseMunmapArgs } from '../../src/cli/munmap-args.ts';
 import { UsageError } from '../../src/base/usage-error.ts';
 import { formatSize } from '../../src/base/sizes.ts';
-import { MAX_HUGE_PAGES, MAX_PTE_MAPPED_HUGE_PAGES, THP_SIZES, type RunSpec } from '../../src/coordinator/run-spec.ts';
+import { MAX_HUGE_PAGES, MAX_PTE_MAPPED_HUGE_PAGES, THP_SIZES, type RunSpec } from '../../src/spec/run-spec.ts';
 import { MAX_CPUS } from '../../src/shared-memory/mm.ts';
 
 const NAMES = Object.keys(OPTIONS);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseMunmapArgs, type MunmapCommand } from '../../src/cli/munmap-args.ts';
 import { UsageError } from '../../src/base/usage-error.ts';
 import { WORKLOAD_PROFILES } from '../../src/kernel/walker-kinds.ts';
-import { MAX_HUGE_PAGES } from '../../src/coordinator/run-spec.ts';
+import { MAX_HUGE_PAGES } from '../../src/spec/run-spec.ts';
 import { STRATEGY_NAMES } from '../../src/strategies/index.ts';
 
 function command(args: string[]): MunmapCommand {
@@ -12,7 +12,7 @@ function command(args: string[]): MunmapCommand {
   return parsed;
 }
 const firstRun = (args: string[]) => command(args).runs[0];
-const strategies = (args: string[]) => command(args).runs.map((run) => run.strategy.name);
+const strategies = (args: string[]) => command(args).runs.map((run) => run.strategy);
 
 describe('option parsing', () => {
   const rejects = (args: string[], message: RegExp) => expect(() => parseMunmapArgs(args)).toThrow(message);
@@ -92,7 +92,7 @@ describe('option parsing', () => {
 
   it('gives one run per strategy, alike in everything but the strategy', () => {
     const { runs, json } = command(['--strategy', 'counter,percpu', '--cpus', '5', '--json', 'out.json']);
-    expect(runs.map((run) => run.strategy.name)).toEqual(['counter', 'percpu']);
+    expect(runs.map((run) => run.strategy)).toEqual(['counter', 'percpu']);
     expect({ ...runs[0], strategy: undefined }).toEqual({ ...runs[1], strategy: undefined });
     expect(json).toBe('out.json');
   });
