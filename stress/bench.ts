@@ -10,6 +10,7 @@ import { smp_call_function_many } from '../src/kernel/ipi.ts';
 import { LocklessWalker } from '../src/kernel/lockless-walk.ts';
 import { Mulberry32 } from '../src/cpu-worker/prng.ts';
 import { HugePageTargets } from '../src/cpu-worker/walker-loop.ts';
+import { WalkerWorkload } from '../src/cpu-worker/workload.ts';
 import { map_thp_range, teardown_range_offline } from '../src/kernel/map-thp.ts';
 import { run_pmd_range } from '../src/kernel/pmd-ops.ts';
 import { hostInfo, hostLine } from '../src/base/host.ts';
@@ -223,7 +224,7 @@ async function broadcastRound(n: number): Promise<Pair> {
 /** Rings for a traced CPU 0, recording, that never fill (the newest records overwrite the oldest). */
 function tracing(cpu: EmulatedCpu): void {
   const trace = createTraceBuffers(1, { capacity: 1 << 16, mode: 'overwrite', epochMs: performance.timeOrigin, firstPmd: 0, lastPmd: Infinity });
-  cpu.beginRun(undefined, trace);
+  cpu.beginRun(trace);
   if (!cpu.tracer) throw new Error('beginRun() with rings made no tracer');
   cpu.tracer.recording = true;
   cpu.traceWalks(true);
@@ -241,11 +242,12 @@ function walks(): { walk: Pair; traced: () => Figure } {
   cpu.beginRun();
   // The walker's own generator and targets, as a walker CPU has them.
   const random = new Mulberry32(1);
-  const walker = new LocklessWalker(cpu, none, 'value', false, [{ kind: 'find-pte', weight: 1 }], 0, random);
+  const walker = new LocklessWalker(cpu, none.walker, 'value');
+  const workload = new WalkerWorkload(cpu, walker, random, { mix: [{ kind: 'find-pte', weight: 1 }], holdUs: 0, guarded: false, otherMm: 0 });
   const targets = new HugePageTargets(cpu, { firstHpn: 0, hugePages: PMDS, raceWindow: 0 }, random);
   const walkOnce = () => {
     const start = performance.now();
-    for (let i = 0; i < 1_000_000; i++) walker.step(targets);
+    for (let i = 0; i < 1_000_000; i++) workload.step(targets);
     return elapsedUs(start, 1_000_000) * 1000;
   };
   const { entries } = machine.arena;

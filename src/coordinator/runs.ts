@@ -8,7 +8,7 @@ import type { WalkerViolation } from '../kernel/lockless-walk.ts';
 import type { KernelConfig } from '../kernel/kernel-config.ts';
 import type { PmdOp } from '../kernel/pmd-ops.ts';
 import { CPU_STATS, CpuPhase, cpuStat, cpuWord, type CpuStatValues } from '../shared-memory/cpu-block.ts';
-import { RunPhase, advanceRunPhase, cpumask_clear, cpumask_set_cpu, mmWord } from '../shared-memory/mm.ts';
+import { RunPhase, advanceRunPhase, cpumask_clear, cpumask_set_cpu, resetRunWords } from '../shared-memory/mm.ts';
 import { SharedMachine } from '../shared-memory/shared-machine.ts';
 import { isSafe, strategyByName } from '../strategies/index.ts';
 import { map_thp_range, teardown_range_offline } from '../kernel/map-thp.ts';
@@ -323,23 +323,15 @@ export function cpuPlans(spec: RunSpec, run: number, roleOf: (cpu: number) => Cp
  * `mmCpus` in mm_cpumask, the rest outside the mm.
  */
 export function resetMachine(pool: CpuPool, mmCpus: number): void {
-  const { mm, cpuStats, cpuWords, cpus } = pool.machine;
-  Atomics.store(mm, mmWord.runPhase, RunPhase.WARMUP);
-  Atomics.store(mm, mmWord.abort, 0);
-  Atomics.store(mm, mmWord.cpusRunning, 0);
-  Atomics.store(mm, mmWord.unmapCursor, -1);
-  Atomics.store(mm, mmWord.locklessPgtblWalkCount, 0);
-  Atomics.store(mm, mmWord.kvmMmuLock, 0);
-  Atomics.store(mm, mmWord.mmuInvalidateCount, 0);
-  Atomics.store(mm, mmWord.warmTurnsDone, 0);
-  Atomics.store(mm, mmWord.warmedCpus, 0);
-  Atomics.store(mm, mmWord.warmRate, 0);
+  const { mm, cpuStats, cpuWords, cpus, answerCpuWords, answerMmWords } = pool.machine;
+  resetRunWords(mm);
   cpuStats.fill(0);
   pool.machine.warmUpPlaces.fill(0);
+  // Whatever answer ran last, the next finds its words at 0 (shared-memory/answer-words.ts).
+  for (const words of [answerCpuWords, answerMmWords]) for (let i = 0; i < words.length; i++) Atomics.store(words, i, 0);
   cpumask_clear(mm);
   for (let cpu = 0; cpu < cpus; cpu++) {
     if (cpu < mmCpus) cpumask_set_cpu(mm, cpu);
     Atomics.store(cpuWords, cpuWord(cpu, 'phase'), CpuPhase.IDLE);
-    Atomics.store(cpuWords, cpuWord(cpu, 'locklessWalks'), 0);
   }
 }

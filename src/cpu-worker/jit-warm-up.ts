@@ -14,10 +14,10 @@
 import { Stat } from '../shared-memory/cpu-block.ts';
 import { mmWord } from '../shared-memory/mm.ts';
 import type { EmulatedCpu } from '../kernel/cpu.ts';
-import type { LocklessWalker } from '../kernel/lockless-walk.ts';
 import { threadClock, type ThreadClock } from './thread-clock.ts';
 import { WalkRateSettle, type SettleState } from './walk-rate-settle.ts';
 import { busyStretch, type HugePageTargets, type PhaseLog } from './walker-loop.ts';
+import type { WalkerWorkload } from './workload.ts';
 
 export interface WarmUpPlan {
   /** How many CPUs walk at once; the others wait their turn asleep. */
@@ -46,7 +46,7 @@ const STRETCH_MS = 1;
 const STOP_LOOK_MS = 1_000;
 
 /** Walk back to back until settled, `plan.atOnce` CPUs at a time (when it has a place), then count this CPU in `warmedCpus`. */
-export function warmUpWalker(cpu: EmulatedCpu, walker: LocklessWalker, targets: HugePageTargets, phases: PhaseLog, plan: WarmUpPlan): WarmUpReport {
+export function warmUpWalker(cpu: EmulatedCpu, workload: WalkerWorkload, targets: HugePageTargets, phases: PhaseLog, plan: WarmUpPlan): WarmUpReport {
   const clock = threadClock();
   const startMs = clock.now();
   let report: Omit<WarmUpReport, 'cpuMs' | 'clock'> = { state: 'unsettled', walksPerCpuMs: 0 };
@@ -54,7 +54,7 @@ export function warmUpWalker(cpu: EmulatedCpu, walker: LocklessWalker, targets: 
     if (plan.place !== undefined && waitForTurn(cpu, plan.place, plan.atOnce)) {
       const fromMs = performance.timeOrigin + performance.now();
       try {
-        report = settle(cpu, walker, targets, phases, clock);
+        report = settle(cpu, workload, targets, phases, clock);
       } finally {
         report = { ...report, turn: { fromMs, toMs: performance.timeOrigin + performance.now() } };
         endTurn(cpu, plan.atOnce);
@@ -67,7 +67,7 @@ export function warmUpWalker(cpu: EmulatedCpu, walker: LocklessWalker, targets: 
   }
 }
 
-function settle(cpu: EmulatedCpu, walker: LocklessWalker, targets: HugePageTargets, phases: PhaseLog, clock: ThreadClock): Omit<WarmUpReport, 'cpuMs' | 'clock'> {
+function settle(cpu: EmulatedCpu, workload: WalkerWorkload, targets: HugePageTargets, phases: PhaseLog, clock: ThreadClock): Omit<WarmUpReport, 'cpuMs' | 'clock'> {
   const detector = new WalkRateSettle();
   const start = cpu.stat(Stat.walks);
   for (;;) {
@@ -75,7 +75,7 @@ function settle(cpu: EmulatedCpu, walker: LocklessWalker, targets: HugePageTarge
     if (state === 'settled') publishRate(cpu.mm, detector.rate);
     if (state !== 'walking') return { state, walksPerCpuMs: detector.rate };
     if (cpu.stopping) return { state: 'unsettled', walksPerCpuMs: detector.rate };
-    busyStretch(cpu, walker, targets, phases, performance.now() + STRETCH_MS, 0);
+    busyStretch(cpu, workload, targets, phases, performance.now() + STRETCH_MS, 0);
   }
 }
 

@@ -1,10 +1,13 @@
 // A small seeded generator, so that the same --seed gives every CPU the same sequence of walk
 // addresses (the interleaving of threads is, of course, never the same twice).
 
-import type { RandomSource } from '../kernel/lockless-walk.ts';
-
-/** mulberry32: 32 bits of state, fast, and good enough to pick addresses. A class, not a closure: see RandomSource. */
-export class Mulberry32 implements RandomSource {
+/**
+ * mulberry32: 32 bits of state, fast, and good enough to pick addresses and kinds. A class, not
+ * a closure: a run makes a new one, and a call site V8 has inlined for one function object
+ * deoptimises when it meets another, so that every run began with seconds of unoptimised walks
+ * on an oversubscribed host; a method of one class is the same function object in every run.
+ */
+export class Mulberry32 {
   private state: number;
 
   constructor(seed: number) {
@@ -16,7 +19,12 @@ export class Mulberry32 implements RandomSource {
     return this.bits30() / 2 ** 30;
   }
 
-  /** The next whole number in [0, n), for n up to 2^30 (see RandomSource on why not a fraction). */
+  /**
+   * The next whole number in [0, n), for n up to 2^30. The walk's hot path asks for these, never
+   * for a fraction: a fraction returned by a call V8 did not inline is a number boxed on the heap,
+   * and in some runs that was 16 bytes of garbage a walk, a young-generation collection every
+   * 20 ms or so on each walker CPU.
+   */
   below(n: number): number {
     return Math.floor((this.bits30() * n) / 2 ** 30);
   }

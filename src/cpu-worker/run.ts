@@ -5,10 +5,10 @@
 
 import { CpuPhase, cpuStatValues, type CpuStatValues } from '../shared-memory/cpu-block.ts';
 import { RunPhase, advanceRunPhase, mmWord } from '../shared-memory/mm.ts';
-import { strategyByName } from '../strategies/index.ts';
+import { strategyByName, type PgtblSyncStrategy } from '../strategies/index.ts';
 import type { EmulatedCpu } from '../kernel/cpu.ts';
 import type { KernelConfig } from '../kernel/kernel-config.ts';
-import { LocklessWalker, type WalkerViolation } from '../kernel/lockless-walk.ts';
+import { ANYWHERE, LocklessWalker, type WalkAim, type WalkerViolation } from '../kernel/lockless-walk.ts';
 import type { PgtblSync } from '../kernel/pgtbl-sync.ts';
 import { run_pmd_range, type MunmapResult, type PmdOp } from '../kernel/pmd-ops.ts';
 import type { TraceBuffers } from '../shared-memory/trace-ring.ts';
@@ -17,7 +17,9 @@ import type { FaultKind } from '../spec/run-fields.ts';
 import type { Workload } from '../spec/run-spec.ts';
 import { warmUpWalker, type WarmUpPlan, type WarmUpReport } from './jit-warm-up.ts';
 import { Mulberry32, cpuSeed } from './prng.ts';
+import { storeBufferFill } from './race-amplifier.ts';
 import { HugePageTargets, PhaseLog, busyStretch, type PhaseWalks } from './walker-loop.ts';
+import { WalkerWorkload } from './workload.ts';
 
 export interface CpuRunPlan {
   readonly strategy: string;
@@ -79,7 +81,8 @@ const OUTSIDER_WAKE_MS = 1;
 
 export function runCpu(cpu: EmulatedCpu, plan: CpuRunPlan): CpuRunReport {
   const strategy = strategyByName(plan.strategy);
-  cpu.beginRun(strategy.freeing === 'rcu' ? plan.kernel.hz : undefined, plan.trace);
+  cpu.beginRun(plan.trace);
+  strategy.lifecycle.runBegins(cpu, plan.kernel);
   Atomics.add(cpu.mm, mmWord.cpusRunning, 1);
   let report: Omit<CpuRunReport, 'stats'>;
   try {
@@ -111,47 +114,59 @@ function runUnmapper(cpu: EmulatedCpu, sync: PgtblSync, plan: CpuRunPlan): Munma
   return run_pmd_range(cpu, sync, plan.kernel, plan.op, plan.firstHpn, plan.hugePages, plan.budgetMs);
 }
 
+/**
+ * Under race amplification a walk aims at a PTE page's first two ptes, where a deposit writes its
+ * list pointers, and takes this long from its PMD to its pte (see WalkAim).
+ */
+const AMPLIFIED_AIM: WalkAim = { firstTwoPtes: true, descentNs: 1_000 };
+
 /** Walk in busy/idle cycles until the run stops, noting the walks of each phase. */
-function runWalker(cpu: EmulatedCpu, sync: PgtblSync, plan: CpuRunPlan): Omit<CpuRunReport, 'stats'> {
-  const { walkRate, busy, dutyMs, mix, holdUs } = plan.workload;
+function runWalker(cpu: EmulatedCpu, strategy: PgtblSyncStrategy, plan: CpuRunPlan): Omit<CpuRunReport, 'stats'> {
+  const { walkRate, busy, dutyMs, mix, holdUs, otherMm } = plan.workload;
   const random = new Mulberry32(cpuSeed(plan.seed, cpu.id, plan.run));
   const fault = plan.fault ? new FaultInjector(cpu, plan.fault) : undefined;
   const amplified = plan.workload.raceWindow > 0;
-  const walker = new LocklessWalker(cpu, sync, plan.kernel.walkerStyle, plan.kernel.walkerGuards, mix, holdUs, random, fault && (() => fault.inWalk()), amplified, plan.workload.otherMm);
+  if (amplified) cpu.storeBuffer = storeBufferFill();
+  const walker = new LocklessWalker(cpu, strategy.walker, plan.kernel.walkerStyle, amplified ? AMPLIFIED_AIM : ANYWHERE, fault && (() => fault.inWalk()));
+  const workload = new WalkerWorkload(cpu, walker, random, { mix, holdUs, guarded: plan.kernel.walkerGuards, otherMm });
   const targets = new HugePageTargets(cpu, { firstHpn: plan.firstHpn, hugePages: plan.hugePages, raceWindow: plan.workload.raceWindow }, random);
   const phases = new PhaseLog(cpu);
   const gapMs = walkRate > 0 ? 1000 / walkRate : 0;
-  if (plan.warmUp) {
-    const warmUp = warmUpWalker(cpu, walker, targets, phases, plan.warmUp);
-    while (!cpu.stopping) cpu.cpu_idle(Infinity);
-    return { cpu: cpu.id, violations: walker.violations, warmUp };
+  strategy.lifecycle.walkerStarts(cpu);
+  try {
+    if (plan.warmUp) {
+      const warmUp = warmUpWalker(cpu, workload, targets, phases, plan.warmUp);
+      while (!cpu.stopping) cpu.cpu_idle(Infinity);
+      return { cpu: cpu.id, violations: walker.violations, warmUp };
+    }
+    const start = performance.now();
+    let busyMs = 0;
+    // Each CPU's cycle starts at its own point of the period, as vCPUs' do: started in step, 127
+    // walkers woke together every period, a thundering herd that slowed the unmapper's IPI rounds
+    // until the host's delays had spread them out (the preset's first seconds ran 40% slower).
+    if (busy < 1) cpu.cpu_idle(start + random.next() * dutyMs);
+    while (phases.note() !== RunPhase.STOP) {
+      const cycleStart = performance.now();
+      busyStretch(cpu, workload, targets, phases, cycleStart + dutyMs * busy, gapMs);
+      busyMs += performance.now() - cycleStart;
+      if (busy < 1) cpu.cpu_idle(cycleStart + dutyMs);
+    }
+    cpu.traceWalks(false);
+    const elapsedMs = performance.now() - start;
+    return {
+      cpu: cpu.id,
+      violations: walker.violations,
+      walker: {
+        byKind: workload.walksByKind,
+        latencyUs: workload.latencyUs.slice(0, workload.latencySamples),
+        gupBackoffs: walker.gupBackoffs,
+        kvmRetries: walker.kvmRetries,
+        busyShare: elapsedMs > 0 ? Math.min(1, busyMs / elapsedMs) : 0,
+        measure: phases.walksOf(RunPhase.MEASURE),
+        operate: phases.walksOf(RunPhase.OPERATE),
+      },
+    };
+  } finally {
+    strategy.lifecycle.walkerStops(cpu);
   }
-  const start = performance.now();
-  let busyMs = 0;
-  // Each CPU's cycle starts at its own point of the period, as vCPUs' do: started in step, 127
-  // walkers woke together every period, a thundering herd that slowed the unmapper's IPI rounds
-  // until the host's delays had spread them out (the preset's first seconds ran 40% slower).
-  if (busy < 1) cpu.cpu_idle(start + random.next() * dutyMs);
-  while (phases.note() !== RunPhase.STOP) {
-    const cycleStart = performance.now();
-    busyStretch(cpu, walker, targets, phases, cycleStart + dutyMs * busy, gapMs);
-    busyMs += performance.now() - cycleStart;
-    if (busy < 1) cpu.cpu_idle(cycleStart + dutyMs);
-  }
-  cpu.traceWalks(false);
-  const elapsedMs = performance.now() - start;
-  return {
-    cpu: cpu.id,
-    violations: walker.violations,
-    walker: {
-      byKind: walker.walksByKind,
-      latencyUs: walker.latencyUs.slice(0, walker.latencySamples),
-      gupBackoffs: walker.gupBackoffs,
-      kvmRetries: walker.kvmRetries,
-      busyShare: elapsedMs > 0 ? Math.min(1, busyMs / elapsedMs) : 0,
-      measure: phases.walksOf(RunPhase.MEASURE),
-      operate: phases.walksOf(RunPhase.OPERATE),
-    },
-  };
 }
-

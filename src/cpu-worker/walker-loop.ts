@@ -4,8 +4,9 @@
 import { Stat } from '../shared-memory/cpu-block.ts';
 import { RunPhase, mmWord } from '../shared-memory/mm.ts';
 import type { EmulatedCpu } from '../kernel/cpu.ts';
-import type { LocklessWalker, WalkTargets } from '../kernel/lockless-walk.ts';
+import type { WalkTargets } from '../kernel/lockless-walk.ts';
 import type { Mulberry32 } from './prng.ts';
+import type { WalkerWorkload } from './workload.ts';
 
 /** Walks a walker did in one phase of the run, and how long it was in that phase. */
 export interface PhaseWalks {
@@ -20,13 +21,13 @@ export interface PhaseWalks {
  * to be compiled on the stack again at every run (on-stack replacement, on compiler threads
  * that 16 busy CPUs starve), and the first second of every run walked unoptimised.
  */
-export function busyStretch(cpu: EmulatedCpu, walker: LocklessWalker, targets: HugePageTargets, phases: PhaseLog, busyUntil: number, gapMs: number): void {
+export function busyStretch(cpu: EmulatedCpu, workload: WalkerWorkload, targets: HugePageTargets, phases: PhaseLog, busyUntil: number, gapMs: number): void {
   let nextWalk = performance.now();
   do {
     // Only while the unmapper is in the window traced (an Atomics.load, so only when traced).
     if (cpu.tracer) cpu.traceWalks(cpu.tracer.recording);
     if (gapMs > 0) {
-      walker.step(targets);
+      workload.step(targets);
       // Paced, never catching up in a burst: a late walk moves the schedule, not the rate.
       nextWalk = Math.max(nextWalk + gapMs, performance.now());
       // The work between walks ends with the busy share: a longer gap must not stretch it.
@@ -34,7 +35,7 @@ export function busyStretch(cpu: EmulatedCpu, walker: LocklessWalker, targets: H
     } else {
       // Back to back, the clock and the run's phase are looked at once every few walks: a
       // clock read and an Atomics.load after every walk were a quarter of a short walk's cost.
-      for (let i = 0; i < WALKS_PER_LOOK; i++) walker.step(targets);
+      for (let i = 0; i < WALKS_PER_LOOK; i++) workload.step(targets);
     }
   } while (performance.now() < busyUntil && phases.note() !== RunPhase.STOP);
 }

@@ -19,10 +19,29 @@ export class RunAborted extends Error {
   }
 }
 
+/**
+ * Pressure on this CPU's store buffer just before an unordered store (powerpc's atomic_inc()):
+ * race amplification fills the buffer there (cpu-worker/race-amplifier.ts), so that the store
+ * drains late, as litmus7 does; otherwise nothing happens.
+ */
+export interface StoreBufferPressure {
+  beforeUnorderedStore(): void;
+}
+
+class NoPressure implements StoreBufferPressure {
+  beforeUnorderedStore(): void {}
+}
+const NO_PRESSURE = new NoPressure();
+
 export class EmulatedCpu {
   readonly words: Int32Array;
   readonly stats: Float64Array;
   readonly mm: Int32Array;
+  /** The running answer's words, every CPU's and every mm's (shared-memory/answer-words.ts). */
+  readonly answerCpuWords: Int32Array;
+  readonly answerMmWords: Int32Array;
+  /** See StoreBufferPressure: what this run does before an unordered store. */
+  storeBuffer: StoreBufferPressure = NO_PRESSURE;
   /** This CPU's stats record starts here in `stats`. */
   readonly statBase: number;
   /** Scratch for smp_call_function_many(): the ticket each target must acknowledge. */
@@ -45,8 +64,9 @@ export class EmulatedCpu {
   /** Mirrors the shared irqEnabled word, which only this CPU writes. */
   private irqsOn = true;
   /**
-   * Whether this run frees through RCU, so that interrupt points report quiescent states. Off
-   * otherwise: the report costs every interrupt point an Atomics.load of the grace-period word.
+   * Whether interrupt points report RCU quiescent states: only for an answer that frees through
+   * RCU (reportQuiescentStates()), since the report costs every interrupt point an Atomics.load
+   * of the grace-period word.
    */
   private reportsQuiescentStates = false;
   /** The last grace-period sequence this CPU has reported a quiescent state in. */
@@ -72,6 +92,8 @@ export class EmulatedCpu {
     this.words = machine.cpuWords;
     this.stats = machine.cpuStats;
     this.mm = machine.mm;
+    this.answerCpuWords = machine.answerCpuWords;
+    this.answerMmWords = machine.answerMmWords;
     this.statBase = cpuStat(id, 'walks') - CpuStats.offset.walks;
     this.ipiTickets = new Int32Array(machine.cpus);
     this.onlineCpus = Array.from({ length: machine.cpus }, (_, cpu) => cpu);
@@ -94,19 +116,28 @@ export class EmulatedCpu {
   }
 
   /**
-   * Called at the start of every run, once the coordinator has set mm_cpumask. `rcuHz`, when
-   * the run frees through RCU grace periods (PgtblSync.freeing), is the kernel's HZ: this CPU
-   * notes a quiescent state at the first interrupt point after each scheduler tick. `trace`,
-   * when the run is traced, holds this CPU's ring.
+   * Called at the start of every run, once the coordinator has set mm_cpumask. `trace`, when the
+   * run is traced, holds this CPU's ring. The answer's runBegins() comes after.
    */
-  beginRun(rcuHz?: number, trace?: TraceBuffers): void {
+  beginRun(trace?: TraceBuffers): void {
     this.tracer = trace && new CpuTracer(trace, this.id);
     this.walkTracer = undefined;
     this.mmCpus = mm_cpumask(this.mm, this.machine.cpus);
-    this.reportsQuiescentStates = rcuHz !== undefined;
-    this.tickMs = rcuHz === undefined ? Infinity : 1000 / rcuHz;
+    this.reportsQuiescentStates = false;
+    this.tickMs = Infinity;
     this.nextTickMs = 0;
+    this.walkingMm = Mm.THIS;
+    this.storeBuffer = NO_PRESSURE;
     this.setPhase(CpuPhase.RUNNING);
+  }
+
+  /**
+   * For an answer that frees through RCU grace periods: from now on, this CPU notes a quiescent
+   * state at the first interrupt point after each of the `hz` scheduler ticks a second.
+   */
+  reportQuiescentStates(hz: number): void {
+    this.reportsQuiescentStates = true;
+    this.tickMs = 1000 / hz;
   }
 
   setPhase(phase: (typeof CpuPhase)[keyof typeof CpuPhase]): void {

@@ -9,45 +9,64 @@
 // it reached, and of the PTE page it went through, and checks them again while and after using
 // the page. One freed in between is a use-after-free, exactly what serialize_against_pte_lookup()
 // exists to prevent.
+//
+// This file is the walk alone: which kind walks when, how often, on which mm and how it is timed
+// is the workload's (cpu-worker/workload.ts), which drives it one IRQ-off stretch at a time.
+// The answer's walker side runs at the hooks of PgtblSync's WalkerSide, and nowhere else.
 
 import { Mm, Stat, cpuWord } from '../shared-memory/cpu-block.ts';
 import { Life, lifeGeneration, lifeState } from '../shared-memory/lifetime-word.ts';
-import { mmWord } from '../shared-memory/mm.ts';
 import { tableSlot } from '../shared-memory/page-table-arena.ts';
 import { entry_pfn, pmd_is_leaf, pte_frame, pte_present } from '../shared-memory/pgtable-entry.ts';
 import type { EmulatedCpu } from './cpu.ts';
 import { TraceEvent, VIOLATION_KINDS } from './ftrace.ts';
 import type { WalkerStyle } from './kernel-config.ts';
-import type { PgtblSync } from './pgtbl-sync.ts';
+import type { WalkerSide } from './pgtbl-sync.ts';
 import { put_page } from './mmu-gather.ts';
 import { kvm_mmu_lock, kvm_mmu_unlock, mmu_notifier_retry, mmu_notifier_seq } from './mmu-notifier.ts';
-import { WALKER_KINDS, walkerKind, type KindShare, type WalkerGuard, type WalkerKind } from './walker-kinds.ts';
+import { WALKER_KINDS, type WalkerGuard, type WalkerKind } from './walker-kinds.ts';
 
 /** Called inside every walk with IRQs off: where a fault can be injected into a walker. */
 export type InWalkHook = () => void;
 
 /**
- * A source of random numbers, and of huge pages to walk. Objects with a method, not bare
- * functions: a run makes new ones, and a call site V8 has inlined for one function object
- * deoptimises when it meets another, so that every run began with seconds of unoptimised walks
- * on an oversubscribed host; a method of one class is the same function object in every run.
+ * The huge pages a walker walks, one a walk (the workload's: cpu-worker/walker-loop.ts). An
+ * object with a method, not a bare function: a run makes a new one, and a call site V8 has
+ * inlined for one function object deoptimises when it meets another; a method of one class is
+ * the same function object in every run.
  */
-export interface RandomSource {
-  /** A number in [0, 1). */
-  next(): number;
-  /**
-   * A whole number in [0, n), n up to 2^30. The walk's hot path asks for these, never for a
-   * fraction: a fraction returned by a call V8 did not inline is a number boxed on the heap,
-   * and in some runs that was 16 bytes of garbage a walk, a young-generation collection every
-   * 20 ms or so on each walker CPU.
-   */
-  below(n: number): number;
-}
 export interface WalkTargets {
   next(): number;
 }
 
-const MATH_RANDOM: RandomSource = { next: Math.random, below: (n) => Math.floor(Math.random() * n) };
+/**
+ * Where a walk aims inside the page tables. Race amplification (the workload's) aims at a PTE
+ * page's first two ptes, where a deposit writes its list pointers, and takes a while between the
+ * PMD and the pte, as a walker held up between the two loads (a vCPU preempted by its host, a
+ * cache-miss chain) would, so that a PMD changed in between (a collapse, then its deposit) is met.
+ */
+export interface WalkAim {
+  readonly firstTwoPtes: boolean;
+  /** Time between loading a PMD that points at a PTE page and loading the pte. */
+  readonly descentNs: number;
+}
+export const ANYWHERE: WalkAim = { firstTwoPtes: false, descentNs: 0 };
+
+/** A walker kind as one CPU's run walks it: its guard under this run's kernel, and its hold in whole nanoseconds. */
+export interface KindInRun {
+  readonly kind: WalkerKind;
+  /** Its place in WALKER_KINDS: what the CPU's walkerKind word says while it walks. */
+  readonly index: number;
+  /** How long it uses its page (whole nanoseconds: see cpu-worker/prng.ts on fractions). */
+  readonly holdNs: number;
+  /** What keeps its use safe, under this run's kernel. */
+  readonly guard: WalkerGuard;
+}
+
+/** `kind` as a run walks it: its own hold unless `holdUs` says otherwise, its guard before or since 5.8's rework. */
+export function kindInRun(kind: WalkerKind, holdUs: number | undefined, guarded: boolean): KindInRun {
+  return { kind, index: WALKER_KINDS.indexOf(kind), holdNs: Math.round((holdUs ?? kind.holdUs) * 1000), guard: guarded ? kind.guard.since58 : kind.guard.before58 };
+}
 
 /**
  * What a walker caught going wrong under it. A use-after-free: the huge frame it used, or the PTE
@@ -74,18 +93,9 @@ export interface WalkerViolation {
   readonly atMs: number;
 }
 
-/** One walk in this many is timed: two clock reads cost about as much as a short walk. */
-const LATENCY_SAMPLE_EVERY = 16;
-const MAX_LATENCY_SAMPLES = 1 << 14;
-
 export class LocklessWalker {
   /** The first few violations in detail; the totals are in the CPU's statistics. */
   readonly violations: WalkerViolation[] = [];
-  /** Walks of each kind of the mix, by its place in the mix (see walksByKind). */
-  private readonly walksOfKind: Float64Array;
-  /** Microseconds from local_irq_save() to local_irq_restore(), for one stretch in 16, before the unmapper starts. */
-  readonly latencyUs = new Float64Array(MAX_LATENCY_SAMPLES);
-  latencySamples = 0;
   /** Page-reference walks (GUP-fast) that could not take the reference, or found the PMD changed on re-check, and backed off. */
   gupBackoffs = 0;
   /** KVM walks under kvm->mmu_lock that found an invalidation in progress or done since, and retried. */
@@ -93,110 +103,67 @@ export class LocklessWalker {
 
   private readonly lastHpnWord: number;
   private readonly kindWord: number;
-  private readonly kinds: readonly {
-    readonly kind: WalkerKind;
-    readonly index: number;
-    /** How long it uses its page, in whole nanoseconds (see RandomSource.below() on fractions). */
-    readonly holdNs: number;
-    /** Its share of the mix ends here, out of KIND_PICKS. */
-    readonly upTo: number;
-    /** What keeps its use safe, under this walker style. */
-    readonly guard: WalkerGuard;
-  }[];
-  private stepCount = 0;
-  /** Race amplification's scratch memory for filling the store buffer, and where it goes on. */
-  private readonly storeBufferFill: Int32Array | undefined;
-  private fillAt = 0;
-  /** The current walk is still counted in flight (its end_lockless_pgtbl_walk() is yet to come). */
-  private counting = false;
+  /** Walks so far: which pte of a PTE page a walk reads. */
+  private walks = 0;
   private readonly pteIndexMask: number;
-  /** Time between loading a PMD that points at a PTE page and loading the pte. */
   private readonly descentNs: number;
-  /** The place in the mix of the kind walking now, for reports. */
-  private kindNow = 0;
+  /** The kind walking now, for reports. */
+  private kindNow: WalkerKind = WALKER_KINDS[0];
 
   constructor(
     private readonly cpu: EmulatedCpu,
-    private readonly sync: PgtblSync,
+    /** The answer's walker side. */
+    private readonly hooks: WalkerSide,
     /** pointer: re-read the entry through the pointer at the end of the use (before 5.8); value: never (5.8+). */
     private readonly style: WalkerStyle,
-    /** Each kind guards what it uses as after 5.8's rework, not by its IRQs alone. */
-    guarded: boolean,
-    mix: readonly KindShare[],
-    /** Microseconds every kind holds its page, instead of the kind's own; undefined: their own. */
-    holdUs: number | undefined,
-    private readonly random: RandomSource = MATH_RANDOM,
-    /** A fault to inject into this CPU's walks, if any. */
+    aim: WalkAim = ANYWHERE,
+    /** A fault to inject into this CPU's walks, if any: called inside every walk, IRQs off. */
     private readonly inWalk?: InWalkHook,
-    /** Race amplification: walks aim at a PTE page's first two ptes, where a deposit writes its list pointers, and take 1 us between the PMD and the pte. */
-    amplified = false,
-    /** Share of IRQ-off stretches that walk another process's page tables. */
-    private readonly otherMm = 0,
   ) {
-    this.pteIndexMask = amplified ? 1 : cpu.machine.arena.ptesPerPmd - 1;
-    this.storeBufferFill = amplified && sync.unorderedIncrement ? new Int32Array(STORE_BUFFER_SCRATCH_INTS) : undefined;
-    this.descentNs = amplified ? DESCENT_AMPLIFIED_NS : 0;
+    this.pteIndexMask = aim.firstTwoPtes ? 1 : cpu.machine.arena.ptesPerPmd - 1;
+    this.descentNs = aim.descentNs;
     this.lastHpnWord = cpuWord(cpu.id, 'lastWalkedHpn');
     this.kindWord = cpuWord(cpu.id, 'walkerKind');
-    const totalWeight = mix.reduce((sum, { weight }) => sum + weight, 0);
-    let weightSoFar = 0;
-    this.walksOfKind = new Float64Array(mix.length);
-    this.kinds = mix.map(({ kind, weight }) => {
-      const k = walkerKind(kind);
-      const upTo = Math.round(((weightSoFar += weight) / totalWeight) * KIND_PICKS);
-      return { kind: k, index: WALKER_KINDS.indexOf(k), holdNs: Math.round((holdUs ?? k.holdUs) * 1000), upTo, guard: guarded ? k.guard.since58 : k.guard.before58 };
-    });
   }
 
-  /** One step of the workload: one stretch with IRQs off, of one walk or (real mode) a batch. */
-  step(targets: WalkTargets): void {
-    const pick = this.random.below(KIND_PICKS);
-    let chosen = 0;
-    while (chosen < this.kinds.length - 1 && pick >= this.kinds[chosen].upTo) chosen++;
-    const { kind, index, holdNs, guard } = this.kinds[chosen];
-    this.cpu.words[this.kindWord] = index;
-    this.kindNow = chosen;
-    if (this.otherMm > 0 && this.random.next() < this.otherMm) {
-      this.otherMmStretch(kind, holdNs);
-      return;
-    }
-    // Timed only before the unmapper starts (its cursor is still -1): the same fully mapped
-    // tables for every strategy, not ones emptying at each strategy's own pace.
-    const timed =
-      ++this.stepCount % LATENCY_SAMPLE_EVERY === 0 && this.latencySamples < MAX_LATENCY_SAMPLES && Atomics.load(this.cpu.mm, mmWord.unmapCursor) < 0;
-    const start = timed ? performance.now() : 0;
-    if (this.sync.before_irqs_off) {
-      if (this.storeBufferFill) this.fillStoreBuffer(this.storeBufferFill);
-      this.sync.before_irqs_off(this.cpu);
-    }
-    const flags = this.cpu.local_irq_save();
+  /** One stretch with IRQs off, of one walk or (real mode) a batch, of this mm's pages `targets` gives. */
+  stretch(run: KindInRun, targets: WalkTargets): void {
+    const { kind, guard, holdNs } = run;
+    const cpu = this.cpu;
+    cpu.words[this.kindWord] = run.index;
+    this.kindNow = kind;
+    const hooks = this.hooks;
+    hooks.beforeIrqsOff(cpu);
+    const flags = cpu.local_irq_save();
     // Real mode (MSR_EE=0) does a batch of walks before IRQs come back: no interrupt point between.
     for (let i = 0; i < kind.walksPerIrqOff; i++) this.walk(guard, holdNs, targets.next());
-    this.walksOfKind[chosen] += kind.walksPerIrqOff;
-    this.cpu.local_irq_restore(flags);
-    this.sync.after_irqs_on?.(this.cpu);
-    if (timed) this.latencyUs[this.latencySamples++] = (performance.now() - start) * 1000;
+    cpu.local_irq_restore(flags);
+    hooks.afterIrqsOn(cpu);
   }
 
   /**
    * An IRQ-off stretch walking another process's page tables on this CPU: nothing of this mm is
-   * touched, but a strategy that counts the CPU's walks, whatever their mm, counts it, and the
-   * unmapper's IPI waits for it all the same.
+   * touched, but the answer's hooks run as for any walk, with the CPU's walkingMm saying whose
+   * (an answer that counts the CPU's walks, whatever their mm, counts it), and an IPI to this
+   * CPU waits for it all the same.
    */
-  private otherMmStretch(kind: WalkerKind, holdNs: number): void {
+  otherMmStretch(run: KindInRun): void {
     const cpu = this.cpu;
-    const counted = this.sync.counts === 'cpu-walks';
+    const hooks = this.hooks;
+    cpu.words[this.kindWord] = run.index;
+    this.kindNow = run.kind;
     cpu.walkingMm = Mm.OTHER;
-    if (counted) this.sync.before_irqs_off?.(cpu);
+    hooks.beforeIrqsOff(cpu);
     const flags = cpu.local_irq_save();
-    for (let i = 0; i < kind.walksPerIrqOff; i++) {
-      if (counted) this.sync.start_lockless_pgtbl_walk(cpu);
-      spinFor(holdNs);
-      if (counted) this.sync.end_lockless_pgtbl_walk(cpu);
+    for (let i = 0; i < run.kind.walksPerIrqOff; i++) {
+      hooks.walkStart(cpu);
+      hooks.lookupEnd(cpu);
+      spinFor(run.holdNs);
+      hooks.walkEnd(cpu);
       cpu.count(Stat.otherMmWalks);
     }
     cpu.local_irq_restore(flags);
-    if (counted) this.sync.after_irqs_on?.(cpu);
+    hooks.afterIrqsOn(cpu);
     cpu.walkingMm = Mm.THIS;
   }
 
@@ -208,10 +175,7 @@ export class LocklessWalker {
    */
   private walk(guard: WalkerGuard, holdNs: number, hpn: number): void {
     const cpu = this.cpu;
-    // The stores go just before the hook that counts the walk: here, or before IRQs went off.
-    if (this.storeBufferFill && !this.sync.before_irqs_off) this.fillStoreBuffer(this.storeBufferFill);
-    this.counting = true;
-    this.sync.start_lockless_pgtbl_walk(cpu);
+    this.hooks.walkStart(cpu);
     cpu.words[this.lastHpnWord] = hpn;
     this.inWalk?.();
     if (guard !== 'mmu-lock') {
@@ -221,36 +185,17 @@ export class LocklessWalker {
       // is changing or has changed since the fault began: then the fault is retried.
       const seq = mmu_notifier_seq(cpu);
       kvm_mmu_lock(cpu);
-      if (mmu_notifier_retry(cpu, seq)) this.kvmRetries++;
-      else this.lookUpAndUse(guard, holdNs, hpn);
+      if (mmu_notifier_retry(cpu, seq)) {
+        this.kvmRetries++;
+        this.hooks.lookupEnd(cpu);
+      } else {
+        this.lookUpAndUse(guard, holdNs, hpn);
+      }
       kvm_mmu_unlock(cpu);
     }
+    this.hooks.walkEnd(cpu);
     cpu.count(Stat.walks);
-    this.lookedUp();
-  }
-
-  /**
-   * Race amplification, as litmus7 does it: stores to cold cache lines just before the walk's
-   * increment queue up in this CPU's store buffer, so that the increment drains late, after the
-   * walker's own PMD load. A fenced increment drains them all at once; an unordered one does not.
-   */
-  private fillStoreBuffer(scratch: Int32Array): void {
-    let at = this.fillAt;
-    for (let i = 0; i < STORE_BUFFER_FILL; i++) {
-      scratch[at] = i;
-      at = (at + CACHE_LINE_INTS) & (scratch.length - 1);
-    }
-    this.fillAt = at;
-  }
-
-  /**
-   * The walk is counted until here: the end of the lookup under the RFC's scope, else the end of
-   * the use.
-   */
-  private lookedUp(): void {
-    if (!this.counting) return;
-    this.counting = false;
-    this.sync.end_lockless_pgtbl_walk(this.cpu);
+    this.walks++;
   }
 
   private lookUpAndUse(guard: WalkerGuard, holdNs: number, hpn: number): void {
@@ -258,13 +203,16 @@ export class LocklessWalker {
     const { entries, lives } = cpu.machine.arena;
     const slot = cpu.machine.arena.pmdSlot(hpn);
     // READ_ONCE(*pmdp): one plain load. Nothing orders it against the unmapper's clear except
-    // what the strategy did above.
+    // what the answer did above.
     const pmd = slot < 0 ? 0 : entries[slot];
-    if (!pte_present(pmd)) return;
+    if (!pte_present(pmd)) {
+      this.hooks.lookupEnd(cpu);
+      return;
+    }
     let used = false;
     if (pmd_is_leaf(pmd)) {
-      // A THP: the PMD itself is the pte.
-      if (this.sync.countsLookupOnly) this.lookedUp();
+      // A THP: the PMD itself is the pte, and the lookup returns (pte_t *)pmdp.
+      this.hooks.lookupEnd(cpu);
       used = this.use(guard, hpn, slot, pmd, entry_pfn(pmd), NO_TABLE, 0, NO_PTE, holdNs);
       // *ptep, through the pointer into the PMD table.
       if (used && this.style === 'pointer') this.rereadLeaf(hpn, slot, pmd);
@@ -274,15 +222,16 @@ export class LocklessWalker {
       const table = entry_pfn(pmd);
       const tableSeen = Atomics.load(lives, table);
       spinFor(this.descentNs);
-      const ptep = tableSlot(table, this.stepCount & this.pteIndexMask);
+      const ptep = tableSlot(table, this.walks & this.pteIndexMask);
       const pte = entries[ptep];
+      // The lookup returns the pte's address.
+      this.hooks.lookupEnd(cpu);
       if (this.tableChanged(hpn, table, pmd, tableSeen, pte)) {
         // Reported: what it read was not a pte of a live table.
       } else if (!pte_present(pte)) {
         // The PMD pointed at this PTE page before its ptes were visible: a torn split.
         cpu.count(Stat.halfStates);
       } else {
-        if (this.sync.countsLookupOnly) this.lookedUp();
         used = this.use(guard, hpn, slot, pmd, pte_frame(pte), table, tableSeen, ptep, holdNs);
         if (used && this.style === 'pointer') this.tableChanged(hpn, table, pmd, tableSeen, entries[ptep]);
       }
@@ -357,13 +306,6 @@ export class LocklessWalker {
     this.record({ what, page, pmd, hpn, generationSeen: 0, generationNow: 0, freeOnArrival: false });
   }
 
-  /** Walks of each kind, by name. */
-  get walksByKind(): { [kind: string]: number } {
-    const byKind: { [kind: string]: number } = {};
-    this.kinds.forEach(({ kind }, i) => (byKind[kind.name] = (byKind[kind.name] ?? 0) + this.walksOfKind[i]));
-    return byKind;
-  }
-
   /**
    * Use `frame` for the hold time, reached through PMD `pmd` (and PTE page `table`, unless
    * NO_TABLE), checking on every pass that the frame has not been freed, nor, for a pointer
@@ -411,22 +353,11 @@ export class LocklessWalker {
   private record(violation: Omit<WalkerViolation, 'cpu' | 'kind' | 'atMs'>): void {
     this.cpu.tracer?.instant(TraceEvent.VIOLATION, violation.hpn, VIOLATION_KINDS.indexOf(violation.what));
     if (this.violations.length >= MAX_VIOLATIONS_KEPT) return;
-    this.violations.push({ cpu: this.cpu.id, kind: this.kinds[this.kindNow].kind.name, ...violation, atMs: performance.timeOrigin + performance.now() });
+    this.violations.push({ cpu: this.cpu.id, kind: this.kindNow.name, ...violation, atMs: performance.timeOrigin + performance.now() });
   }
 }
 
 const NO_TABLE = -1;
-/**
- * Under race amplification, a walk takes this long from its PMD to its pte: as a walker held up
- * between the two loads (a vCPU preempted by its host, a cache miss chain) would, so that a PMD
- * changed in between (a collapse, then its deposit) is met.
- */
-const DESCENT_AMPLIFIED_NS = 1_000;
-/** Stores before each amplified walk: about a store buffer's worth (48-72 entries on x86-64 cores). */
-const STORE_BUFFER_FILL = 64;
-/** 4 MiB of private scratch, walked a cache line at a time, so that the stores miss the L1 and L2. */
-const STORE_BUFFER_SCRATCH_INTS = 1 << 20;
-const CACHE_LINE_INTS = 16;
 const NO_PTE = -1;
 
 /** Whether a pte still maps (a small page of) huge frame `frame`. */
@@ -439,6 +370,4 @@ function spinFor(ns: number): void {
   while (performance.now() < until);
 }
 
-/** The resolution of a walker's pick of kind: its mix's shares, as whole numbers out of this. */
-const KIND_PICKS = 2 ** 30;
 const MAX_VIOLATIONS_KEPT = 16;

@@ -212,7 +212,7 @@ function zap_huge_pmd(op: PmdOpContext, hpn: number): void {
   // the ordering against walkers is the strategy's business), then the strategy, with nothing
   // in between.
   entries[slot] = 0;
-  serialized(op, hpn, start);
+  serialized(op, hpn, start, op.sync.serialize.pmdClear(op.cpu));
   if (op.kernel.tlbFlushEachPmd) flush_tlb_range(op.cpu, op.kernel); // flush_pmd_tlb_range()
   op.tlb.tlb_remove_page(entry_pfn(orig));
 }
@@ -235,7 +235,7 @@ function split_huge_pmd(op: PmdOpContext, hpn: number): void {
   // pmdp_invalidate(): no longer usable by walkers, still present to the mm; its TLB entry is
   // flushed (flush_pmd_tlb_range(), in every version).
   arena.entries[slot] = pmd_mkinvalid(orig);
-  serialized(op, hpn, start);
+  serialized(op, hpn, start, op.sync.serialize.pmdInvalidate(op.cpu));
   flush_tlb_range(op.cpu, op.kernel);
   arena.fillPtes(pgtable, entry_pfn(orig));
   // smp_wmb(); pmd_populate(): the ptes are visible before the PMD points at them. Pairs with
@@ -260,8 +260,10 @@ function collapse_huge_page(op: PmdOpContext, hpn: number): void {
   const start = op.log.start(op.traced !== undefined);
   // pmdp_collapse_flush(): no new walk can find the PTE page after this, nor any TLB entry.
   arena.entries[slot] = 0;
-  serialized(op, hpn, start, op.sync.serialize_collapse);
+  const flushSent = op.sync.serialize.collapseFlush(op.cpu);
   const flushedAt = flush_tlb_range(op.cpu, op.kernel);
+  // khugepaged, once pmdp_collapse_flush() has returned: tlb_remove_table_sync_one() (6.1+).
+  serialized(op, hpn, start, flushSent + op.sync.serialize.tableSync(op.cpu));
   // __collapse_huge_page_copy() into a new huge page; the PTE page is deposited beside the PMD,
   // then set_pmd_at() maps the new page (deposit and map under the PMD lock).
   arena.depositPage(pgtable);
@@ -272,11 +274,11 @@ function collapse_huge_page(op: PmdOpContext, hpn: number): void {
 }
 
 /**
- * serialize_against_pte_lookup() (or what an operation calls instead), timed from `start` (just
- * before the PMD store) unless it is UNTIMED, and logged.
+ * A PMD's serialisation done, having sent `sent` IPIs: timed from `start` (just before the PMD
+ * store; for a collapse, up to the end of its table sync, pmdp_collapse_flush()'s TLB flush
+ * between) unless it is UNTIMED, and logged.
  */
-function serialized({ cpu, sync, log, traced }: PmdOpContext, hpn: number, start: number, serialize = sync.serialize_against_pte_lookup): void {
-  const sent = serialize.call(sync, cpu);
+function serialized({ cpu, log, traced }: PmdOpContext, hpn: number, start: number, sent: number): void {
   log.note(hpn, sent, start);
   traced?.sliceTo(TraceEvent.SERIALIZE, traced.us(start), log.lastReadingMs, hpn, sent);
   cpu.count(Stat.pmdsDone);

@@ -4,8 +4,8 @@
 import { formatSize } from '../base/sizes.ts';
 import type { Workload } from '../spec/run-spec.ts';
 import { pmd_is_leaf } from '../shared-memory/pgtable-entry.ts';
-import { Expect, FLOOR, strategyByName } from '../strategies/index.ts';
-import { verdict } from '../coordinator/checks.ts';
+import { FLOOR, interestingOutcomes, strategyByName, type Outcome } from '../strategies/index.ts';
+import { outcomesShown, verdict } from '../coordinator/checks.ts';
 import type { Estimate } from '../coordinator/estimate.ts';
 import { describeWatchdog } from '../coordinator/ipi-watchdog.ts';
 import type { RunSpec } from '../spec/run-spec.ts';
@@ -156,12 +156,16 @@ export function formatTable(runs: readonly StrategyRun[]): string {
   );
 }
 
+/** Each outcome, as a finding names it. */
+const OUTCOME_WORDS: { readonly [outcome in Outcome]: string } = { useAfterFree: 'use-after-free', misread: 'misread', counterDrift: 'count drift' };
+
 /** What went wrong, one line each, each unsafe strategy's verdict, and the seed-style comparison. */
-export function formatFindings(runs: readonly StrategyRun[], host: HostInfo = hostInfo()): string {
+export function formatFindings(runs: readonly StrategyRun[]): string {
   const lines: string[] = [];
   for (const run of runs) {
-    const cannotShow = strategyByName(run.strategy).hostCannotShow;
-    if (cannotShow && host.arch === 'x64') lines.push(`${run.strategy}: not on this x86-64 host: ${cannotShow}`);
+    for (const { outcome, declared } of interestingOutcomes(strategyByName(run.strategy))) {
+      if ('hostCannotShow' in declared) lines.push(`${run.strategy}: ${OUTCOME_WORDS[outcome]} not shown on this host: ${declared.hostCannotShow}`);
+    }
     for (const broken of run.brokenInvariants) lines.push(`${run.strategy}: INVARIANT BROKEN: ${broken}`);
     for (const v of run.violations.first) lines.push(`${run.strategy}: ${describeViolation(v)}`);
     for (const w of run.watchdog) lines.push(`${run.strategy}: ${describeWatchdog(w)}`);
@@ -208,11 +212,11 @@ export function describeViolation(v: Violation): string {
 function unsafeVerdict(run: StrategyRun): string[] {
   const v = run.violations;
   const strategy = strategyByName(run.strategy);
+  const interesting = interestingOutcomes(strategy);
   if (run.demonstrated.length === 0) {
-    // Only a bug the strategy exists to show is worth chasing with amplification.
-    if (!Object.values(strategy.expect).includes(Expect.INTERESTING)) return [];
-    const amplify = strategy.showWith ? `; amplify the race with ${strategy.showWith}` : '';
-    return [`${run.strategy} (unsafe): no failure shown this run, ${run.walks.collisions} collisions${amplify}`];
+    // Only a bug the answer exists to show is worth chasing with its declared demonstration.
+    if (!interesting.some(({ declared }) => 'demonstrate' in declared)) return [];
+    return [`${run.strategy} (unsafe): no failure shown this run, ${run.walks.collisions} collisions; see it with npx tsx stress/munmap.ts --demonstrate ${run.strategy}`];
   }
   const shown: string[] = [];
   if (v.useAfterFree > 0) {
@@ -228,7 +232,8 @@ function unsafeVerdict(run: StrategyRun): string[] {
         'for an IPI round, and where it reads 0 with walks in flight a page can be freed under them',
     );
   }
-  const said = verdict(strategy, run) === 'bug shown' ? `DEMONSTRATED${strategy.bug ? ` (${strategy.bug})` : ''}` : 'shown, as it allows';
+  const shownInteresting = interesting.filter(({ outcome }) => outcomesShown({ useAfterFree: v.useAfterFree, misreads: v.misreads, counterDrift: run.counterDrift })[outcome]);
+  const said = shownInteresting.length > 0 ? `DEMONSTRATED (${shownInteresting.map(({ declared }) => declared.desc).join('; ')})` : 'shown, as it allows';
   return [`${run.strategy} (unsafe): ${said}: ${shown.join('; ')}`];
 }
 

@@ -21,15 +21,9 @@ export const CpuWords = paddedRecord(
     'fence',
     // The huge-page number this CPU last walked, for reports on a stuck or faulting CPU.
     'lastWalkedHpn',
-    // This CPU's share of a walk count that is split per CPU: only this CPU writes it, so a
-    // plain store is an atomic increment that orders nothing (powerpc's atomic_inc()).
-    'locklessWalks',
-    // The mm this CPU is walking (see Mm), or 0: the per-CPU pointer of Lance Yang's 2025
-    // proposal, written by its owner with Atomics.store.
-    'walkingMm',
     // See CpuPhase: how far this CPU's run loop has got, for the supervisor.
     'phase',
-    // The last grace-period sequence this CPU has passed a quiescent state in (rcu-frames only).
+    // The last grace-period sequence this CPU has passed a quiescent state in (RCU freeing only).
     'rcuQsSeq',
     // Bumped by this CPU each time it disables IRQs: a watchdog that sees IRQs off with the
     // same count twice knows they stayed off in between.

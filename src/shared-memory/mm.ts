@@ -1,6 +1,7 @@
-// The shared part of the emulated mm_struct (include/linux/mm_types.h): mm_cpumask, the
-// lockless-walk counter proposed by the seed's series, and the words the coordinator uses to
-// run the CPUs. Fields written by different threads sit on different cache lines.
+// The shared part of the emulated mm_struct (include/linux/mm_types.h): mm_cpumask, the MMU
+// notifier's and the TLB's sequences, and the words the coordinator uses to run the CPUs. Fields
+// written by different threads sit on different cache lines. What an answer keeps per mm (the
+// series' walk count) is in answer-words.ts.
 
 import { INT32_WORDS_PER_LINE, lineGroupedRecord } from './layout.ts';
 
@@ -9,9 +10,6 @@ export const MAX_CPUS = 1024;
 
 export const MmWords = lineGroupedRecord(
   [
-    // The seed's mm->context.lockless_pgtbl_walk_count: written by every walker on every CPU,
-    // so it gets a line of its own and the contention on it is the walkers' alone.
-    ['locklessPgtblWalkCount'],
     // Written by the unmapper only: the huge-page number it will clear next.
     ['unmapCursor'],
     // Written by the coordinator, and by CPU 0 as its warm-up ends: see RunPhase.
@@ -47,6 +45,20 @@ export const MmWords = lineGroupedRecord(
  */
 export const RunPhase = { WARMUP: 0, MEASURE: 1, OPERATE: 2, STOP: 3 } as const;
 export type RunPhase = (typeof RunPhase)[keyof typeof RunPhase];
+
+/** Words that count for the life of the machine, never reset: a CPU compares them with its own copies. */
+const SEQUENCES: readonly (keyof typeof MmWords.offset)[] = ['gpSeq', 'mmuInvalidateSeq', 'tlbFlushSeq'];
+
+/**
+ * Between runs, with every CPU idle: every run word back to its start (the cursor before the
+ * first PMD, everything else 0), the sequences kept.
+ */
+export function resetRunWords(mm: Int32Array): void {
+  for (const [name, offset] of Object.entries(MmWords.offset)) {
+    if (!(SEQUENCES as readonly string[]).includes(name)) Atomics.store(mm, offset, 0);
+  }
+  Atomics.store(mm, MmWords.offset.unmapCursor, -1);
+}
 
 /**
  * Move the run on to `phase`, unless it is there or further already: CPU 0 ending its warm-up

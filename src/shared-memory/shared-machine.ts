@@ -2,6 +2,7 @@
 // The buffers travel to the workers by structured clone (a SharedArrayBuffer is shared, not
 // copied); each side then builds the same views over them.
 
+import { ANSWER_MMS, ANSWER_WORDS_PER_CPU, ANSWER_WORDS_PER_MM } from './answer-words.ts';
 import { CpuStats, CpuWords } from './cpu-block.ts';
 import { FrameTable } from './frame-table.ts';
 import { MM_WORDS } from './mm.ts';
@@ -16,6 +17,8 @@ export interface SharedMachineBuffers {
   readonly mm: SharedArrayBuffer;
   readonly cpuWords: SharedArrayBuffer;
   readonly cpuStats: SharedArrayBuffer;
+  readonly answerCpuWords: SharedArrayBuffer;
+  readonly answerMmWords: SharedArrayBuffer;
   readonly deposits: SharedArrayBuffer;
   readonly warmUpPlaces: SharedArrayBuffer;
 }
@@ -40,6 +43,9 @@ export class SharedMachine {
   readonly mm: Int32Array;
   readonly cpuWords: Int32Array;
   readonly cpuStats: Float64Array;
+  /** The running answer's words: per CPU, a line each, and per mm (answer-words.ts). */
+  readonly answerCpuWords: Int32Array;
+  readonly answerMmWords: Int32Array;
   /**
    * pmd_huge_pte(): the PTE page deposited for each huge page's PMD, 0 for none. book3s64 keeps
    * it beside the PMD (in the second half of the PMD table page); here, one word per huge page.
@@ -65,6 +71,8 @@ export class SharedMachine {
       mm: int32s(MM_WORDS),
       cpuWords: int32s(shape.cpus * CpuWords.stride),
       cpuStats: new SharedArrayBuffer(shape.cpus * CpuStats.stride * Float64Array.BYTES_PER_ELEMENT),
+      answerCpuWords: int32s(shape.cpus * ANSWER_WORDS_PER_CPU),
+      answerMmWords: int32s(ANSWER_MMS * ANSWER_WORDS_PER_MM),
       deposits: int32s(shape.hugePages),
       warmUpPlaces: int32s(shape.cpus),
     });
@@ -77,6 +85,8 @@ export class SharedMachine {
     this.mm = new Int32Array(buffers.mm);
     this.cpuWords = new Int32Array(buffers.cpuWords);
     this.cpuStats = new Float64Array(buffers.cpuStats);
+    this.answerCpuWords = new Int32Array(buffers.answerCpuWords);
+    this.answerMmWords = new Int32Array(buffers.answerMmWords);
     this.deposits = new Int32Array(buffers.deposits);
     this.warmUpPlaces = new Int32Array(buffers.warmUpPlaces);
   }

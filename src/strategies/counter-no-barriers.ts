@@ -6,24 +6,29 @@
 // Unsafe on purpose: its use-after-frees are the demonstrated bug, not a failure.
 
 import { smp_call_function_many } from '../kernel/ipi.ts';
-import { atomic_dec_unordered, atomic_inc_unordered, running_lockless_pgtbl_walk } from './split-count.ts';
-import { Expect, type PgtblSyncStrategy } from './strategy.ts';
+import { SPLIT_COUNT_WORDS, atomic_dec_unordered, atomic_inc_unordered, running_lockless_pgtbl_walk } from './split-count.ts';
+import { Expect, defineStrategy } from './strategy.ts';
 
-export const counterNoBarriers: PgtblSyncStrategy = {
+export const counterNoBarriers = defineStrategy({
   name: 'counter-no-barriers',
-  // Store buffering lets the unmapper miss a walker; each CPU's own count never loses an update.
-  expect: { useAfterFree: Expect.INTERESTING, misread: Expect.INTERESTING, counterDrift: Expect.FORBIDDEN },
-  freeing: 'immediate',
-  bug: "store buffering, neither side fenced",
-  showWith: '--race-window 1 --cpus 2 --memory 496G',
   models: 'teaching variant: the walk counter with no barrier on either side',
-
-  start_lockless_pgtbl_walk: atomic_inc_unordered,
-  end_lockless_pgtbl_walk: atomic_dec_unordered,
-
-  serialize_against_pte_lookup(cpu) {
-    // No smp_mb() between the PMD clear and this read: the read may pass the clear.
-    if (running_lockless_pgtbl_walk(cpu) === 0) return 0;
-    return smp_call_function_many(cpu, cpu.mmCpus, true);
+  outcomes: {
+    useAfterFree: {
+      expect: Expect.ACCEPTABLE_INTERESTING,
+      desc: 'store buffering, neither side fenced: the unmapper read the count before the walker\'s increment, and the walker the PMD before the clear',
+      demonstrate: { spec: { machine: { cpus: 2, memoryBytes: 128 * 2 ** 30 }, workload: { raceWindow: 1 } }, attempts: 24, fixedBy: 'counter' },
+    },
+    misread: { expect: Expect.ACCEPTABLE, desc: 'a walker the unmapper missed may misread a PMD changed under it' },
+    // Each CPU's own count never loses an update.
+    counterDrift: { expect: Expect.FORBIDDEN, desc: "each CPU's own count loses no update" },
   },
-};
+  words: SPLIT_COUNT_WORDS,
+  walker: { walkStart: atomic_inc_unordered, walkEnd: atomic_dec_unordered },
+  serialize: {
+    pmdClear(cpu) {
+      // No smp_mb() between the PMD clear and this read: the read may pass the clear.
+      if (running_lockless_pgtbl_walk(cpu) === 0) return 0;
+      return smp_call_function_many(cpu, cpu.mmCpus, true);
+    },
+  },
+});

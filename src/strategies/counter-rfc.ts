@@ -1,30 +1,35 @@
-// counter-rfc: the series' RFC and v1 (Sept 2019). The walk is counted inside
+// counter-rfc: the series' first posting (v1, Sept 2019). The walk is counted inside
 // find_current_mm_pte() itself: the count goes up before the lookup and down right after it,
 // before the caller uses the pte it returned, still with IRQs off. The unmapper, seeing no walk,
-// frees the page under that use. A scope bug ("We need to keep the count updated across the
-// local_irq_disable()/local_irq_enable()", in review): it shows on any hardware, so the count
-// here is fully fenced, and nothing but the scope can explain what it shows.
-// Models arch/powerpc/include/asm/pte-walk.h and book3s64/pgtable.c of the series' RFC.
+// frees the page under that use. A scope bug: it shows on any hardware, so the count here is
+// fully fenced, and nothing but the scope can explain what it shows.
+// Models arch/powerpc/include/asm/pte-walk.h and book3s64/pgtable.c of the series' first version.
 
-import { mmWord } from '../shared-memory/mm.ts';
-import { serialize_if_walks_counted } from './mm-count.ts';
-import { Expect, SAFE, type PgtblSyncStrategy } from './strategy.ts';
+import { MM_COUNT_WORDS, serialize_if_walks_counted, walkedMmCount } from './mm-count.ts';
+import { Expect, defineStrategy } from './strategy.ts';
 
-export const counterRfc: PgtblSyncStrategy = {
+export const counterRfc = defineStrategy({
   name: 'counter-rfc',
-  expect: { ...SAFE, useAfterFree: Expect.INTERESTING, misread: Expect.INTERESTING },
-  freeing: 'immediate',
-  bug: "the count dropped when the lookup ended, before the use of the pte did: the RFC's scope",
-  showWith: '--race-window 1 --cpus 2 --memory 64G',
   models: 'Bras series RFC/v1: the count covers the lookup, not the use of the pte',
-  countsLookupOnly: true,
-
-  start_lockless_pgtbl_walk(cpu) {
-    Atomics.add(cpu.mm, mmWord.locklessPgtblWalkCount, 1);
+  outcomes: {
+    useAfterFree: {
+      expect: Expect.ACCEPTABLE_INTERESTING,
+      desc: "the count dropped when the lookup ended, before the use of the pte did: the first version's scope",
+      demonstrate: { spec: { machine: { cpus: 2, memoryBytes: 16 * 2 ** 30 }, workload: { raceWindow: 1 } }, attempts: 8, fixedBy: 'counter' },
+    },
+    misread: { expect: Expect.ACCEPTABLE, desc: 'a walker whose count has dropped may misread a PMD changed under its use' },
+    counterDrift: { expect: Expect.FORBIDDEN, desc: 'a fenced atomic count loses no update' },
   },
-  end_lockless_pgtbl_walk(cpu) {
-    Atomics.sub(cpu.mm, mmWord.locklessPgtblWalkCount, 1);
+  words: MM_COUNT_WORDS,
+  walker: {
+    // Inside find_current_mm_pte(): up before the lookup...
+    walkStart(cpu) {
+      Atomics.add(cpu.answerMmWords, walkedMmCount(cpu), 1);
+    },
+    // ...and down as it returns, before its caller uses the pte.
+    lookupEnd(cpu) {
+      Atomics.sub(cpu.answerMmWords, walkedMmCount(cpu), 1);
+    },
   },
-
-  serialize_against_pte_lookup: serialize_if_walks_counted,
-};
+  serialize: { pmdClear: serialize_if_walks_counted },
+});

@@ -4,39 +4,36 @@
 // more than the IRQ-off window. The unmapper skips the IPI when the count is zero.
 // Models arch/powerpc/mm/book3s64/pgtable.c of the series, v5: begin/end/running_lockless_pgtbl_walk().
 
-import { mmWord } from '../shared-memory/mm.ts';
-import { serialize_if_walks_counted } from './mm-count.ts';
-import { SAFE, type PgtblSyncStrategy } from './strategy.ts';
+import { MM_COUNT_WORDS, serialize_if_walks_counted, walkedMmCount } from './mm-count.ts';
+import { SAFE, defineStrategy } from './strategy.ts';
 
-export const counter: PgtblSyncStrategy = {
+export const counter = defineStrategy({
   name: 'counter',
-  expect: SAFE,
-  freeing: 'immediate',
   models: 'Bras series v5: mm counter + smp_mb(), IPI only if a walk is in flight',
-
-  // atomic_inc(), before local_irq_save(). An Atomics.add is a full barrier on x86-64 as well,
-  // stronger than powerpc's atomic_inc(); the smp_mb() below is what v5 relies on.
-  before_irqs_off(cpu) {
-    Atomics.add(cpu.mm, mmWord.locklessPgtblWalkCount, 1);
+  outcomes: SAFE,
+  words: MM_COUNT_WORDS,
+  walker: {
+    // atomic_inc() on the walked mm's count, before local_irq_save(). An Atomics.add is a full
+    // barrier on x86-64 as well, stronger than powerpc's atomic_inc(); the smp_mb() below is
+    // what v5 relies on.
+    beforeIrqsOff(cpu) {
+      Atomics.add(cpu.answerMmWords, walkedMmCount(cpu), 1);
+    },
+    // smp_mb(), IRQs off: the increment is visible before this walker's load of the PMD. Pairs
+    // with the unmapper's smp_mb() between its PMD clear and its read of the count
+    // (store buffering: one side may miss, never both).
+    walkStart(cpu) {
+      cpu.smp_mb();
+    },
+    // smp_mb(), IRQs still off: every use of the pte happens-before the decrement the unmapper
+    // may see, so the frame is not freed under us.
+    walkEnd(cpu) {
+      cpu.smp_mb();
+    },
+    // atomic_dec(), after local_irq_restore().
+    afterIrqsOn(cpu) {
+      Atomics.sub(cpu.answerMmWords, walkedMmCount(cpu), 1);
+    },
   },
-
-  // smp_mb(), IRQs off: the increment is visible before this walker's load of the PMD. Pairs
-  // with the unmapper's smp_mb() between its PMD clear and its read of the count
-  // (store buffering: one side may miss, never both).
-  start_lockless_pgtbl_walk(cpu) {
-    cpu.smp_mb();
-  },
-
-  // smp_mb(), IRQs still off: every use of the pte happens-before the decrement the unmapper
-  // may see, so the frame is not freed under us.
-  end_lockless_pgtbl_walk(cpu) {
-    cpu.smp_mb();
-  },
-
-  // atomic_dec(), after local_irq_restore().
-  after_irqs_on(cpu) {
-    Atomics.sub(cpu.mm, mmWord.locklessPgtblWalkCount, 1);
-  },
-
-  serialize_against_pte_lookup: serialize_if_walks_counted,
-};
+  serialize: { pmdClear: serialize_if_walks_counted },
+});

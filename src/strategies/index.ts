@@ -1,5 +1,5 @@
-// The registry of strategies: the one place that lists them. The CLI, the workers and the
-// reports all look strategies up here by name.
+// The registry of answers and versions: the one place that lists them. The CLI, the workers,
+// the reports and the conformance suite all look them up here by name.
 
 import { counterNonatomic } from './counter-nonatomic.ts';
 import { counterNoBarriers } from './counter-no-barriers.ts';
@@ -8,29 +8,49 @@ import { counterV3 } from './counter-v3.ts';
 import { counter } from './counter.ts';
 import { ipiBroadcast } from './ipi-broadcast.ts';
 import { none } from './none.ts';
-import { KERNELS } from './kernels.ts';
 import { percpu } from './percpu.ts';
 import { percpuMm } from './percpu-mm.ts';
 import { rcuFrames } from './rcu-frames.ts';
 import { staleTolerant } from './stale-tolerant.ts';
 import { syncOne } from './sync-one.ts';
 import type { PgtblSyncStrategy } from './strategy.ts';
+import { VERSION_ROWS } from './versions/index.ts';
+import { versionStrategy } from './versions/version.ts';
 
-export { Expect, isSafe, type Expectations, type Outcome, type PgtblSyncStrategy } from './strategy.ts';
+export { Expect, OUTCOMES, interestingOutcomes, isSafe, type Outcome, type Outcomes, type PgtblSyncStrategy } from './strategy.ts';
 
 /** In the order a table reads best: the floor, the historical answers, the bugs. */
 export const STRATEGIES: readonly PgtblSyncStrategy[] = [none, ipiBroadcast, syncOne, counterRfc, counterV3, counter, percpu, percpuMm, staleTolerant, rcuFrames, counterNoBarriers, counterNonatomic];
 
-export { KERNELS, KERNEL_VERSIONS } from './kernels.ts';
+/** Every Linux version, as the answer it runs (`linux-5.8`). */
+export const KERNELS: readonly PgtblSyncStrategy[] = VERSION_ROWS.map(versionStrategy);
+
+/** The versions --kernel takes, without the `linux-`. */
+export const KERNEL_VERSIONS: readonly string[] = VERSION_ROWS.map((row) => row.version);
 
 export const STRATEGY_NAMES: readonly string[] = STRATEGIES.map((s) => s.name);
 
-/** The floor every other strategy's munmap time and walker cost is compared against. */
+/** The floor every other answer's operation time and walker cost is compared against. */
 export const FLOOR: PgtblSyncStrategy = none;
 
-/** A strategy, or a kernel version (`linux-5.8`), by name. */
+/** Answers registered at run time (a test's probe answer), by name; see registerStrategy(). */
+const registered = new Map<string, PgtblSyncStrategy>();
+
+/**
+ * Add an answer declared outside this registry, for this thread. A pool whose CPUs must run it
+ * loads the module that declares it into every CPU's thread as well (CpuPool.start()'s modules).
+ */
+export function registerStrategy(strategy: PgtblSyncStrategy): void {
+  if (STRATEGY_NAMES.includes(strategy.name) || KERNELS.some((k) => k.name === strategy.name)) throw new Error(`answer '${strategy.name}' is already in the registry`);
+  registered.set(strategy.name, strategy);
+}
+
+/** Every name a run may name: the answers, the versions (`linux-5.8`), and any registered at run time. */
+export const runnableNames = (): string[] => [...STRATEGY_NAMES, ...KERNELS.map((k) => k.name), ...registered.keys()];
+
+/** An answer, or a kernel version (`linux-5.8`), by name. */
 export function strategyByName(name: string): PgtblSyncStrategy {
-  const strategy = STRATEGIES.find((s) => s.name === name) ?? KERNELS.find((k) => k.name === name);
+  const strategy = STRATEGIES.find((s) => s.name === name) ?? KERNELS.find((k) => k.name === name) ?? registered.get(name);
   if (!strategy) throw new RangeError(`unknown strategy '${name}' (known: ${STRATEGY_NAMES.join(', ')})`);
   return strategy;
 }

@@ -4,15 +4,11 @@
 // in radix__pmdp_huge_get_and_clear(), pmdp_invalidate() and radix__pmdp_collapse_flush().
 
 import { serialize_against_pte_lookup } from '../kernel/serialize.ts';
-import { SAFE, type PgtblSyncStrategy } from './strategy.ts';
+import { SAFE, defineStrategy } from './strategy.ts';
 
-export const ipiBroadcast: PgtblSyncStrategy = {
+export const ipiBroadcast = defineStrategy({
   name: 'ipi-broadcast',
-  expect: SAFE,
-  freeing: 'immediate',
   models: 'Linux < 5.8: IPI to mm_cpumask on every PMD clear',
-
-  start_lockless_pgtbl_walk() {},
-  end_lockless_pgtbl_walk() {},
-  serialize_against_pte_lookup,
-};
+  outcomes: SAFE,
+  serialize: { pmdClear: serialize_against_pte_lookup },
+});

@@ -1,4 +1,4 @@
-// The unmapper's side of the per-CPU versions (the series' v6, Yang's 2025 proposals): a full
+// The unmapper's side of the per-CPU answers (the series' v6, the per-CPU mm pointer): a full
 // barrier, then an IPI to just the CPUs of the mm whose own word says they are walking.
 
 import type { EmulatedCpu } from '../kernel/cpu.ts';

@@ -1,15 +1,15 @@
-// none: no serialisation at all. The floor every other strategy's munmap time and walker cost
+// none: no serialisation at all. The floor every other answer's operation time and walker cost
 // is measured against, and unsafe: a walker may use a page freed under it.
 
-import { Expect, type PgtblSyncStrategy } from './strategy.ts';
+import { Expect, defineStrategy } from './strategy.ts';
 
-export const none: PgtblSyncStrategy = {
+export const none = defineStrategy({
   name: 'none',
-  // The floor claims nothing: a walker using a freed page is allowed. It keeps no count.
-  expect: { useAfterFree: Expect.ACCEPTABLE, misread: Expect.ACCEPTABLE, counterDrift: Expect.FORBIDDEN },
-  freeing: 'immediate',
   models: 'no serialisation: the floor to compare against',
-  start_lockless_pgtbl_walk() {},
-  end_lockless_pgtbl_walk() {},
-  serialize_against_pte_lookup: () => 0,
-};
+  // The floor claims nothing: a walker using a freed page, or misreading one, is allowed. It keeps no count.
+  outcomes: {
+    useAfterFree: { expect: Expect.ACCEPTABLE, desc: 'nothing keeps a walker off a freed page' },
+    misread: { expect: Expect.ACCEPTABLE, desc: 'nothing keeps a walker off a changed PMD' },
+    counterDrift: { expect: Expect.FORBIDDEN, desc: 'it keeps no count' },
+  },
+});

@@ -7,22 +7,19 @@
 // Models the freeing of mm/mmu_gather.c's tlb_remove_table_rcu(), applied to frames.
 
 import { serialize_against_pte_lookup } from '../kernel/serialize.ts';
-import { SAFE, type PgtblSyncStrategy } from './strategy.ts';
+import { SAFE, defineStrategy } from './strategy.ts';
 
-export const rcuFrames: PgtblSyncStrategy = {
+export const rcuFrames = defineStrategy({
   name: 'rcu-frames',
-  expect: SAFE,
   models: 'hypothetical: no IPI; frames freed after an RCU grace period',
+  outcomes: SAFE,
+  // IRQs off is the whole read-side critical section; the walk needs nothing more. Every CPU
+  // reports its quiescent states at the scheduler's ticks.
+  lifecycle: { runBegins: (cpu, kernel) => cpu.reportQuiescentStates(kernel.hz) },
   // The mmu_gather queues every free behind a grace period (kernel/mmu-gather.ts).
   freeing: 'rcu',
-
-  // IRQs off is the whole read-side critical section; the walk needs nothing more.
-  start_lockless_pgtbl_walk() {},
-  end_lockless_pgtbl_walk() {},
-  serialize_against_pte_lookup: () => 0,
   // A grace period covers what a collapse frees, not the PTE page it deposits and a walker may
-  // still be reading: the IPI stays, as in 5.8.
-  serialize_collapse: serialize_against_pte_lookup,
-
+  // still be reading: the IPI stays there, as in 5.8.
+  serialize: { pmdClear: () => 0, collapseFlush: serialize_against_pte_lookup },
   kernel: { walkerStyle: 'value', walkerGuards: false, tlbFlushEachPmd: true },
-};
+});

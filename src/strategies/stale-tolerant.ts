@@ -8,18 +8,12 @@
 // Models arch/powerpc/mm/book3s64/pgtable.c and radix_pgtable.c from 5.8.
 
 import { serialize_against_pte_lookup } from '../kernel/serialize.ts';
-import { SAFE, type PgtblSyncStrategy } from './strategy.ts';
+import { SAFE, defineStrategy } from './strategy.ts';
 
-export const staleTolerant: PgtblSyncStrategy = {
+export const staleTolerant = defineStrategy({
   name: 'stale-tolerant',
-  expect: SAFE,
-  freeing: 'immediate',
   models: 'Linux 5.8+: no IPI on clear; walkers read once and guard what they use; TLB flush per PMD',
-
-  start_lockless_pgtbl_walk() {},
-  end_lockless_pgtbl_walk() {},
-  serialize_against_pte_lookup: () => 0,
-  serialize_collapse: serialize_against_pte_lookup,
-
+  outcomes: SAFE,
+  serialize: { pmdClear: () => 0, collapseFlush: serialize_against_pte_lookup },
   kernel: { walkerStyle: 'value', walkerGuards: true, tlbFlushEachPmd: true },
-};
+});

@@ -3,14 +3,11 @@
 // Models mm/mmu_gather.c: tlb_remove_table_sync_one() -> smp_call_function(..., 1).
 
 import { tlb_remove_table_sync_one } from '../kernel/serialize.ts';
-import { SAFE, type PgtblSyncStrategy } from './strategy.ts';
+import { SAFE, defineStrategy } from './strategy.ts';
 
-export const syncOne: PgtblSyncStrategy = {
+export const syncOne = defineStrategy({
   name: 'sync-one',
-  expect: SAFE,
-  freeing: 'immediate',
   models: 'generic tlb_remove_table_sync_one(): IPI to every online CPU',
-  start_lockless_pgtbl_walk() {},
-  end_lockless_pgtbl_walk() {},
-  serialize_against_pte_lookup: tlb_remove_table_sync_one,
-};
+  outcomes: SAFE,
+  serialize: { pmdClear: tlb_remove_table_sync_one },
+});

@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { EmulatedCpu } from '../../src/kernel/cpu.ts';
-import { LocklessWalker } from '../../src/kernel/lockless-walk.ts';
+import { LocklessWalker, kindInRun } from '../../src/kernel/lockless-walk.ts';
 import { map_pte_range, map_thp_range } from '../../src/kernel/map-thp.ts';
 import type { WalkerStyle } from '../../src/kernel/kernel-config.ts';
-import type { PgtblSync } from '../../src/kernel/pgtbl-sync.ts';
+import type { WalkerSide } from '../../src/kernel/pgtbl-sync.ts';
+import { walkerKind } from '../../src/kernel/walker-kinds.ts';
 import { cpuStat, cpuWord } from '../../src/shared-memory/cpu-block.ts';
 import { entry_pfn, pte_frame, pte_present, table_entry } from '../../src/shared-memory/pgtable-entry.ts';
 import { SharedMachine } from '../../src/shared-memory/shared-machine.ts';
@@ -20,9 +21,12 @@ afterEach(async () => {
 const pmdOf = (machine: SharedMachine, hpn: number) => machine.arena.entries[machine.arena.pmdSlot(hpn)];
 const frameOf = (machine: SharedMachine, hpn: number) => entry_pfn(pmdOf(machine, hpn));
 
-const FIND_PTE = [{ kind: 'find-pte', weight: 1 }];
-/** A find_current_mm_pte() walker holding each page for `holdUs`. */
-const walkerOn = (cpu: EmulatedCpu, sync: PgtblSync, holdUs: number) => new LocklessWalker(cpu, sync, 'value', false, FIND_PTE, holdUs);
+/** A find_current_mm_pte() walker holding each page for `holdUs`, walking with one stretch a step. */
+function walkerOn(cpu: EmulatedCpu, hooks: WalkerSide, holdUs: number, style: WalkerStyle = 'value') {
+  const walker = new LocklessWalker(cpu, hooks, style);
+  const findPte = kindInRun(walkerKind('find-pte'), holdUs, false);
+  return { step: (targets: { next(): number }) => walker.stretch(findPte, targets), violations: walker.violations };
+}
 const at = (hpn: number) => ({ next: () => hpn });
 
 describe('the walker catches its own use-after-free', () => {
@@ -31,7 +35,7 @@ describe('the walker catches its own use-after-free', () => {
     // An unmapper whose clear this walker did not see: the frame is freed, the PMD still set.
     const frame = frameOf(machine, 2);
     machine.frames.free(frame);
-    const walker = walkerOn(new EmulatedCpu(machine, 0), ipiBroadcast, 0);
+    const walker = walkerOn(new EmulatedCpu(machine, 0), ipiBroadcast.walker, 0);
     const before = performance.timeOrigin + performance.now();
     walker.step(at(1));
     walker.step(at(2));
@@ -62,7 +66,7 @@ describe('the walker catches its own use-after-free', () => {
     probes.push(await startProbe(machine, 1));
     const frame = frameOf(machine, 0);
     const freed = probes[0].api.freeFrameAfter(frame, 50);
-    const walker = walkerOn(new EmulatedCpu(machine, 0), ipiBroadcast, 5e6);
+    const walker = walkerOn(new EmulatedCpu(machine, 0), ipiBroadcast.walker, 5e6);
     walker.step(at(0)); // returns as soon as it notices, long before its 5 s hold
     expect(await freed).toBe(true);
     expect(walker.violations).toEqual([
@@ -77,7 +81,7 @@ describe('the walker catches its own use-after-free', () => {
     const table = entry_pfn(pmd);
     // A collapse whose PMD clear this walker did not see: the PTE page is freed, the PMD still set.
     expect(machine.arena.freePage(table)).toBe(true);
-    const walker = walkerOn(new EmulatedCpu(machine, 0), ipiBroadcast, 0);
+    const walker = walkerOn(new EmulatedCpu(machine, 0), ipiBroadcast.walker, 0);
     walker.step(at(0));
     walker.step(at(1));
     expect(walker.violations).toEqual([expect.objectContaining({ hpn: 1, what: 'page-table', page: table, pmd, generationSeen: 1, generationNow: 1, freeOnArrival: true })]);
@@ -88,7 +92,7 @@ describe('the walker catches its own use-after-free', () => {
     map_thp_range(machine, 0, 1);
     const slot = machine.arena.pmdSlot(0);
     machine.arena.entries[slot] = table_entry(machine.arena.allocPage()); // pmd_populate() first, ptes never written
-    walkerOn(new EmulatedCpu(machine, 0), ipiBroadcast, 0).step(at(0));
+    walkerOn(new EmulatedCpu(machine, 0), ipiBroadcast.walker, 0).step(at(0));
     expect(machine.cpuStats[cpuStat(0, 'halfStates')]).toBe(1);
     expect(machine.cpuStats[cpuStat(0, 'useAfterFree')]).toBe(0);
   });
@@ -96,7 +100,7 @@ describe('the walker catches its own use-after-free', () => {
   it('walks down a PTE page to the small page it maps, and uses its frame', () => {
     const machine = SharedMachine.create({ cpus: 1, hugePages: 1, ptePages: 1 });
     map_pte_range(machine, 0, 1);
-    const walker = walkerOn(new EmulatedCpu(machine, 0), ipiBroadcast, 0);
+    const walker = walkerOn(new EmulatedCpu(machine, 0), ipiBroadcast.walker, 0);
     for (let i = 0; i < 4; i++) walker.step(at(0));
     expect(walker.violations).toEqual([]);
     expect(machine.cpuStats[cpuStat(0, 'leafWalks')]).toBe(4);
@@ -104,7 +108,7 @@ describe('the walker catches its own use-after-free', () => {
 
   it('finds nothing wrong with a page that stays mapped', () => {
     const machine = mappedMachine(1, 8);
-    const walker = walkerOn(new EmulatedCpu(machine, 0), ipiBroadcast, 10);
+    const walker = walkerOn(new EmulatedCpu(machine, 0), ipiBroadcast.walker, 10);
     for (let hpn = 0; hpn < 8; hpn++) walker.step(at(hpn));
     expect(walker.violations).toHaveLength(0);
     expect(machine.cpuStats[cpuStat(0, 'leafWalks')]).toBe(8);
@@ -114,7 +118,7 @@ describe('the walker catches its own use-after-free', () => {
     const machine = mappedMachine(1, 1);
     const cpu = new EmulatedCpu(machine, 0);
     let irqDuringWalk = -1;
-    const spy: PgtblSync = { ...ipiBroadcast, start_lockless_pgtbl_walk: () => void (irqDuringWalk = machine.cpuWords[cpuWord(0, 'irqEnabled')]) };
+    const spy: WalkerSide = { ...ipiBroadcast.walker, walkStart: () => void (irqDuringWalk = machine.cpuWords[cpuWord(0, 'irqEnabled')]) };
     walkerOn(cpu, spy, 0).step(at(0));
     expect(irqDuringWalk).toBe(0);
     expect(machine.cpuWords[cpuWord(0, 'irqEnabled')]).toBe(1);
@@ -122,7 +126,7 @@ describe('the walker catches its own use-after-free', () => {
 });
 
 describe('the walker catches its misreads: page-table data of another kind taken for its own', () => {
-  const styled = (machine: SharedMachine, style: WalkerStyle, holdUs: number) => new LocklessWalker(new EmulatedCpu(machine, 0), ipiBroadcast, style, false, FIND_PTE, holdUs);
+  const styled = (machine: SharedMachine, style: WalkerStyle, holdUs: number) => walkerOn(new EmulatedCpu(machine, 0), ipiBroadcast.walker, holdUs, style);
 
   it.each([
     ['pointer', 1],
@@ -154,7 +158,7 @@ describe('the walker catches its misreads: page-table data of another kind taken
     machine.arena.depositPage(table);
     expect(pte_present(machine.arena.ptes(table)[1])).toBe(true);
     const walker = styled(machine, 'value', 0);
-    walker.step(at(0)); // the first walk reads pte 1, one of the two list pointers
+    walker.step(at(0)); // the first walk reads pte 0, one of the two list pointers
     expect(machine.cpuStats[cpuStat(0, 'misreads')]).toBe(1);
     expect(machine.cpuStats[cpuStat(0, 'leafWalks')]).toBe(0); // it used nothing it read
     expect(walker.violations).toEqual([expect.objectContaining({ hpn: 0, what: 'deposited-table', page: table, pmd })]);

@@ -5,8 +5,9 @@ import { CpuPool } from '../../src/coordinator/cpu-pool.ts';
 import { kernelOf, runSpec } from '../../src/coordinator/run-spec.ts';
 import { type RunSpec, type RunSpecOverrides } from '../../src/spec/run-spec.ts';
 import { createMachine, runStrategy, type StrategyRun } from '../../src/coordinator/runs.ts';
-import { cpuStat, cpuWord } from '../../src/shared-memory/cpu-block.ts';
-import { cpumask_set_cpu, mmWord } from '../../src/shared-memory/mm.ts';
+import { Mm, cpuStat, cpuWord } from '../../src/shared-memory/cpu-block.ts';
+import { answerCpuSlot, answerMmSlot } from '../../src/shared-memory/answer-words.ts';
+import { cpumask_set_cpu } from '../../src/shared-memory/mm.ts';
 import { SharedMachine } from '../../src/shared-memory/shared-machine.ts';
 import { counter } from '../../src/strategies/counter.ts';
 import { STRATEGIES, isSafe } from '../../src/strategies/index.ts';
@@ -31,27 +32,30 @@ describe('the safe strategies', () => {
   });
 });
 
+/** Where this mm's count of the series' mm-counting answers is. */
+const MM_COUNT = answerMmSlot(Mm.THIS, counter.words.perMm.locklessPgtblWalkCount);
+
 describe('the counter strategy', () => {
   it('counts walks in flight, from before IRQs go off to after they are back (v5), and sends no IPI when none is', () => {
     const machine = mappedMachine(2, 1);
     const walkerCpu = new EmulatedCpu(machine, 1);
     const unmapper = new EmulatedCpu(machine, 0);
     unmapper.beginRun();
-    const count = () => Atomics.load(machine.mm, mmWord.locklessPgtblWalkCount);
+    const count = () => Atomics.load(machine.answerMmWords, MM_COUNT);
     // begin_lockless_pgtbl_walk(): atomic_inc(), local_irq_save(), smp_mb(); twice, nested.
     for (let i = 0; i < 2; i++) {
-      counter.before_irqs_off?.(walkerCpu);
-      counter.start_lockless_pgtbl_walk(walkerCpu);
+      counter.walker.beforeIrqsOff(walkerCpu);
+      counter.walker.walkStart(walkerCpu);
     }
     expect(count()).toBe(2);
     // end_lockless_pgtbl_walk(): smp_mb(), local_irq_restore(), atomic_dec().
     for (let i = 0; i < 2; i++) {
-      counter.end_lockless_pgtbl_walk(walkerCpu);
+      counter.walker.walkEnd(walkerCpu);
       expect(count()).toBe(2 - i); // still counted with IRQs back on, until atomic_dec()
-      counter.after_irqs_on?.(walkerCpu);
+      counter.walker.afterIrqsOn(walkerCpu);
     }
     expect(count()).toBe(0);
-    expect(counter.serialize_against_pte_lookup(unmapper)).toBe(0);
+    expect(counter.serialize.pmdClear(unmapper)).toBe(0);
     expect(Atomics.load(machine.cpuWords, cpuWord(1, 'ipiRequest'))).toBe(0);
   });
 
@@ -62,8 +66,8 @@ describe('the counter strategy', () => {
     await eventually(() => [1, 2].every((cpu) => Atomics.load(machine.cpuWords, cpuWord(cpu, 'halted')) === 1));
     const unmapper = new EmulatedCpu(machine, 0);
     unmapper.beginRun();
-    Atomics.add(machine.mm, mmWord.locklessPgtblWalkCount, 1); // a walk some CPU has in flight
-    expect(counter.serialize_against_pte_lookup(unmapper)).toBe(2);
+    Atomics.add(machine.answerMmWords, MM_COUNT, 1); // a walk some CPU has in flight
+    expect(counter.serialize.pmdClear(unmapper)).toBe(2);
     for (const cpu of [1, 2]) expect(Atomics.load(machine.cpuWords, cpuWord(cpu, 'ipiAck'))).toBe(1);
     void idling;
   });
@@ -78,17 +82,18 @@ describe('percpu against counter, decision by decision', () => {
     await eventually(() => [1, 2, 3].every((cpu) => Atomics.load(machine.cpuWords, cpuWord(cpu, 'halted')) === 1));
     const unmapper = new EmulatedCpu(machine, 0);
     // The same moment seen by both: CPU 2 alone has a walk in flight.
-    Atomics.store(machine.cpuWords, cpuWord(2, 'locklessWalks'), 1);
-    Atomics.store(machine.mm, mmWord.locklessPgtblWalkCount, 1);
+    const cpu2Walks = answerCpuSlot(2, percpu.words.perCpu.locklessWalks);
+    Atomics.store(machine.answerCpuWords, cpu2Walks, 1);
+    Atomics.store(machine.answerMmWords, MM_COUNT, 1);
     unmapper.beginRun();
-    expect(percpu.serialize_against_pte_lookup(unmapper)).toBe(1);
+    expect(percpu.serialize.pmdClear(unmapper)).toBe(1);
     unmapper.beginRun();
-    expect(counter.serialize_against_pte_lookup(unmapper)).toBe(3);
+    expect(counter.serialize.pmdClear(unmapper)).toBe(3);
     // And with nobody walking, neither sends anything.
-    Atomics.store(machine.cpuWords, cpuWord(2, 'locklessWalks'), 0);
-    Atomics.store(machine.mm, mmWord.locklessPgtblWalkCount, 0);
-    expect(percpu.serialize_against_pte_lookup(unmapper)).toBe(0);
-    expect(counter.serialize_against_pte_lookup(unmapper)).toBe(0);
+    Atomics.store(machine.answerCpuWords, cpu2Walks, 0);
+    Atomics.store(machine.answerMmWords, MM_COUNT, 0);
+    expect(percpu.serialize.pmdClear(unmapper)).toBe(0);
+    expect(counter.serialize.pmdClear(unmapper)).toBe(0);
     void idling;
   });
 });

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { EmulatedCpu } from '../../src/kernel/cpu.ts';
 import { smp_call_function_many } from '../../src/kernel/ipi.ts';
-import { LocklessWalker } from '../../src/kernel/lockless-walk.ts';
+import { LocklessWalker, kindInRun } from '../../src/kernel/lockless-walk.ts';
 import { map_thp_range } from '../../src/kernel/map-thp.ts';
-import type { PgtblSync } from '../../src/kernel/pgtbl-sync.ts';
+import type { WalkerSide } from '../../src/kernel/pgtbl-sync.ts';
+import { Mulberry32 } from '../../src/cpu-worker/prng.ts';
+import { WalkerWorkload } from '../../src/cpu-worker/workload.ts';
 import { walkerKind } from '../../src/kernel/walker-kinds.ts';
 import { runSpec } from '../../src/coordinator/run-spec.ts';
 import { createMachine } from '../../src/coordinator/runs.ts';
@@ -25,10 +27,10 @@ describe('walker kinds: IRQ discipline', () => {
     const sender = new EmulatedCpu(machine, 0);
     const target = new EmulatedCpu(machine, 1);
     const acksSeenDuringWalks: number[] = [];
-    const spy: PgtblSync = { ...counter, end_lockless_pgtbl_walk: () => void acksSeenDuringWalks.push(Atomics.load(machine.cpuWords, cpuWord(1, 'ipiAck'))) };
-    const realmode = new LocklessWalker(target, spy, 'value', false, [{ kind: 'kvm-realmode', weight: 1 }], 0.5);
+    const spy: WalkerSide = { ...counter.walker, walkEnd: () => void acksSeenDuringWalks.push(Atomics.load(machine.cpuWords, cpuWord(1, 'ipiAck'))) };
+    const realmode = new LocklessWalker(target, spy, 'value');
     expect(smp_call_function_many(sender, [0, 1], false)).toBe(1); // an IPI from CPU 0, pending
-    realmode.step({ next: () => 1 });
+    realmode.stretch(kindInRun(walkerKind('kvm-realmode'), 0.5, false), { next: () => 1 });
     expect(walkerKind('kvm-realmode').walksPerIrqOff).toBeGreaterThan(1); // a stretch, not one walk
     expect(acksSeenDuringWalks).toHaveLength(walkerKind('kvm-realmode').walksPerIrqOff);
     expect(new Set(acksSeenDuringWalks)).toEqual(new Set([0])); // not one of them took the IPI
@@ -38,10 +40,11 @@ describe('walker kinds: IRQ discipline', () => {
   it('a kvm-fault walker turns IRQs back on after every walk, taking a pending IPI at once', () => {
     const machine = fourHugePages();
     const target = new EmulatedCpu(machine, 1);
-    const walker = new LocklessWalker(target, counter, 'value', false, [{ kind: 'kvm-fault', weight: 1 }], 0);
+    const walker = new LocklessWalker(target, counter.walker, 'value');
+    const workload = new WalkerWorkload(target, walker, new Mulberry32(1), { mix: [{ kind: 'kvm-fault', weight: 1 }], holdUs: 0, guarded: false, otherMm: 0 });
     Atomics.add(machine.cpuWords, cpuWord(1, 'ipiRequest'), 1);
-    walker.step({ next: () => 1 });
-    expect(walker.walksByKind['kvm-fault']).toBe(1);
+    workload.step({ next: () => 1 });
+    expect(workload.walksByKind['kvm-fault']).toBe(1);
     expect(Atomics.load(machine.cpuWords, cpuWord(1, 'ipiAck'))).toBe(1);
   });
 });

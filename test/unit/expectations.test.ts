@@ -1,29 +1,20 @@
-// Each strategy's declared outcomes decide its verdict: forbidden ones break a run, the ones it
-// exists to show are a bug shown, the ones it allows are allowed.
+// Each answer's declared outcomes decide its verdict: forbidden ones break a run, the ones it
+// exists to show are a bug shown, the ones it allows are allowed; and each declaration holds
+// together (a demonstration runs, and names a fix that forbids what it shows).
 import { describe, expect, it } from 'vitest';
 import { outcomesShown, verdict } from '../../src/coordinator/checks.ts';
-import { Expect, FLOOR, STRATEGIES, isSafe, strategyByName, type PgtblSyncStrategy } from '../../src/strategies/index.ts';
+import { runSpec } from '../../src/coordinator/run-spec.ts';
+import { Expect, FLOOR, KERNELS, OUTCOMES, STRATEGIES, interestingOutcomes, strategyByName, type Outcomes } from '../../src/strategies/index.ts';
+import { SAFE, defineStrategy } from '../../src/strategies/strategy.ts';
 
 const run = (useAfterFree: number, counterDrift = 0, brokenInvariants: string[] = [], partial = false, misreads = 0) => ({ violations: { useAfterFree, misreads }, counterDrift, brokenInvariants, partial });
-const declaring = (expect: PgtblSyncStrategy['expect']): PgtblSyncStrategy => ({ ...FLOOR, name: 'declared', expect });
+const declaring = (outcomes: Outcomes) => defineStrategy({ name: 'declared', models: 'a test', outcomes });
+const demonstration = { spec: {}, attempts: 1, fixedBy: 'counter' };
 
-describe('declared expectations', () => {
-  it('every strategy declares every outcome, and is safe exactly when it forbids them all', () => {
-    for (const strategy of STRATEGIES) {
-      expect(Object.keys(strategy.expect).sort()).toEqual(['counterDrift', 'misread', 'useAfterFree']);
-      expect(isSafe(strategy)).toBe(Object.values(strategy.expect).every((e) => e === Expect.FORBIDDEN));
-    }
-    expect(STRATEGIES.filter(isSafe).map((s) => s.name)).toEqual(['ipi-broadcast', 'sync-one', 'counter', 'percpu', 'percpu-mm', 'stale-tolerant', 'rcu-frames']);
-  });
-
-  it('names the outcomes a run showed', () => {
-    expect(outcomesShown({ useAfterFree: 0, misreads: 0, counterDrift: 0 })).toEqual({ useAfterFree: false, misread: false, counterDrift: false });
-    expect(outcomesShown({ useAfterFree: 2, misreads: 1, counterDrift: -1 })).toEqual({ useAfterFree: true, misread: true, counterDrift: true });
-  });
-
-  it('gives each verdict from the declaration, not from the name', () => {
-    const interesting = declaring({ useAfterFree: Expect.INTERESTING, misread: Expect.FORBIDDEN, counterDrift: Expect.FORBIDDEN });
-    const acceptable = declaring({ useAfterFree: Expect.ACCEPTABLE, misread: Expect.ACCEPTABLE, counterDrift: Expect.FORBIDDEN });
+describe('declared outcomes', () => {
+  it('give each verdict from the declaration, not from the name', () => {
+    const interesting = declaring({ ...SAFE, useAfterFree: { expect: Expect.ACCEPTABLE_INTERESTING, desc: 'shown', demonstrate: demonstration } });
+    const acceptable = declaring({ ...SAFE, useAfterFree: { expect: Expect.ACCEPTABLE, desc: 'allowed' }, misread: { expect: Expect.ACCEPTABLE, desc: 'allowed' } });
     expect(verdict(interesting, run(0))).toBe('held');
     expect(verdict(interesting, run(3))).toBe('bug shown');
     expect(verdict(acceptable, run(3))).toBe('allowed');
@@ -31,9 +22,28 @@ describe('declared expectations', () => {
     expect(verdict(acceptable, run(3, 0, [], true))).toBe('not checked');
     expect(verdict(acceptable, run(0, 0, [], false, 2))).toBe('allowed');
     expect(verdict(interesting, run(3, 0, [], false, 2))).toBe('bug shown');
-    // The same run under the real strategies.
+    // The same run under the real answers.
     expect(verdict(strategyByName('counter-no-barriers'), run(5))).toBe('bug shown');
     expect(verdict(strategyByName('counter-nonatomic'), run(0, 4))).toBe('bug shown');
     expect(verdict(FLOOR, run(5))).toBe('allowed');
+  });
+
+  it('name the outcomes a run showed', () => {
+    expect(outcomesShown({ useAfterFree: 0, misreads: 0, counterDrift: 0 })).toEqual({ useAfterFree: false, misread: false, counterDrift: false });
+    expect(outcomesShown({ useAfterFree: 2, misreads: 1, counterDrift: -1 })).toEqual({ useAfterFree: true, misread: true, counterDrift: true });
+  });
+
+  it.each([...STRATEGIES, ...KERNELS].map((s) => [s.name, s] as const))('%s: every outcome declared, each demonstration runnable and its fix forbidding what it shows', (_, strategy) => {
+    expect(Object.keys(strategy.outcomes).sort()).toEqual([...OUTCOMES].sort());
+    for (const { outcome, declared } of interestingOutcomes(strategy)) {
+      if (!('demonstrate' in declared)) {
+        expect(declared.hostCannotShow.length).toBeGreaterThan(20);
+        continue;
+      }
+      const { spec, attempts, fixedBy } = declared.demonstrate;
+      expect(attempts).toBeGreaterThanOrEqual(1);
+      expect(runSpec({ ...spec, strategy: strategy.name }).strategy).toBe(strategy.name);
+      expect(strategyByName(fixedBy).outcomes[outcome].expect).toBe(Expect.FORBIDDEN);
+    }
   });
 });

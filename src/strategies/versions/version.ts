@@ -1,0 +1,75 @@
+// A Linux version as the emulator runs it: one data row saying, per operation, how the version
+// serialised a PMD change against lockless walkers, how its walkers used what they found, and
+// how munmap flushed the TLB. A version like another is written `sameAs` it, with its
+// differences said explicitly, so that what it inherits is the version it names, whole.
+
+import type { WalkerStyle } from '../../kernel/kernel-config.ts';
+import { serialize_against_pte_lookup, tlb_remove_table_sync_one } from '../../kernel/serialize.ts';
+import type { SerializeHook, SerializeSide } from '../../kernel/pgtbl-sync.ts';
+import { SAFE, defineStrategy, type Outcomes, type PgtblSyncStrategy } from '../strategy.ts';
+
+/**
+ * How one PMD change is serialised:
+ *   none        nothing is sent
+ *   mm-ipi      serialize_against_pte_lookup(): an IPI to every other CPU of mm_cpumask
+ *   online-ipi  tlb_remove_table_sync_one(): an IPI to every other online CPU
+ *   answer      what the series posted on this base does (`answer`'s hook)
+ */
+export type Serialization = 'none' | 'mm-ipi' | 'online-ipi' | 'answer';
+
+export interface VersionRow {
+  /** As --kernel takes it: 5.4, 6.1. */
+  readonly version: string;
+  /** What it did, in a few words, and where that is written (commits, postings). */
+  readonly models: string;
+  readonly sources: readonly string[];
+  /** A patch series this row runs on the version's base, by answer name: its walker side and words. Absent: the version's own, nothing beyond IRQs off and its guards. */
+  readonly answer?: PgtblSyncStrategy;
+  readonly serialize: { readonly [op in keyof SerializeSide]: Serialization };
+  /** pointer: the caller dereferences (pte_t *)pmdp after the walk (before 5.8); value: each entry read once (5.8+). */
+  readonly walkerStyle: WalkerStyle;
+  /** Each walker kind guards what it uses as its callers did after 5.8's rework (a page reference, kvm->mmu_lock). */
+  readonly walkerGuards: boolean;
+  /** munmap flushes each PMD's TLB entry as it clears it (5.8+), not once per mmu_gather batch. */
+  readonly tlbFlushEachPmd: boolean;
+  readonly outcomes: Outcomes;
+}
+
+/** A version written as another, with its differences: every field not given is the other's. */
+export interface SameAs {
+  readonly version: string;
+  readonly sameAs: VersionRow;
+  readonly models: string;
+  readonly sources: readonly string[];
+  readonly differences?: Partial<Omit<VersionRow, 'version' | 'models' | 'sources' | 'serialize'>> & { readonly serialize?: Partial<VersionRow['serialize']> };
+}
+
+/** The whole row of a version written `sameAs` another. */
+export function sameAs({ version, sameAs: base, models, sources, differences = {} }: SameAs): VersionRow {
+  return { ...base, ...differences, version, models, sources, serialize: { ...base.serialize, ...differences.serialize } };
+}
+
+/** Every version but a hole's is safe. */
+export const SAFE_VERSION: Outcomes = SAFE;
+
+const sendsNothing: SerializeHook = () => 0;
+
+/** The runnable answer a version row stands for, named `linux-VERSION`. */
+export function versionStrategy(row: VersionRow): PgtblSyncStrategy {
+  const hook = (op: keyof SerializeSide): SerializeHook => {
+    const how = row.serialize[op];
+    if (how === 'answer') {
+      if (!row.answer) throw new Error(`linux-${row.version}: ${op} is the answer's, but the row names no answer`);
+      return row.answer.serialize[op];
+    }
+    return how === 'mm-ipi' ? serialize_against_pte_lookup : how === 'online-ipi' ? tlb_remove_table_sync_one : sendsNothing;
+  };
+  return defineStrategy({
+    name: `linux-${row.version}`,
+    models: `Linux ${row.version}: ${row.models}`,
+    outcomes: row.outcomes,
+    ...(row.answer ? { words: row.answer.words, walker: row.answer.walker, lifecycle: row.answer.lifecycle } : {}),
+    serialize: { pmdClear: hook('pmdClear'), pmdInvalidate: hook('pmdInvalidate'), collapseFlush: hook('collapseFlush'), tableSync: hook('tableSync') },
+    kernel: { walkerStyle: row.walkerStyle, walkerGuards: row.walkerGuards, tlbFlushEachPmd: row.tlbFlushEachPmd },
+  });
+}
