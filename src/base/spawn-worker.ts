@@ -10,7 +10,7 @@
 
 import { createHash } from 'node:crypto';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker, threadId, type ResourceLimits } from 'node:worker_threads';
 import { wrap, type Remote } from 'comlink';
@@ -27,9 +27,11 @@ export interface SpawnedWorker<Api> {
 /**
  * A worker running the TypeScript module at `entry` (a file URL), which exposes `Api` with
  * comlink; `heap` bounds its V8 heap (a worker past it dies with ERR_WORKER_OUT_OF_MEMORY).
+ * `imports` are modules loaded first in the same bundle, for what they do as they load (a
+ * test's answer registering itself).
  */
-export function spawnWorker<Api>(entry: URL, name: string, heap?: ResourceLimits): SpawnedWorker<Api> {
-  const worker = new Worker(bundled(entry), { name, execArgv: [], resourceLimits: heap });
+export function spawnWorker<Api>(entry: URL, name: string, heap?: ResourceLimits, imports: readonly URL[] = []): SpawnedWorker<Api> {
+  const worker = new Worker(bundled(entry, imports), { name, execArgv: [], resourceLimits: heap });
   const death = new Promise<never>((_, reject) => {
     worker.once('error', (error) => reject(new Error(errorText(error))));
     worker.once('exit', (code) => reject(new Error(`worker exited with code ${code}`)));
@@ -46,12 +48,15 @@ const bundles = new Map<string, URL>();
 /** Where bundles are written: with the installed packages, like other tools' caches. */
 const BUNDLE_DIR = fileURLToPath(new URL('../../node_modules/.cache/pgtbl-emu/', import.meta.url));
 
-/** `entry` and everything it imports as one ES module file, built on first use in this process. */
-function bundled(entry: URL): URL {
-  let url = bundles.get(entry.href);
+/** `imports`, then `entry`, and everything they import, as one ES module file, built on first use in this process. */
+function bundled(entry: URL, imports: readonly URL[]): URL {
+  const key = [...imports, entry].map((url) => url.href).join(' ');
+  let url = bundles.get(key);
   if (url === undefined) {
+    // One module instance of everything they share: ES modules evaluate their imports in order.
+    const contents = [...imports, entry].map((url) => `import ${JSON.stringify(fileURLToPath(url))};`).join('\n');
     const { outputFiles } = buildSync({
-      entryPoints: [fileURLToPath(entry)],
+      stdin: { contents, resolveDir: dirname(fileURLToPath(entry)), sourcefile: 'worker-entry.ts', loader: 'ts' },
       bundle: true,
       format: 'esm',
       platform: 'node',
@@ -69,7 +74,7 @@ function bundled(entry: URL): URL {
     writeFileSync(partial, code);
     renameSync(partial, path);
     url = pathToFileURL(path);
-    bundles.set(entry.href, url);
+    bundles.set(key, url);
   }
   return url;
 }

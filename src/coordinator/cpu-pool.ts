@@ -10,6 +10,7 @@ import { CPU_WORKER_HEAP, checkCpusFitMemory } from './cpu-memory.ts';
 import { IpiWatchdog, describeWatchdog, type WatchdogReport } from './ipi-watchdog.ts';
 import type { WatchdogSpec } from '../spec/run-spec.ts';
 import { errorText, spawnWorker, type SpawnedWorker } from '../base/spawn-worker.ts';
+import { registeringModules } from '../strategies/index.ts';
 
 const CPU_ENTRY = new URL('../cpu-worker/worker-main.ts', import.meta.url);
 
@@ -221,7 +222,8 @@ export class CpuPool {
 }
 
 function spawnCpu(id: number): CpuThread {
-  const spawned = spawnWorker<CpuWorkerApi>(CPU_ENTRY, `cpu${id}`, CPU_WORKER_HEAP);
+  // The answers registered in this thread (a test's probes) register themselves in the CPU's too.
+  const spawned = spawnWorker<CpuWorkerApi>(CPU_ENTRY, `cpu${id}`, CPU_WORKER_HEAP, registeringModules());
   const death = spawned.death.catch((error: Error) => {
     throw new CpuFailure(id, error.message);
   });

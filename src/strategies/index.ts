@@ -33,17 +33,23 @@ export const STRATEGY_NAMES: readonly string[] = STRATEGIES.map((s) => s.name);
 /** The floor every other answer's operation time and walker cost is compared against. */
 export const FLOOR: PgtblSyncStrategy = none;
 
-/** Answers registered at run time (a test's probe answer), by name; see registerStrategy(). */
+/** Answers registered at run time (a test's probe answers), by name, and the modules that register them; see registerStrategy(). */
 const registered = new Map<string, PgtblSyncStrategy>();
+const modules = new Set<string>();
 
 /**
- * Add an answer declared outside this registry, for this thread. A pool whose CPUs must run it
- * loads the module that declares it into every CPU's thread as well (CpuPool.start()'s modules).
+ * Add an answer declared outside this registry, in this thread. `module` is the file that
+ * declares it and calls this as it loads: every CPU pool started from now on loads it into each
+ * CPU's thread first (registeringModules()), so that the answer runs there too.
  */
-export function registerStrategy(strategy: PgtblSyncStrategy): void {
+export function registerStrategy(strategy: PgtblSyncStrategy, module: URL): void {
   if (STRATEGY_NAMES.includes(strategy.name) || KERNELS.some((k) => k.name === strategy.name)) throw new Error(`answer '${strategy.name}' is already in the registry`);
   registered.set(strategy.name, strategy);
+  modules.add(module.href);
 }
+
+/** The modules that registered answers in this thread, for the CPUs' threads to load. */
+export const registeringModules = (): URL[] => [...modules].map((href) => new URL(href));
 
 /** Every name a run may name: the answers, the versions (`linux-5.8`), and any registered at run time. */
 export const runnableNames = (): string[] => [...STRATEGY_NAMES, ...KERNELS.map((k) => k.name), ...registered.keys()];

@@ -1,36 +1,26 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EmulatedCpu } from '../../src/kernel/cpu.ts';
-import { WALKER_KIND_NAMES } from '../../src/kernel/walker-kinds.ts';
 import { CpuPool } from '../../src/coordinator/cpu-pool.ts';
-import { kernelOf, runSpec } from '../../src/coordinator/run-spec.ts';
-import { type RunSpec, type RunSpecOverrides } from '../../src/spec/run-spec.ts';
+import { runSpec } from '../../src/coordinator/run-spec.ts';
 import { createMachine, runStrategy, type StrategyRun } from '../../src/coordinator/runs.ts';
 import { Mm, cpuStat, cpuWord } from '../../src/shared-memory/cpu-block.ts';
 import { answerCpuSlot, answerMmSlot } from '../../src/shared-memory/answer-words.ts';
 import { cpumask_set_cpu } from '../../src/shared-memory/mm.ts';
 import { SharedMachine } from '../../src/shared-memory/shared-machine.ts';
 import { counter } from '../../src/strategies/counter.ts';
-import { STRATEGIES, isSafe } from '../../src/strategies/index.ts';
 import { percpu } from '../../src/strategies/percpu.ts';
 import { mappedMachine } from '../helpers/machine.ts';
 import { eventually, startProbe, stopProbes, type Probe } from '../helpers/probe.ts';
 
 const MiB = 2 ** 20;
 const GiB = 2 ** 30;
-const SAFE = STRATEGIES.filter(isSafe).map((s) => s.name);
+const BUSY = { busy: 1, walkRate: 0 };
 
 const probes: Probe[] = [];
 afterEach(async () => {
   await stopProbes(probes.splice(0));
 });
 
-
-describe('the safe strategies', () => {
-  it('are the ones that claim to prevent every outcome: the historical answers, not the floor or the bugs', () => {
-    // The runs below cover every safe strategy; this keeps them from quietly covering fewer.
-    expect(SAFE).toEqual(['ipi-broadcast', 'sync-one', 'counter', 'percpu', 'percpu-mm', 'stale-tolerant', 'rcu-frames']);
-  });
-});
 
 /** Where this mm's count of the series' mm-counting answers is. */
 const MM_COUNT = answerMmSlot(Mm.THIS, counter.words.perMm.locklessPgtblWalkCount);
@@ -95,40 +85,6 @@ describe('percpu against counter, decision by decision', () => {
     expect(percpu.serialize.pmdClear(unmapper)).toBe(0);
     expect(counter.serialize.pmdClear(unmapper)).toBe(0);
     void idling;
-  });
-});
-
-const EVERY_KIND = WALKER_KIND_NAMES.map((kind) => ({ kind, weight: 1 }));
-/** Every kind the run's walkers can be: after 5.8's rework, not the hash MMU's (its guard is not modelled). */
-const runnable = (spec: RunSpec): RunSpec =>
-  kernelOf(spec).walkerGuards ? { ...spec, workload: { ...spec.workload, mix: spec.workload.mix.filter(({ kind }) => kind !== 'hash-fault') } } : spec;
-const BUSY = { busy: 1, walkRate: 0 };
-
-describe.each<[string, RunSpecOverrides]>([
-  ['munmap, every walker kind at once', { op: 'munmap', machine: { cpus: 4, memoryBytes: 64 * MiB }, workload: { ...BUSY, mix: EVERY_KIND } }],
-  ['split, every walker kind at once', { op: 'split', machine: { cpus: 4, memoryBytes: 64 * MiB }, workload: { ...BUSY, mix: EVERY_KIND } }],
-  ['collapse, every walker kind at once', { op: 'collapse', machine: { cpus: 4, memoryBytes: 64 * MiB }, workload: { ...BUSY, mix: EVERY_KIND } }],
-  ['munmap, walkers hammering the PMDs being cleared', { op: 'munmap', machine: { cpus: 3, memoryBytes: 8 * GiB }, workload: { raceWindow: 2 } }],
-  ['collapse, walkers hammering the PTE pages being freed', { op: 'collapse', machine: { cpus: 3, memoryBytes: 8 * GiB }, workload: { raceWindow: 2 } }],
-])('every safe strategy: %s', (_, overrides) => {
-  const spec = runSpec(overrides);
-  let pool: CpuPool;
-  const runs: StrategyRun[] = [];
-  beforeAll(async () => {
-    pool = await CpuPool.start(createMachine(spec));
-    for (const [i, strategy] of SAFE.entries()) runs.push(await runStrategy(pool, runnable({ ...spec, strategy: strategy }), i));
-  });
-  afterAll(async () => {
-    await pool?.close();
-  });
-
-  it.each(SAFE)('%s: no use-after-free, no misread, every invariant held', (strategy) => {
-    const run = runs.find((r) => r.strategy === strategy)!;
-    expect(run.op).toBe(spec.op);
-    expect(run.violations.useAfterFree).toBe(0);
-    expect(run.violations.misreads).toBe(0);
-    expect(run.brokenInvariants).toEqual([]);
-    expect(run.pmdsDone).toBe(spec.machine.hugePages);
   });
 });
 
