@@ -5,7 +5,7 @@
 //   npx tsx stress/estimate-coverage.ts [--runs 6] [--memory 16G] [--budget 1]
 
 import { decimal, integer, oneOf, size } from '../src/base/value-types.ts';
-import { formatOptions, option, parseOptions, readOptions } from '../src/base/option-table.ts';
+import { option } from '../src/base/option-table.ts';
 import { formatSize } from '../src/base/sizes.ts';
 import { textTable } from '../src/base/text-table.ts';
 import { checkCpusFitMemory } from '../src/coordinator/cpu-memory.ts';
@@ -13,10 +13,8 @@ import { runSpec } from '../src/coordinator/run-spec.ts';
 import type { Estimate } from '../src/coordinator/estimate.ts';
 import { runStrategy } from '../src/coordinator/runs.ts';
 import { Session } from '../src/coordinator/session.ts';
-import { runCommand } from '../src/cli/command.ts';
+import { defineCommand, isMain, runCommand } from '../src/cli/command.ts';
 import { STRATEGY_NAMES } from '../src/strategies/index.ts';
-
-const COMMAND = 'npx tsx stress/estimate-coverage.ts';
 
 const OPTIONS = {
   runs: option({ value: 'N', default: '6', help: 'pairs of runs (budgeted, then whole)', parse: integer(1, 1000) }),
@@ -25,47 +23,47 @@ const OPTIONS = {
   strategy: option({ value: 'NAME', default: 'ipi-broadcast', help: 'the strategy run', parse: oneOf(STRATEGY_NAMES, 'strategy') }),
 };
 
-async function main(argv: readonly string[]): Promise<number> {
-  const { given, help } = readOptions(argv, OPTIONS);
-  if (help) {
-    process.stdout.write(`usage: ${COMMAND} [options]\n\nThe seed's preset (128 CPUs), budgeted then whole, to check the estimate's interval.\n\n${formatOptions(OPTIONS)}\n`);
-    return 0;
-  }
-  const o = parseOptions(OPTIONS, given);
-  const whole = runSpec({ preset: 'qemu-128', machine: { memoryBytes: o.memory }, strategy: o.strategy, budgetMs: undefined });
-  const budgeted = { ...whole, budgetMs: o.budget * 1000 };
-  checkCpusFitMemory(whole.machine.cpus);
-  const session = new Session('estimate-coverage');
-  session.say(`${session.hostLine}\n${o.runs} pairs: ${o.strategy}, the qemu-128 preset with ${formatSize(o.memory)} (${whole.machine.hugePages} PMDs), a ${o.budget} s budget, then whole\n`);
-  const rows: string[][] = [['pair', 'PMDs measured', 'estimate', '95% interval now', 'whole run', 'inside', 'interval before', 'inside']];
-  let [covered, coveredBefore, pairs] = [0, 0, 0];
-  await session.withCpus(whole, { strategies: [whole.strategy], operation: true }, async (pool) => {
-    for (let i = 0; i < o.runs && !session.interrupted; i++) {
-      const estimated = await runStrategy(pool, budgeted, 2 * i);
-      const truth = await runStrategy(pool, whole, 2 * i + 1);
-      const e = estimated.estimate;
-      if (!e || truth.estimated) throw new Error(`pair ${i + 1}: the budgeted run was not estimated, or the whole run was (raise --memory or lower --budget)`);
-      const before = naiveInterval(e, estimated.pmds);
-      const inside = (low: number, high: number) => truth.munmapMs >= low && truth.munmapMs <= high;
-      covered += inside(e.lowMs, e.highMs) ? 1 : 0;
-      coveredBefore += inside(before.lowMs, before.highMs) ? 1 : 0;
-      pairs++;
-      rows.push([
-        String(i + 1),
-        String(e.measuredPmds),
-        seconds(estimated.munmapMs),
-        `${seconds(e.lowMs)} to ${seconds(e.highMs)}`,
-        seconds(truth.munmapMs),
-        inside(e.lowMs, e.highMs) ? 'yes' : 'NO',
-        `${seconds(before.lowMs)} to ${seconds(before.highMs)}`,
-        inside(before.lowMs, before.highMs) ? 'yes' : 'NO',
-      ]);
-      session.say(rows[rows.length - 1].join('  '));
-    }
-  });
-  session.say(`\n${textTable(rows[0], rows.slice(1), { align: rows[0].map(() => 'left') })}\n\nthe whole run fell inside the interval in ${covered} of ${pairs} pairs (before: ${coveredBefore} of ${pairs})`);
-  return session.finish({ broken: false });
-}
+export const estimateCoverage = defineCommand({
+  name: 'estimate-coverage',
+  invocation: 'npx tsx stress/estimate-coverage.ts',
+  about: "The seed's preset (128 CPUs), budgeted then whole, to check the estimate's interval.",
+  options: OPTIONS,
+  async run(o) {
+    const whole = runSpec({ preset: 'qemu-128', machine: { memoryBytes: o.memory }, strategy: o.strategy, budgetMs: undefined });
+    const budgeted = { ...whole, budgetMs: o.budget * 1000 };
+    checkCpusFitMemory(whole.machine.cpus);
+    const session = new Session('estimate-coverage');
+    session.say(`${session.hostLine}\n${o.runs} pairs: ${o.strategy}, the qemu-128 preset with ${formatSize(o.memory)} (${whole.machine.hugePages} PMDs), a ${o.budget} s budget, then whole\n`);
+    const rows: string[][] = [['pair', 'PMDs measured', 'estimate', '95% interval now', 'whole run', 'inside', 'interval before', 'inside']];
+    let [covered, coveredBefore, pairs] = [0, 0, 0];
+    await session.withCpus(whole, { strategies: [whole.strategy], operation: true }, async (pool) => {
+      for (let i = 0; i < o.runs && !session.interrupted; i++) {
+        const estimated = await runStrategy(pool, budgeted, 2 * i);
+        const truth = await runStrategy(pool, whole, 2 * i + 1);
+        const e = estimated.estimate;
+        if (!e || truth.estimated) throw new Error(`pair ${i + 1}: the budgeted run was not estimated, or the whole run was (raise --memory or lower --budget)`);
+        const before = naiveInterval(e, estimated.pmds);
+        const inside = (low: number, high: number) => truth.munmapMs >= low && truth.munmapMs <= high;
+        covered += inside(e.lowMs, e.highMs) ? 1 : 0;
+        coveredBefore += inside(before.lowMs, before.highMs) ? 1 : 0;
+        pairs++;
+        rows.push([
+          String(i + 1),
+          String(e.measuredPmds),
+          seconds(estimated.munmapMs),
+          `${seconds(e.lowMs)} to ${seconds(e.highMs)}`,
+          seconds(truth.munmapMs),
+          inside(e.lowMs, e.highMs) ? 'yes' : 'NO',
+          `${seconds(before.lowMs)} to ${seconds(before.highMs)}`,
+          inside(before.lowMs, before.highMs) ? 'yes' : 'NO',
+        ]);
+        session.say(rows[rows.length - 1].join('  '));
+      }
+    });
+    session.say(`\n${textTable(rows[0], rows.slice(1), { align: rows[0].map(() => 'left') })}\n\nthe whole run fell inside the interval in ${covered} of ${pairs} pairs (before: ${coveredBefore} of ${pairs})`);
+    return session.finish({ broken: false });
+  },
+});
 
 /** The interval the estimate gave before batch means: every PMD independent, 1.96 standard errors of the serialize times. */
 function naiveInterval(e: Estimate, pmds: number): { lowMs: number; highMs: number } {
@@ -76,4 +74,4 @@ function naiveInterval(e: Estimate, pmds: number): { lowMs: number; highMs: numb
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
-await runCommand('estimate-coverage', COMMAND, main);
+if (isMain(import.meta.url)) await runCommand(estimateCoverage);

@@ -4,22 +4,21 @@
 //   npx tsx stress/litmus.ts --file litmus/SB+pgtbl-v5.litmus
 //   npx tsx stress/litmus.ts --dir litmus/ --log litmus.log
 
-import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { writeFileAtomic } from '../src/base/atomic-write.ts';
 import { resolve } from 'node:path';
 import { MultiBar } from 'cli-progress';
-import { flag, formatOptions, nameList, option, parseOptions, readOptions, type OptionValues } from '../src/base/option-table.ts';
+import { flag, nameList, option, type OptionValues } from '../src/base/option-table.ts';
 import { integer, quote } from '../src/base/value-types.ts';
 import { UsageError } from '../src/base/usage-error.ts';
 import { Session } from '../src/coordinator/session.ts';
-import { runCommand } from '../src/cli/command.ts';
+import { defineCommand, isMain, runCommand } from '../src/cli/command.ts';
 import { VARIANTS, type Variant } from '../src/litmus/js-mapping.ts';
 import { BUILTIN_NAMES, builtinTest, litmusFilesIn, readLitmusFile } from '../src/litmus/litmus-files.ts';
 import type { LitmusTest } from '../src/litmus/litmus-test.ts';
 import { formatLitmus7Log } from '../src/litmus/litmus7-log.ts';
 import { failedResults, formatMappingTable, formatRefused, formatResult, formatSummary, formatTable, type LitmusReport, type RefusedTest } from '../src/litmus/report.ts';
 import { LitmusPool, type LitmusResult } from '../src/litmus/run-litmus.ts';
-
-const COMMAND = 'npx tsx stress/litmus.ts';
 
 const path = (text: string): string => text;
 
@@ -68,62 +67,62 @@ function plan(o: OptionValues<typeof OPTIONS>, testGiven: boolean): Plan {
   return { tests, refused, variants: (o.variant ?? ['as-written']) as Variant[] };
 }
 
-async function main(argv: readonly string[]): Promise<number> {
-  const { given, help } = readOptions(argv, OPTIONS);
-  if (help) {
-    process.stdout.write(
-      `usage: ${COMMAND} [options]\n\nRuns litmus tests on worker threads and prints what this host did, judged against herd7's verdict in each test's header.\n\n${formatOptions(OPTIONS)}\n\n` +
-        "Exit status: 0 done, 1 a thread failed, 2 bad usage, 3 a condition herd7 says Never was observed (or an Always one failed), or an atomics or fenced variant showed a non-SC outcome.\n",
-    );
-    return 0;
-  }
-  const o = parseOptions(OPTIONS, given);
-  if (o.mapping) {
-    process.stdout.write(formatMappingTable() + '\n');
-    return 0;
-  }
-  const { tests, refused, variants } = plan(o, given.test !== undefined);
-  const session = new Session('litmus', { json: o.json });
-  const { host } = session;
-  const runs = tests.length * variants.length;
-  const bar = o.dir !== undefined && process.stderr.isTTY && !o.quiet && runs > 1 ? new MultiBar({ format: 'litmus [{bar}] {value}/{total} runs, {eta_formatted} left | {test}', stream: process.stderr, hideCursor: true, clearOnComplete: true }) : undefined;
-  const progress = bar?.create(runs, 0, { test: 'starting' });
-  // With the bar on the same terminal, report lines go above it rather than through it.
-  const say = (text: string) => {
-    if (bar && process.stdout.isTTY && o.json !== '-') {
-      bar.log(text + '\n');
-      bar.update();
-    } else session.say(text);
-  };
-  say(session.hostLine + '\n');
-  for (const r of refused) say(formatRefused(r));
-  if (refused.length > 0) say('');
-
-  const results: LitmusResult[] = [];
-  const pool = tests.length === 0 ? undefined : LitmusPool.start(Math.max(...tests.map((t) => t.threads.length)));
-  try {
-    for (const test of tests) {
-      for (const variant of variants) {
-        progress?.update({ test: variant === 'as-written' ? test.name : `${test.name}/${variant}` });
-        const result = await pool!.run(test, variant, o.iterations, Math.min(o.stride, o.iterations), host.arch);
-        results.push(result);
-        say(formatResult(result) + '\n');
-        progress?.increment();
-      }
+export const litmus = defineCommand({
+  name: 'litmus',
+  invocation: 'npx tsx stress/litmus.ts',
+  about: "Runs litmus tests on worker threads and prints what this host did, judged against herd7's verdict in each test's header.",
+  options: OPTIONS,
+  outputs: { log: 'file', json: 'file' },
+  exitStatus:
+    'Exit status: 0 done, 1 a thread failed, 2 bad usage, 3 a condition herd7 says Never was observed (or an Always one failed), or an atomics or fenced variant showed a non-SC outcome.',
+  async run(o, given, argv) {
+    if (o.mapping) {
+      process.stdout.write(formatMappingTable() + '\n');
+      return 0;
     }
-  } catch (error) {
-    session.failure = error instanceof Error ? error.message : String(error);
-    return session.finish({ broken: false });
-  } finally {
-    bar?.stop();
-    await pool?.close();
-  }
-  const report: LitmusReport = { host, tests: results, refused };
-  if (o.dir !== undefined || results.length + refused.length > 1) session.say(formatTable(report) + '\n');
-  session.say(formatSummary(report));
-  if (o.log !== undefined) writeFileSync(o.log, formatLitmus7Log(`${COMMAND} ${argv.join(' ')}`, results));
-  session.writeJson(report);
-  return session.finish({ broken: failedResults(report).length > 0 });
-}
+    const { tests, refused, variants } = plan(o, given.test !== undefined);
+    const session = new Session('litmus', { json: o.json });
+    const { host } = session;
+    const runs = tests.length * variants.length;
+    const bar = o.dir !== undefined && process.stderr.isTTY && !o.quiet && runs > 1 ? new MultiBar({ format: 'litmus [{bar}] {value}/{total} runs, {eta_formatted} left | {test}', stream: process.stderr, hideCursor: true, clearOnComplete: true }) : undefined;
+    const progress = bar?.create(runs, 0, { test: 'starting' });
+    // With the bar on the same terminal, report lines go above it rather than through it.
+    const say = (text: string) => {
+      if (bar && process.stdout.isTTY && o.json !== '-') {
+        bar.log(text + '\n');
+        bar.update();
+      } else session.say(text);
+    };
+    say(session.hostLine + '\n');
+    for (const r of refused) say(formatRefused(r));
+    if (refused.length > 0) say('');
 
-await runCommand('litmus', COMMAND, main);
+    const results: LitmusResult[] = [];
+    const pool = tests.length === 0 ? undefined : LitmusPool.start(Math.max(...tests.map((t) => t.threads.length)));
+    try {
+      for (const test of tests) {
+        for (const variant of variants) {
+          progress?.update({ test: variant === 'as-written' ? test.name : `${test.name}/${variant}` });
+          const result = await pool!.run(test, variant, o.iterations, Math.min(o.stride, o.iterations), host.arch);
+          results.push(result);
+          say(formatResult(result) + '\n');
+          progress?.increment();
+        }
+      }
+    } catch (error) {
+      session.failure = error instanceof Error ? error.message : String(error);
+      return session.finish({ broken: false });
+    } finally {
+      bar?.stop();
+      await pool?.close();
+    }
+    const report: LitmusReport = { host, tests: results, refused };
+    if (o.dir !== undefined || results.length + refused.length > 1) session.say(formatTable(report) + '\n');
+    session.say(formatSummary(report));
+    if (o.log !== undefined) writeFileAtomic(o.log, formatLitmus7Log(`${litmus.invocation} ${argv.join(' ')}`, results));
+    session.writeJson(report);
+    return session.finish({ broken: failedResults(report).length > 0 });
+  },
+});
+
+if (isMain(import.meta.url)) await runCommand(litmus);

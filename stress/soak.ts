@@ -4,7 +4,7 @@
 //   npx tsx stress/soak.ts --duration 1h [--include-racy] [--json FILE]
 
 import { integer, quote, size } from '../src/base/value-types.ts';
-import { formatOptions, option, parseOptions, readOptions } from '../src/base/option-table.ts';
+import { option } from '../src/base/option-table.ts';
 import { UsageError } from '../src/base/usage-error.ts';
 import { formatSize } from '../src/base/sizes.ts';
 import { PMD_OPS, type PmdOp } from '../src/kernel/pmd-ops.ts';
@@ -12,12 +12,11 @@ import { runSpec } from '../src/coordinator/run-spec.ts';
 import { type RunSpecOverrides } from '../src/spec/run-spec.ts';
 import { runStrategy, type StrategyRun } from '../src/coordinator/runs.ts';
 import { Session } from '../src/coordinator/session.ts';
-import { runCommand } from '../src/cli/command.ts';
+import { defineCommand, isMain, runCommand } from '../src/cli/command.ts';
 import { TraceRecorder } from '../src/coordinator/trace-recorder.ts';
 import { describeTrace, writeChromeTrace } from '../src/report/chrome-trace.ts';
 import { STRATEGIES, isSafe } from '../src/strategies/index.ts';
 
-const COMMAND = 'npx tsx stress/soak.ts';
 const SAFE = STRATEGIES.filter(isSafe).map((s) => s.name);
 /** The strategy whose store-buffering bug shows the detector still catches what it should. */
 const RACY = 'counter-no-barriers';
@@ -59,68 +58,70 @@ interface Totals {
   racyUseAfterFree: number;
 }
 
-async function main(argv: readonly string[]): Promise<number> {
-  const { given, help } = readOptions(argv, OPTIONS);
-  if (help) {
-    process.stdout.write(`usage: ${COMMAND} [options]\n\nRepeats every operation under every safe strategy, checking every invariant, until the time is up.\n\n${formatOptions(OPTIONS)}\n\nExit status: 0 SOAK: SUCCESS, 1 a CPU failed, 2 bad usage, 3 SOAK: FAILURE.\n`);
-    return 0;
-  }
-  const o = parseOptions(OPTIONS, given);
-  // Ctrl-C or SIGTERM: stop the cycle in progress, then the totals so far and the verdict on them.
-  const session = new Session('soak', { json: o.json, onInterrupt: 'stopping; the totals so far follow' });
-  const say = (line: string) => session.say(line);
-  // Walkers back to back, so every cycle's walks and changes really meet.
-  const specFor = (op: PmdOp, extra: RunSpecOverrides = {}) =>
-    runSpec({ ...extra, op, machine: { cpus: o.cpus, memoryBytes: o.memory }, workload: { busy: 1, walkRate: 0, ...extra.workload }, warmupMs: 10 });
-  const totals: Totals = { cycles: 0, pmds: {}, walks: 0, ipisSent: 0, ipisAcked: 0, violations: 0, brokenInvariants: [], racyRuns: 0, racyUseAfterFree: 0 };
-  say(`${session.hostLine}; soaking ${o.duration} s with ${o.cpus} CPUs, ${formatSize(o.memory)} a cycle, strategies ${SAFE.join(', ')}, operations ${PMD_OPS.join(', ')}`);
+export const soak = defineCommand({
+  name: 'soak',
+  invocation: 'npx tsx stress/soak.ts',
+  about: 'Repeats every operation under every safe strategy, checking every invariant, until the time is up.',
+  options: OPTIONS,
+  outputs: { json: 'file', trace: 'file' },
+  exitStatus: 'Exit status: 0 SOAK: SUCCESS, 1 a CPU failed, 2 bad usage, 3 SOAK: FAILURE.',
+  async run(o, _given, argv) {
+    // Ctrl-C or SIGTERM: stop the cycle in progress, then the totals so far and the verdict on them.
+    const session = new Session('soak', { json: o.json, onInterrupt: 'stopping; the totals so far follow' });
+    const say = (line: string) => session.say(line);
+    // Walkers back to back, so every cycle's walks and changes really meet.
+    const specFor = (op: PmdOp, extra: RunSpecOverrides = {}) =>
+      runSpec({ ...extra, op, machine: { cpus: o.cpus, memoryBytes: o.memory }, workload: { busy: 1, walkRate: 0, ...extra.workload }, warmupMs: 10 });
+    const totals: Totals = { cycles: 0, pmds: {}, walks: 0, ipisSent: 0, ipisAcked: 0, violations: 0, brokenInvariants: [], racyRuns: 0, racyUseAfterFree: 0 };
+    say(`${session.hostLine}; soaking ${o.duration} s with ${o.cpus} CPUs, ${formatSize(o.memory)} a cycle, strategies ${SAFE.join(', ')}, operations ${PMD_OPS.join(', ')}`);
 
-  const started = performance.now();
-  const deadline = started + o.duration * 1000;
-  let lastProgress = started;
-  // Sized for the widest operation, collapse: every cycle reuses the same frames and pages.
-  await session.withCpus(specFor('collapse'), undefined, async (pool) => {
-    for (let cycle = 0; performance.now() < deadline && totals.brokenInvariants.length === 0 && !session.interrupted; cycle++) {
-      const strategy = SAFE[cycle % SAFE.length];
-      const op = OP_SCHEDULE[Math.floor(cycle / SAFE.length) % OP_SCHEDULE.length];
-      // A flight recorder: what led up to a failure is what the rings keep.
-      const recorder = o.trace === undefined ? undefined : new TraceRecorder({ pmds: undefined, recordsPerCpu: undefined, mode: 'overwrite' });
-      const run = await runStrategy(pool, specFor(op, { strategy, seed: cycle }), cycle, recorder);
-      if (run.partial) break; // interrupted part way: its figures are not a cycle's
-      add(totals, run);
-      if (recorder && o.trace !== undefined && (run.violations.useAfterFree > 0 || run.brokenInvariants.length > 0)) {
-        const summary = writeChromeTrace(o.trace, recorder.runs, { command: [COMMAND, ...argv].join(' '), host: session.host, cycle, strategy, op });
-        say(`cycle ${cycle} (${strategy}, ${op}) failed: ${describeTrace(o.trace, summary)}`);
+    const started = performance.now();
+    const deadline = started + o.duration * 1000;
+    let lastProgress = started;
+    // Sized for the widest operation, collapse: every cycle reuses the same frames and pages.
+    await session.withCpus(specFor('collapse'), undefined, async (pool) => {
+      for (let cycle = 0; performance.now() < deadline && totals.brokenInvariants.length === 0 && !session.interrupted; cycle++) {
+        const strategy = SAFE[cycle % SAFE.length];
+        const op = OP_SCHEDULE[Math.floor(cycle / SAFE.length) % OP_SCHEDULE.length];
+        // A flight recorder: what led up to a failure is what the rings keep.
+        const recorder = o.trace === undefined ? undefined : new TraceRecorder({ pmds: undefined, recordsPerCpu: undefined, mode: 'overwrite' });
+        const run = await runStrategy(pool, specFor(op, { strategy, seed: cycle }), cycle, recorder);
+        if (run.partial) break; // interrupted part way: its figures are not a cycle's
+        add(totals, run);
+        if (recorder && o.trace !== undefined && (run.violations.useAfterFree > 0 || run.brokenInvariants.length > 0)) {
+          const summary = writeChromeTrace(o.trace, recorder.runs, { command: [soak.invocation, ...argv].join(' '), host: session.host, cycle, strategy, op });
+          say(`cycle ${cycle} (${strategy}, ${op}) failed: ${describeTrace(o.trace, summary)}`);
+        }
+        if (o['include-racy'] > 0 && cycle % o['include-racy'] === 0) {
+          const racy = await runStrategy(pool, specFor('munmap', { strategy: RACY, seed: cycle, workload: { raceWindow: 1 } }), cycle);
+          totals.racyRuns++;
+          totals.racyUseAfterFree += racy.violations.useAfterFree;
+          totals.brokenInvariants.push(...racy.brokenInvariants.map((b) => `${RACY} cycle ${cycle}: ${b}`));
+        }
+        totals.cycles++;
+        if (performance.now() - lastProgress > 60_000) {
+          lastProgress = performance.now();
+          say(progressLine(totals, (lastProgress - started) / 1000));
+        }
       }
-      if (o['include-racy'] > 0 && cycle % o['include-racy'] === 0) {
-        const racy = await runStrategy(pool, specFor('munmap', { strategy: RACY, seed: cycle, workload: { raceWindow: 1 } }), cycle);
-        totals.racyRuns++;
-        totals.racyUseAfterFree += racy.violations.useAfterFree;
-        totals.brokenInvariants.push(...racy.brokenInvariants.map((b) => `${RACY} cycle ${cycle}: ${b}`));
-      }
-      totals.cycles++;
-      if (performance.now() - lastProgress > 60_000) {
-        lastProgress = performance.now();
-        say(progressLine(totals, (lastProgress - started) / 1000));
-      }
-    }
-  });
-  const interrupted = session.interrupted;
+    });
+    const interrupted = session.interrupted;
 
-  const elapsedS = (performance.now() - started) / 1000;
-  say(progressLine(totals, elapsedS));
-  const racyMissed = o['include-racy'] > 0 && totals.racyRuns > 0 && totals.racyUseAfterFree === 0;
-  const success = totals.brokenInvariants.length === 0 && totals.violations === 0 && !racyMissed;
-  for (const broken of totals.brokenInvariants.slice(0, 10)) say(`  BROKEN: ${broken}`);
-  if (racyMissed) say(`  ${RACY} ran ${totals.racyRuns} time(s) with race amplification and never showed its bug`);
-  say(
-    `SOAK: ${success ? (interrupted ? 'SUCCESS (interrupted)' : 'SUCCESS') : 'FAILURE'} after ${elapsedS.toFixed(0)} s: ${totals.violations} use-after-free under safe strategies, ` +
-      `${totals.brokenInvariants.length} broken invariant(s)` +
-      (totals.racyRuns > 0 ? `; ${RACY} found ${totals.racyUseAfterFree} use-after-free in ${totals.racyRuns} run(s)` : ''),
-  );
-  session.writeJson({ host: session.host, config: { durationS: o.duration, cpus: o.cpus, memory: formatSize(o.memory) }, elapsedS, success, totals });
-  return session.finish({ broken: !success });
-}
+    const elapsedS = (performance.now() - started) / 1000;
+    say(progressLine(totals, elapsedS));
+    const racyMissed = o['include-racy'] > 0 && totals.racyRuns > 0 && totals.racyUseAfterFree === 0;
+    const success = totals.brokenInvariants.length === 0 && totals.violations === 0 && !racyMissed;
+    for (const broken of totals.brokenInvariants.slice(0, 10)) say(`  BROKEN: ${broken}`);
+    if (racyMissed) say(`  ${RACY} ran ${totals.racyRuns} time(s) with race amplification and never showed its bug`);
+    say(
+      `SOAK: ${success ? (interrupted ? 'SUCCESS (interrupted)' : 'SUCCESS') : 'FAILURE'} after ${elapsedS.toFixed(0)} s: ${totals.violations} use-after-free under safe strategies, ` +
+        `${totals.brokenInvariants.length} broken invariant(s)` +
+        (totals.racyRuns > 0 ? `; ${RACY} found ${totals.racyUseAfterFree} use-after-free in ${totals.racyRuns} run(s)` : ''),
+    );
+    session.writeJson({ host: session.host, config: { durationS: o.duration, cpus: o.cpus, memory: formatSize(o.memory) }, elapsedS, success, totals });
+    return session.finish({ broken: !success });
+  },
+});
 
 function add(totals: Totals, run: StrategyRun): void {
   totals.pmds[run.op] = (totals.pmds[run.op] ?? 0) + run.pmdsDone;
@@ -139,4 +140,4 @@ function progressLine(t: Totals, seconds: number): string {
   );
 }
 
-await runCommand('soak', COMMAND, main);
+if (isMain(import.meta.url)) await runCommand(soak);

@@ -6,20 +6,19 @@
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { formatOptions, option, parseOptions, readOptions } from '../src/base/option-table.ts';
+import { option } from '../src/base/option-table.ts';
 import { integer } from '../src/base/value-types.ts';
 import { checkCpusFitMemory } from '../src/coordinator/cpu-memory.ts';
 import { CpuPool } from '../src/coordinator/cpu-pool.ts';
 import { runSpec } from '../src/coordinator/run-spec.ts';
 import { createMachine } from '../src/coordinator/runs.ts';
-import { runCommand } from '../src/cli/command.ts';
+import { defineCommand, isMain, runCommand } from '../src/cli/command.ts';
 import { hostInfo, hostLine } from '../src/base/host.ts';
 import { MAX_CPUS } from '../src/shared-memory/mm.ts';
 
-const COMMAND = 'npx tsx stress/start-up.ts';
-
 const OPTIONS = {
   cpus: option({ value: 'LIST', default: '128,256,512,1024', help: 'CPU counts to start, each in its own process', parse: (text: string, flag: string) => text.split(',').map((n) => integer(1, MAX_CPUS)(n, flag)) }),
+  one: option({ value: 'N', default: undefined, help: 'start N CPUs in this process and print their row (what each count runs in its own process)', parse: integer(1, MAX_CPUS) }),
 };
 
 /** One count, in this process: start, measure, join. */
@@ -33,25 +32,25 @@ async function measure(cpus: number): Promise<void> {
   process.stdout.write(`| ${cpus} | ${(ms / 1000).toFixed(1)} s | ${(ms / cpus).toFixed(0)} ms | ${mib(rss)} MiB | ${(rss / cpus / 2 ** 20).toFixed(1)} MiB |\n`);
 }
 
-async function main(argv: readonly string[]): Promise<number> {
-  if (argv[0] === '--one') {
-    await measure(integer(1, MAX_CPUS)(argv[1] ?? '', '--one'));
+export const startUp = defineCommand({
+  name: 'start-up',
+  invocation: 'npx tsx stress/start-up.ts',
+  about: 'Starts CPU threads and says how long it took and the memory they hold.',
+  options: OPTIONS,
+  async run(o) {
+    if (o.one !== undefined) {
+      await measure(o.one);
+      return 0;
+    }
+    checkCpusFitMemory(Math.max(...o.cpus));
+    process.stdout.write(`${hostLine(hostInfo())}\n\n| CPUs | start | per CPU | resident memory | per CPU |\n|---:|---:|---:|---:|---:|\n`);
+    for (const cpus of o.cpus) {
+      const { status, signal } = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--one', String(cpus)], { stdio: 'inherit' });
+      if (signal) return 128 + os.constants.signals[signal];
+      if (status !== 0) return status ?? 1;
+    }
     return 0;
-  }
-  const { given, help } = readOptions(argv, OPTIONS);
-  if (help) {
-    process.stdout.write(`usage: ${COMMAND} [options]\n\nStarts CPU threads and says how long it took and the memory they hold.\n\n${formatOptions(OPTIONS)}\n`);
-    return 0;
-  }
-  const o = parseOptions(OPTIONS, given);
-  checkCpusFitMemory(Math.max(...o.cpus));
-  process.stdout.write(`${hostLine(hostInfo())}\n\n| CPUs | start | per CPU | resident memory | per CPU |\n|---:|---:|---:|---:|---:|\n`);
-  for (const cpus of o.cpus) {
-    const { status, signal } = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--one', String(cpus)], { stdio: 'inherit' });
-    if (signal) return 128 + os.constants.signals[signal];
-    if (status !== 0) return status ?? 1;
-  }
-  return 0;
-}
+  },
+});
 
-await runCommand('start-up', COMMAND, main);
+if (isMain(import.meta.url)) await runCommand(startUp);

@@ -4,10 +4,11 @@
 //   npx tsx stress/sweep.ts [--cpus 2,4,8,16,32,64,128] [--strategy ...] [--out sweep-out]
 
 import { decimal, integer, size } from '../src/base/value-types.ts';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { writeFileAtomic } from '../src/base/atomic-write.ts';
 import { join } from 'node:path';
 import { SingleBar } from 'cli-progress';
-import { flag, formatOptions, nameList, option, parseOptions, readOptions } from '../src/base/option-table.ts';
+import { flag, nameList, option } from '../src/base/option-table.ts';
 import { formatSize } from '../src/base/sizes.ts';
 import { lineChartSvg } from '../src/report/plots.ts';
 import { markdownTable } from '../src/base/text-table.ts';
@@ -18,11 +19,9 @@ import { runStrategy } from '../src/coordinator/runs.ts';
 import { compareWalkersAlone } from '../src/coordinator/walkers-alone.ts';
 import { checkCpusFitMemory } from '../src/coordinator/cpu-memory.ts';
 import { Session } from '../src/coordinator/session.ts';
-import { runCommand } from '../src/cli/command.ts';
+import { defineCommand, isMain, runCommand } from '../src/cli/command.ts';
 import { MAX_CPUS } from '../src/shared-memory/mm.ts';
 import { STRATEGY_NAMES } from '../src/strategies/index.ts';
-
-const COMMAND = 'npx tsx stress/sweep.ts';
 
 const list = <T>(each: (text: string, flag: string) => T) => (text: string, flag: string) => text.split(',').map((part) => each(part.trim(), flag));
 
@@ -65,79 +64,80 @@ export interface WalkerCell {
   readonly spread: { readonly min: number; readonly max: number };
 }
 
-async function main(argv: readonly string[]): Promise<number> {
-  const { given, help } = readOptions(argv, OPTIONS);
-  if (help) {
-    process.stdout.write(`usage: ${COMMAND} [options]\n\nRuns a grid of munmap runs and writes JSON, a Markdown table and SVG plots.\n\n${formatOptions(OPTIONS)}\n`);
-    return 0;
-  }
-  const o = parseOptions(OPTIONS, given);
-  checkCpusFitMemory(Math.max(...o.cpus));
-  const session = new Session('sweep', { onInterrupt: 'stopping; the cells so far are written', showStartUp: false });
-  const cellSpec = (cpus: number, memoryBytes: number, workload: (typeof o.workload)[number], strategy?: string): RunSpec =>
-    runSpec({ machine: { cpus, memoryBytes }, workload: { mix: workload.mix }, budgetMs: o.budget * 1000, strategy });
-  const cellsPerCpu = o.memory.length * o.workload.length * o.strategy.length + o.strategy.length;
-  const bar = process.stderr.isTTY && !o.quiet ? new SingleBar({ format: 'sweep [{bar}] {value}/{total} cells, {eta_formatted} left | {cell}', stream: process.stderr, hideCursor: true }) : undefined;
-  bar?.start(o.cpus.length * cellsPerCpu, 0, { cell: 'starting' });
+export const sweep = defineCommand({
+  name: 'sweep',
+  invocation: 'npx tsx stress/sweep.ts',
+  about: 'Runs a grid of munmap runs and writes JSON, a Markdown table and SVG plots.',
+  options: OPTIONS,
+  outputs: { out: 'dir' },
+  async run(o) {
+    checkCpusFitMemory(Math.max(...o.cpus));
+    const session = new Session('sweep', { onInterrupt: 'stopping; the cells so far are written', showStartUp: false });
+    const cellSpec = (cpus: number, memoryBytes: number, workload: (typeof o.workload)[number], strategy?: string): RunSpec =>
+      runSpec({ machine: { cpus, memoryBytes }, workload: { mix: workload.mix }, budgetMs: o.budget * 1000, strategy });
+    const cellsPerCpu = o.memory.length * o.workload.length * o.strategy.length + o.strategy.length;
+    const bar = process.stderr.isTTY && !o.quiet ? new SingleBar({ format: 'sweep [{bar}] {value}/{total} cells, {eta_formatted} left | {cell}', stream: process.stderr, hideCursor: true }) : undefined;
+    bar?.start(o.cpus.length * cellsPerCpu, 0, { cell: 'starting' });
 
-  const cells: SweepCell[] = [];
-  const walkers: WalkerCell[] = [];
-  for (const cpus of o.cpus) {
-    await session.withCpus(cellSpec(cpus, Math.max(...o.memory), o.workload[0]), { strategies: o.strategy, operation: true }, async (pool) => {
-      for (const memory of o.memory) {
-        for (const workload of o.workload) {
-          for (const [i, strategy] of o.strategy.entries()) {
-            if (session.interrupted) return;
-            bar?.update({ cell: `${cpus} CPUs, ${formatSize(memory)}, ${workload.text}, ${strategy}` });
-            const run = await runStrategy(pool, cellSpec(cpus, memory, workload, strategy), i);
-            cells.push({
-              cpus,
-              memory: formatSize(memory),
-              workload: workload.text,
-              strategy,
-              munmapMs: run.munmapMs,
-              estimated: run.estimated,
-              pmds: run.pmds,
-              pmdsDone: run.pmdsDone,
-              ipisSent: run.estimated ? Math.round((run.ipis.sent * run.pmds) / Math.max(1, run.pmdsDone)) : run.ipis.sent,
-              useAfterFree: run.violations.useAfterFree,
-              invariantsHeld: run.brokenInvariants.length === 0,
-            });
-            bar?.increment();
+    const cells: SweepCell[] = [];
+    const walkers: WalkerCell[] = [];
+    for (const cpus of o.cpus) {
+      await session.withCpus(cellSpec(cpus, Math.max(...o.memory), o.workload[0]), { strategies: o.strategy, operation: true }, async (pool) => {
+        for (const memory of o.memory) {
+          for (const workload of o.workload) {
+            for (const [i, strategy] of o.strategy.entries()) {
+              if (session.interrupted) return;
+              bar?.update({ cell: `${cpus} CPUs, ${formatSize(memory)}, ${workload.text}, ${strategy}` });
+              const run = await runStrategy(pool, cellSpec(cpus, memory, workload, strategy), i);
+              cells.push({
+                cpus,
+                memory: formatSize(memory),
+                workload: workload.text,
+                strategy,
+                munmapMs: run.munmapMs,
+                estimated: run.estimated,
+                pmds: run.pmds,
+                pmdsDone: run.pmdsDone,
+                ipisSent: run.estimated ? Math.round((run.ipis.sent * run.pmds) / Math.max(1, run.pmdsDone)) : run.ipis.sent,
+                useAfterFree: run.violations.useAfterFree,
+                invariantsHeld: run.brokenInvariants.length === 0,
+              });
+              bar?.increment();
+            }
           }
         }
-      }
-      if (session.interrupted) return;
-      bar?.update({ cell: `${cpus} CPUs, walkers alone` });
-      // As stress/walkers.ts measures it: the shortest walks, back to back, the strategies in turn.
-      const alone = walkersAloneSpec(cpus, 'find-pte', 0, Math.min(...o.memory));
-      const specs = o.strategy.map((strategy) => ({ ...alone, strategy: strategy }));
-      for (const run of await compareWalkersAlone([{ pool, specs }], o['walkers-ms'], o['walkers-rounds'], () => session.interrupted)) {
-        walkers.push({ cpus, strategy: run.strategy, walksPerSecond: run.walksPerSecond, spread: run.spread });
-      }
-      bar?.increment(o.strategy.length);
-    });
-  }
-  bar?.stop();
+        if (session.interrupted) return;
+        bar?.update({ cell: `${cpus} CPUs, walkers alone` });
+        // As stress/walkers.ts measures it: the shortest walks, back to back, the strategies in turn.
+        const alone = walkersAloneSpec(cpus, 'find-pte', 0, Math.min(...o.memory));
+        const specs = o.strategy.map((strategy) => ({ ...alone, strategy: strategy }));
+        for (const run of await compareWalkersAlone([{ pool, specs }], o['walkers-ms'], o['walkers-rounds'], () => session.interrupted)) {
+          walkers.push({ cpus, strategy: run.strategy, walksPerSecond: run.walksPerSecond, spread: run.spread });
+        }
+        bar?.increment(o.strategy.length);
+      });
+    }
+    bar?.stop();
 
-  mkdirSync(o.out, { recursive: true });
-  const { host } = session;
-  const config = { ...o, memory: o.memory.map(formatSize), workload: o.workload.map((w) => w.text) };
-  writeFileSync(join(o.out, 'sweep.json'), JSON.stringify({ host, config, startUps: session.startUps, cells, walkers }, null, 2) + '\n');
-  writeFileSync(join(o.out, 'sweep.md'), markdown(cells, walkers, o.cpus, host.cores));
-  const first = cells.filter((c) => c.memory === formatSize(o.memory[0]) && c.workload === o.workload[0].text);
-  const plots = {
-    'munmap-ms.svg': { title: `munmap of ${formatSize(o.memory[0])} (ms, log scale; hollow points: estimated beyond the ${o.budget} s budget)`, rows: first, y: { field: 'munmapMs', title: 'munmap ms', log: true }, estimatedWhen: 'estimated' },
-    'ipis.svg': { title: `IPIs sent for ${formatSize(o.memory[0])} (log scale)`, rows: first.map((c) => ({ ...c, ipisSent: Math.max(1, c.ipisSent) })), y: { field: 'ipisSent', title: 'IPIs (min 1)', log: true } },
-    'walkers.svg': { title: 'lockless walks per second, every CPU walking back to back, nothing unmapped', rows: walkers, y: { field: 'walksPerSecond', title: 'walks/s' } },
-  };
-  for (const [file, plot] of Object.entries(plots)) {
-    const svg = await lineChartSvg({ ...plot, rows: plot.rows as unknown as { [field: string]: string | number }[], x: { field: 'cpus', title: 'emulated CPUs', log: true }, series: 'strategy' });
-    writeFileSync(join(o.out, file), svg);
-  }
-  session.say(`${session.hostLine}\n\n${markdown(cells, walkers, o.cpus, host.cores)}\nwrote ${['sweep.json', 'sweep.md', ...Object.keys(plots)].map((f) => join(o.out, f)).join(', ')}`);
-  return session.finish({ broken: !cells.every((c) => c.invariantsHeld) });
-}
+    mkdirSync(o.out, { recursive: true });
+    const { host } = session;
+    const config = { ...o, memory: o.memory.map(formatSize), workload: o.workload.map((w) => w.text) };
+    writeFileAtomic(join(o.out, 'sweep.json'), JSON.stringify({ host, config, startUps: session.startUps, cells, walkers }, null, 2) + '\n');
+    writeFileAtomic(join(o.out, 'sweep.md'), markdown(cells, walkers, o.cpus, host.cores));
+    const first = cells.filter((c) => c.memory === formatSize(o.memory[0]) && c.workload === o.workload[0].text);
+    const plots = {
+      'munmap-ms.svg': { title: `munmap of ${formatSize(o.memory[0])} (ms, log scale; hollow points: estimated beyond the ${o.budget} s budget)`, rows: first, y: { field: 'munmapMs', title: 'munmap ms', log: true }, estimatedWhen: 'estimated' },
+      'ipis.svg': { title: `IPIs sent for ${formatSize(o.memory[0])} (log scale)`, rows: first.map((c) => ({ ...c, ipisSent: Math.max(1, c.ipisSent) })), y: { field: 'ipisSent', title: 'IPIs (min 1)', log: true } },
+      'walkers.svg': { title: 'lockless walks per second, every CPU walking back to back, nothing unmapped', rows: walkers, y: { field: 'walksPerSecond', title: 'walks/s' } },
+    };
+    for (const [file, plot] of Object.entries(plots)) {
+      const svg = await lineChartSvg({ ...plot, rows: plot.rows as unknown as { [field: string]: string | number }[], x: { field: 'cpus', title: 'emulated CPUs', log: true }, series: 'strategy' });
+      writeFileAtomic(join(o.out, file), svg);
+    }
+    session.say(`${session.hostLine}\n\n${markdown(cells, walkers, o.cpus, host.cores)}\nwrote ${['sweep.json', 'sweep.md', ...Object.keys(plots)].map((f) => join(o.out, f)).join(', ')}`);
+    return session.finish({ broken: !cells.every((c) => c.invariantsHeld) });
+  },
+});
 
 function markdown(cells: readonly SweepCell[], walkers: readonly WalkerCell[], cpuCounts: readonly number[], cores: number): string {
   const head = ['strategy', 'memory', 'workload', ...cpuCounts.map((c) => `${c} CPUs${c > cores ? ` (${(c / cores).toFixed(0)}x over)` : ''}`)];
@@ -160,4 +160,4 @@ function markdown(cells: readonly SweepCell[], walkers: readonly WalkerCell[], c
   );
 }
 
-await runCommand('sweep', COMMAND, main);
+if (isMain(import.meta.url)) await runCommand(sweep);

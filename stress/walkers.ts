@@ -2,7 +2,7 @@
 // so that the cost of one shared counter against per-CPU counters shows.
 //   npx tsx stress/walkers.ts [--cpus 1,2,4,8] [--strategy none,counter,percpu] [--json -]
 
-import { formatOptions, nameList, option, parseOptions, readOptions } from '../src/base/option-table.ts';
+import { nameList, option } from '../src/base/option-table.ts';
 import { decimal, integer, oneOf, quote } from '../src/base/value-types.ts';
 import { UsageError } from '../src/base/usage-error.ts';
 import { WALKER_KIND_NAMES } from '../src/kernel/walker-kinds.ts';
@@ -10,14 +10,12 @@ import { walkersAloneSpec } from '../src/spec/run-spec.ts';
 import { WALKER_INTERVALS } from '../src/coordinator/runs.ts';
 import { compareWalkersAlone, type WalkersAloneResult } from '../src/coordinator/walkers-alone.ts';
 import { Session } from '../src/coordinator/session.ts';
-import { runCommand } from '../src/cli/command.ts';
+import { defineCommand, isMain, runCommand } from '../src/cli/command.ts';
 import { checkCpusFitMemory } from '../src/coordinator/cpu-memory.ts';
 import { MAX_CPUS } from '../src/shared-memory/mm.ts';
 import { STRATEGY_NAMES } from '../src/strategies/index.ts';
 import type { MedianRange } from '../src/base/statistics.ts';
 import { textTable } from '../src/base/text-table.ts';
-
-const COMMAND = 'npx tsx stress/walkers.ts';
 
 /** CPU counts, each named once: every count gets a pool of its own for the whole run. */
 const cpuList = (text: string, flag: string) => {
@@ -37,35 +35,36 @@ const OPTIONS = {
   json: option({ value: 'FILE', default: undefined, help: "also write the results as JSON to FILE ('-' for stdout)", parse: (text: string): string | undefined => text }),
 };
 
-async function main(argv: readonly string[]): Promise<number> {
-  const { given, help } = readOptions(argv, OPTIONS);
-  if (help) {
-    process.stdout.write(`usage: ${COMMAND} [options]\n\nMeasures lockless-walk throughput with every CPU walking and nothing unmapped.\n\n${formatOptions(OPTIONS)}\n`);
-    return 0;
-  }
-  const o = parseOptions(OPTIONS, given);
-  // Every CPU count's threads live at once (the others asleep while one walks), so that the
-  // rounds can take the CPU counts in turn.
-  checkCpusFitMemory(o.cpus.reduce((sum, cpus) => sum + cpus, 0));
-  const session = new Session('walkers', { json: o.json });
-  session.say(session.hostLine);
-  session.say(
-    `walkers: ${o.kind}, ${o['hold-us']} us hold, busy 100%; ${o.rounds} round(s) of a ${o['duration-ms']} ms cell for each CPU count and strategy, all of them in turn. ` +
-      `walks/s: the median of the ${o.rounds * WALKER_INTERVALS} intervals of the cells' second halves, ± half their range; (x): the median of the rounds' ratios, ± half their range\n`,
-  );
+export const walkers = defineCommand({
+  name: 'walkers',
+  invocation: 'npx tsx stress/walkers.ts',
+  about: 'Measures lockless-walk throughput with every CPU walking and nothing unmapped.',
+  options: OPTIONS,
+  outputs: { json: 'file' },
+  async run(o) {
+    // Every CPU count's threads live at once (the others asleep while one walks), so that the
+    // rounds can take the CPU counts in turn.
+    checkCpusFitMemory(o.cpus.reduce((sum, cpus) => sum + cpus, 0));
+    const session = new Session('walkers', { json: o.json });
+    session.say(session.hostLine);
+    session.say(
+      `walkers: ${o.kind}, ${o['hold-us']} us hold, busy 100%; ${o.rounds} round(s) of a ${o['duration-ms']} ms cell for each CPU count and strategy, all of them in turn. ` +
+        `walks/s: the median of the ${o.rounds * WALKER_INTERVALS} intervals of the cells' second halves, ± half their range; (x): the median of the rounds' ratios, ± half their range\n`,
+    );
 
-  const results: WalkersAloneResult[] = [];
-  const strategies = o.strategy;
-  const specs = o.cpus.map((cpus) => walkersAloneSpec(cpus, o.kind, o['hold-us']));
-  await session.withCpusEach(specs, { strategies, operation: false }, async (pools) => {
-    const machines = pools.map((pool, m) => ({ pool, specs: strategies.map((strategy) => ({ ...specs[m], strategy })) }));
-    results.push(...(await compareWalkersAlone(machines, o['duration-ms'], o.rounds, () => session.interrupted)));
-  });
+    const results: WalkersAloneResult[] = [];
+    const strategies = o.strategy;
+    const specs = o.cpus.map((cpus) => walkersAloneSpec(cpus, o.kind, o['hold-us']));
+    await session.withCpusEach(specs, { strategies, operation: false }, async (pools) => {
+      const machines = pools.map((pool, m) => ({ pool, specs: strategies.map((strategy) => ({ ...specs[m], strategy })) }));
+      results.push(...(await compareWalkersAlone(machines, o['duration-ms'], o.rounds, () => session.interrupted)));
+    });
 
-  session.say(formatScaling(results, o.cpus, o.strategy, session.host.cores));
-  session.writeJson({ host: session.host, config: { kind: o.kind, holdUs: o['hold-us'], durationMs: o['duration-ms'], rounds: o.rounds }, startUps: session.startUps, results });
-  return session.finish({ broken: false });
-}
+    session.say(formatScaling(results, o.cpus, o.strategy, session.host.cores));
+    session.writeJson({ host: session.host, config: { kind: o.kind, holdUs: o['hold-us'], durationMs: o['duration-ms'], rounds: o.rounds }, startUps: session.startUps, results });
+    return session.finish({ broken: false });
+  },
+});
 
 /**
  * Rows: strategies; columns: CPU counts; cells: walks/s and the ratio to none's at that count;
@@ -93,4 +92,4 @@ function formatScaling(results: readonly WalkersAloneResult[], cpuCounts: readon
   return `${walks}\n\n${textTable([`vs ${cpusLabel(fewest)}`, ...header], strategies.map((s) => [s, ...cpuCounts.map((c) => scalingCell(s, c))]))}`;
 }
 
-await runCommand('walkers', COMMAND, main);
+if (isMain(import.meta.url)) await runCommand(walkers);

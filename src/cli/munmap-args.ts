@@ -1,19 +1,23 @@
 // The command line of stress/munmap.ts: the options of a run (src/cli/run-options.ts), plus the
-// command's own: a preset, the strategies to compare, and where the JSON goes. It is the only
-// code that turns argv into RunSpecs.
+// command's own: a preset, the answers to compare or one's demonstration, and where the JSON and
+// the trace go. It is the only code that turns its argv into RunSpecs.
 
-import { formatOptions, nameList, option, parseGiven, readOptions } from '../base/option-table.ts';
+import { nameList, option, parseGiven, readOptions } from '../base/option-table.ts';
 import { integer, oneOf, quote } from '../base/value-types.ts';
 import { UsageError } from '../base/usage-error.ts';
 import { RING_MODES } from '../shared-memory/trace-ring.ts';
 import type { TraceOptions } from '../coordinator/trace-recorder.ts';
 import { RUN_OPTIONS, fromOptionValues, onCommandLine } from './run-options.ts';
 import { runSpec } from '../coordinator/run-spec.ts';
-import { PRESETS, PRESET_NAMES, type RunSpec } from '../spec/run-spec.ts';
-import { KERNEL_VERSIONS, STRATEGY_NAMES } from '../strategies/index.ts';
+import { PRESETS, PRESET_NAMES, type RunSpec, type RunSpecOverrides } from '../spec/run-spec.ts';
+import { KERNELS, KERNEL_VERSIONS, STRATEGIES, STRATEGY_NAMES, interestingOutcomes, strategyByName, type Outcome } from '../strategies/index.ts';
+import type { Demonstration } from '../strategies/strategy.ts';
 
 
 const DEFAULT_STRATEGIES = ['ipi-broadcast', 'counter'];
+
+/** The answers and versions that declare an interesting outcome, shown here or not. */
+const DEMONSTRABLE = [...STRATEGIES, ...KERNELS].filter((s) => interestingOutcomes(s).length > 0).map((s) => s.name);
 
 const { op, cpus, 'outside-cpus': outsideCpus, memory, thp, 'base-page': basePage, ...workloadAndRest } = RUN_OPTIONS;
 
@@ -36,6 +40,12 @@ export const OPTIONS = {
     default: undefined,
     help: `Linux versions, each run as it did it (strategy, walkers, TLB flushes, collapse): ${KERNEL_VERSIONS.join(', ')}, or all; with no --strategy, only these run`,
     parse: nameList(KERNEL_VERSIONS, 'kernel version'),
+  }),
+  demonstrate: option({
+    value: 'NAME',
+    default: undefined,
+    help: "run the answer's declared demonstration of its bug, up to its declared attempts, beside the answer that fixed it",
+    parse: oneOf(DEMONSTRABLE, 'answer with a demonstration'),
   }),
   ...workloadAndRest,
   json: option({ value: 'FILE', default: undefined, help: "also write the report as JSON to FILE ('-' for stdout)", parse: (text: string): string | undefined => text }),
@@ -60,33 +70,46 @@ export interface MunmapCommand {
   readonly json: string | undefined;
   /** The trace's file and how it is recorded, when asked for. */
   readonly trace: { readonly file: string; readonly options: TraceOptions } | undefined;
+  /** With --demonstrate: what the runs demonstrate (the first runs until it shows, the second is its fix). */
+  readonly demonstrating?: DemonstrationRequest;
 }
 
-export function helpText(command: string): string {
-  return [
-    `usage: ${command} [options]`,
-    '',
-    'Maps THP memory, starts one worker thread per emulated CPU walking the page tables',
-    'locklessly, then munmaps it all from CPU 0 under each strategy, measuring and checking.',
-    '',
-    formatOptions(OPTIONS),
-    '',
-    'Exit status: 0 all invariants held (an unsafe strategy\'s failures are what it shows),',
-    '1 internal failure (a crashed or stuck CPU), 2 bad usage, 3 a safe strategy used a freed',
-    'page or an invariant broke.',
-  ].join('\n');
+/** What --demonstrate asks for: an answer's interesting outcome, run as its demonstration declares, beside its fix. */
+export interface DemonstrationRequest {
+  readonly strategy: string;
+  readonly outcome: Outcome;
+  readonly demonstration: Demonstration;
 }
 
-/** The validated runs, or 'help'. Throws UsageError, naming the option, on bad input. */
-export function parseMunmapArgs(argv: readonly string[]): MunmapCommand | 'help' {
-  const { given, help } = readOptions(argv, OPTIONS);
-  if (help) return 'help';
-  // Only what was given: the rest is RunSpec's defaults, under the preset's.
+/** The validated runs. Throws UsageError, naming the option, on bad input. */
+export function parseMunmapArgs(argv: readonly string[]): MunmapCommand {
+  return munmapCommandFrom(readOptions(argv, OPTIONS).given);
+}
+
+/** The validated runs for the options given (their words). */
+export function munmapCommandFrom(given: { readonly [name: string]: string | undefined }): MunmapCommand {
+  // Only what was given: the rest is RunSpec's defaults, under the preset's or the demonstration's.
   const values = parseGiven(OPTIONS, given);
   const preset = values.preset;
+  const demonstrating = values.demonstrate === undefined ? undefined : demonstrationOf(values.demonstrate);
+  if (demonstrating && (values.strategy !== undefined || values.kernel !== undefined || preset !== undefined)) {
+    throw new UsageError('--demonstrate runs the answer it names and its fix; leave out --strategy, --kernel and --preset');
+  }
   const kernels = (values.kernel ?? []).map((version) => `linux-${version}`);
-  const strategies = [...(values.strategy ?? (kernels.length > 0 ? [] : preset ? PRESETS[preset].strategies : DEFAULT_STRATEGIES)), ...kernels];
-  const base = { ...fromOptionValues(values), ...(preset ? { preset } : {}) };
+  const strategies = demonstrating
+    ? [demonstrating.strategy, demonstrating.demonstration.fixedBy]
+    : [...(values.strategy ?? (kernels.length > 0 ? [] : preset ? PRESETS[preset].strategies : DEFAULT_STRATEGIES)), ...kernels];
+  const given_ = fromOptionValues(values);
+  const under = demonstrating?.demonstration.spec ?? {};
+  const base: RunSpecOverrides = {
+    ...under,
+    ...given_,
+    machine: { ...under.machine, ...given_.machine },
+    workload: { ...under.workload, ...given_.workload },
+    watchdog: { ...under.watchdog, ...given_.watchdog },
+    kernel: { ...under.kernel, ...given_.kernel },
+    ...(preset ? { preset } : {}),
+  };
   const runs = strategies.map((strategy) => onCommandLine(() => runSpec({ ...base, strategy })));
   for (const flag of ['trace-pmds', 'trace-records'] as const) {
     if (values[flag] !== undefined && values.trace === undefined) throw new UsageError(`--${flag} needs --trace FILE`);
@@ -95,5 +118,16 @@ export function parseMunmapArgs(argv: readonly string[]): MunmapCommand | 'help'
   const pmds = runs[0].machine.hugePages;
   if (window && window.last >= pmds) throw new UsageError(`--trace-pmds ${window.first}..${window.last} is past the range's last PMD (${pmds - 1})`);
   const trace = values.trace === undefined ? undefined : { file: values.trace, options: { pmds: window, recordsPerCpu: values['trace-records'], mode: values['trace-mode'] ?? 'stop' } };
-  return { runs, json: values.json, trace };
+  return { runs, json: values.json, trace, ...(demonstrating ? { demonstrating } : {}) };
+}
+
+/** The demonstration `name` declares; a UsageError saying why when it declares none this host can run. */
+function demonstrationOf(name: string): DemonstrationRequest {
+  const strategy = strategyByName(name);
+  const interesting = interestingOutcomes(strategy);
+  const shown = interesting.find(({ declared }) => 'demonstrate' in declared);
+  if (shown && 'demonstrate' in shown.declared) return { strategy: name, outcome: shown.outcome, demonstration: shown.declared.demonstrate };
+  const [cannot] = interesting;
+  if (cannot && 'hostCannotShow' in cannot.declared) throw new UsageError(`--demonstrate: ${name}'s ${cannot.outcome} is not shown on this host: ${cannot.declared.hostCannotShow}`);
+  throw new UsageError(`--demonstrate: ${name} declares no interesting outcome`);
 }

@@ -103,23 +103,26 @@ export async function checkDemonstration(strategy: PgtblSyncStrategy, outcome: O
     while (runs.length < demonstration.attempts && !runs.some((run) => shows(run, outcome))) runs.push(await runStrategy(pool, spec, runs.length));
     const fixRuns: StrategyRun[] = [];
     for (let i = 0; i < Math.max(2, runs.length); i++) fixRuns.push(await runStrategy(pool, fixSpec, runs.length + i));
-    const shown = runs.some((run) => shows(run, outcome));
-    const failures: string[] = [];
-    if (!shown) failures.push(`${strategy.name}: ${outcome} not shown in ${runs.length} attempt(s) of its demonstration`);
-    for (const run of runs) {
-      // What the answer shows must be what it declares: an outcome it forbids is a broken run.
-      failures.push(...run.brokenInvariants.map((broken) => `${strategy.name}: ${broken}`));
-    }
-    for (const run of fixRuns) {
-      if (shows(run, outcome)) failures.push(`${demonstration.fixedBy}, its fix, showed ${outcome} too`);
-      failures.push(...run.brokenInvariants.map((broken) => `${demonstration.fixedBy}: ${broken}`));
-    }
-    const met = fixRuns.reduce((sum, run) => sum + run.walks.collisions, 0);
-    if (met === 0 && outcome !== 'counterDrift') failures.push(`${demonstration.fixedBy}: no walk met the operation in ${fixRuns.length} run(s): its "never" tested nothing`);
-    return { strategy: strategy.name, outcome, demonstration, runs, shown, fixRuns, failures };
+    return judgeDemonstration(strategy.name, outcome, demonstration, runs, fixRuns);
   } finally {
     await pool.close();
   }
+}
+
+/** What a demonstration's runs, and its fix's, say of the declaration. */
+export function judgeDemonstration(strategy: string, outcome: Outcome, demonstration: Demonstration, runs: readonly StrategyRun[], fixRuns: readonly StrategyRun[]): DemonstrationFinding {
+  const shown = runs.some((run) => shows(run, outcome));
+  const failures: string[] = [];
+  if (!shown) failures.push(`${strategy}: ${outcome} not shown in ${runs.length} attempt(s) of its demonstration`);
+  // What the answer shows must be what it declares: an outcome it forbids is a broken run.
+  for (const run of runs) failures.push(...run.brokenInvariants.map((broken) => `${strategy}: ${broken}`));
+  for (const run of fixRuns) {
+    if (shows(run, outcome)) failures.push(`${demonstration.fixedBy}, its fix, showed ${outcome} too`);
+    failures.push(...run.brokenInvariants.map((broken) => `${demonstration.fixedBy}: ${broken}`));
+  }
+  const met = fixRuns.reduce((sum, run) => sum + run.walks.collisions, 0);
+  if (met === 0 && outcome !== 'counterDrift') failures.push(`${demonstration.fixedBy}: no walk met the operation in ${fixRuns.length} run(s): its "never" tested nothing`);
+  return { strategy, outcome, demonstration, runs, shown, fixRuns, failures };
 }
 
 /** The rate a demonstration saw, as the suite's log and the command print it. */

@@ -8,7 +8,7 @@ import type { WalkerViolation } from '../kernel/lockless-walk.ts';
 import type { KernelConfig } from '../kernel/kernel-config.ts';
 import type { PmdOp } from '../kernel/pmd-ops.ts';
 import { CPU_STATS, CpuPhase, cpuStat, cpuWord, type CpuStatValues } from '../shared-memory/cpu-block.ts';
-import { RunPhase, advanceRunPhase, cpumask_clear, cpumask_set_cpu, resetRunWords } from '../shared-memory/mm.ts';
+import { RunPhase, advanceRunPhase, cpumask_clear, cpumask_set_cpu, mmWord, resetRunWords } from '../shared-memory/mm.ts';
 import { SharedMachine } from '../shared-memory/shared-machine.ts';
 import { isSafe, strategyByName } from '../strategies/index.ts';
 import { map_thp_range, teardown_range_offline } from '../kernel/map-thp.ts';
@@ -201,6 +201,8 @@ export interface WalkersOnlyRun {
   /** The rate of each measured interval, in order. */
   readonly intervals: readonly number[];
   readonly latencyUs: Percentiles;
+  /** True when the run was interrupted before its intervals were all measured: not a measurement. */
+  readonly partial: boolean;
 }
 
 /** Measured intervals of a walkers-alone run: their median is its figure, their range its spread. */
@@ -227,6 +229,8 @@ export async function runWalkersOnly(pool: CpuPool, spec: RunSpec, runIndex: num
     intervals.push(((now.walks - walks) * 1000) / (now.at - at));
     ({ walks, at } = now);
   }
+  // An interrupt (or another CPU's crash) stopped the walkers part way: the intervals since read walks that were not being made.
+  const partial = Atomics.load(machine.mm, mmWord.abort) !== 0;
   pool.stop();
   const walkers = walkerSide(await running);
   teardown_range_offline(machine, 0, spec.machine.hugePages);
@@ -238,6 +242,7 @@ export async function runWalkersOnly(pool: CpuPool, spec: RunSpec, runIndex: num
     spread: { min, max },
     intervals,
     latencyUs: walkers.latencyUs,
+    partial,
   };
 }
 

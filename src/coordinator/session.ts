@@ -3,7 +3,7 @@
 // pool's lifecycle with the JIT warm-up, SIGINT and SIGTERM, the IPI watchdog's reports as they
 // happen, the JSON file, and the exit status. A command declares what it runs and how it prints.
 
-import { writeFileSync } from 'node:fs';
+import { writeFileAtomic } from '../base/atomic-write.ts';
 import { hostInfo, hostLine, type HostInfo } from '../base/host.ts';
 import { terminalLine } from '../base/terminal-line.ts';
 import { CpuFailure, CpuPool, CpusStuck, IpiStuck, RunInterrupted } from './cpu-pool.ts';
@@ -126,7 +126,7 @@ export class Session {
     if (json === undefined) return;
     const text = JSON.stringify(report, null, 2) + '\n';
     if (json === '-') process.stdout.write(text);
-    else writeFileSync(json, text);
+    else writeFileAtomic(json, text);
   }
 
   /** Say the failure, if any, and give the exit status. */

@@ -43,7 +43,9 @@ export async function compareWalkersAlone(machines: readonly WalkersAloneMachine
       const { pool, specs } = machines[machine];
       for (let k = 0; k < specs.length && !stopped(); k++) {
         const i = (k + round) % specs.length;
-        cells[machine][i].push(await runWalkersOnly(pool, specs[i], runIndex++, durationMs));
+        const cell = await runWalkersOnly(pool, specs[i], runIndex++, durationMs);
+        // A cell cut short is no measurement: its round is left out for it (its ratios too).
+        if (!cell.partial) cells[machine][i].push(cell);
       }
     }
   }

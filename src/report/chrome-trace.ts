@@ -5,7 +5,7 @@
 // counters for the walks in flight and the pages waiting for a grace period.
 // Format: "Trace Event Format" (Google, the catapult project's docs); timestamps in microseconds.
 
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { writeStreamAtomic } from '../base/atomic-write.ts';
 import { TraceEvent, VIOLATION_KINDS } from '../kernel/ftrace.ts';
 import { WALKER_KINDS } from '../kernel/walker-kinds.ts';
 import type { TraceEntry } from '../shared-memory/trace-ring.ts';
@@ -40,36 +40,32 @@ export interface TraceSummary {
 
 /** Write `runs` to `path` as a Chrome trace, with `metadata` (the run's config and host) beside the events. */
 export function writeChromeTrace(path: string, runs: readonly TracedRun[], metadata: { readonly [key: string]: unknown }): TraceSummary {
-  const fd = openSync(path, 'w');
-  let bytes = 0;
-  let pending: string[] = [];
-  let pendingLength = 0;
-  const flush = () => {
-    const text = pending.join('');
-    bytes += writeSync(fd, text);
-    [pending, pendingLength] = [[], 0];
-  };
-  const put = (text: string) => {
-    pending.push(text);
-    pendingLength += text.length;
-    if (pendingLength > 1 << 20) flush();
-  };
   let events = 0;
   let unmatchedIpis = 0;
-  try {
+  let lostRecords = 0;
+  const bytes = writeStreamAtomic(path, (write) => {
+    let pending: string[] = [];
+    let pendingLength = 0;
+    const flush = () => {
+      write(pending.join(''));
+      [pending, pendingLength] = [[], 0];
+    };
+    const put = (text: string) => {
+      pending.push(text);
+      pendingLength += text.length;
+      if (pendingLength > 1 << 20) flush();
+    };
     put('{"displayTimeUnit":"ns","traceEvents":[\n');
     for (const [i, run] of runs.entries()) {
       const converted = runEvents(run, i + 1);
       unmatchedIpis += converted.unmatchedIpis;
       for (const event of converted.events) put((events++ === 0 ? '' : ',\n') + JSON.stringify(event));
     }
-    const lostRecords = runs.reduce((sum, run) => sum + run.rings.reduce((n, ring) => n + ring.lost, 0), 0);
+    lostRecords = runs.reduce((sum, run) => sum + run.rings.reduce((n, ring) => n + ring.lost, 0), 0);
     put(`\n],\n"otherData":${JSON.stringify({ ...metadata, lostRecords, unmatchedIpis })}}\n`);
     flush();
-    return { events, bytes, unmatchedIpis, lostRecords };
-  } finally {
-    closeSync(fd);
-  }
+  });
+  return { events, bytes, unmatchedIpis, lostRecords };
 }
 
 /** One run's events, as process `pid`: metadata first, then each track's events in time order. */

@@ -120,3 +120,38 @@ describe('Ctrl-C and SIGTERM', () => {
     expect(stderr).toMatch(/ipi-broadcast PARTIAL/);
   });
 });
+
+describe('output paths', () => {
+  it.each([
+    [['--json', '/nonexistent/dir/x.json'], "--json: cannot write '/nonexistent/dir/x.json': no such directory '/nonexistent/dir'"],
+    [['--trace', '/nonexistent/dir/run.json'], "--trace: cannot write '/nonexistent/dir/run.json': no such directory '/nonexistent/dir'"],
+    [['--json', 'test'], "--json: 'test' is a directory, not a file"],
+  ])('%j: exit 2 before any CPU starts, one line naming the path', async (args, message) => {
+    const started = performance.now();
+    const { code, stdout, stderr } = await munmap(...SMALL, ...args);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(`munmap: ${message}\nTry 'npx tsx stress/munmap.ts --help'.\n`);
+    // Nothing ran: no CPU started, so no start-up line, and well under the time a run takes.
+    expect(performance.now() - started).toBeLessThan(20_000);
+  });
+});
+
+describe('--demonstrate', () => {
+  it("runs the answer's declared demonstration until it shows, then its fix, and says the rate", async () => {
+    const { code, stdout, stderr } = await munmap('--demonstrate', 'counter-rfc', '--warmup-ms', '20');
+    expect(code, stderr).toBe(0);
+    expect(stdout).toMatch(/^attempt 1 of 8: counter-rfc showed its useAfterFree$/m);
+    expect(stdout).toMatch(/^demonstration: counter-rfc: useAfterFree shown in attempt \d of 8, \d+ in \d+ PMDs .*; counter: 0 in \d run\(s\)$/m);
+    expect(stdout).toMatch(/counter-rfc \(unsafe\): DEMONSTRATED/);
+  });
+
+  it('refuses an answer whose bug this host cannot show, saying why, and one with no bug to show', async () => {
+    const cannot = await munmap('--demonstrate', 'counter-v3');
+    expect(cannot.code).toBe(2);
+    expect(cannot.stderr).toMatch(/^munmap: --demonstrate: counter-v3's useAfterFree is not shown on this host: too rare/);
+    const safe = await munmap('--demonstrate', 'counter');
+    expect(safe.code).toBe(2);
+    expect(safe.stderr).toMatch(/^munmap: --demonstrate: unknown answer with a demonstration 'counter' \(known: counter-rfc, counter-v3, counter-no-barriers, counter-nonatomic, linux-6.1-rc1\)/);
+  });
+});

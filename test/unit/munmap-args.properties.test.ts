@@ -13,8 +13,7 @@ const NAMES = Object.keys(OPTIONS);
 /** Parse, and say what came back: a config, or a usage error's message. Anything else throws. */
 function outcome(argv: string[]): { config?: RunSpec; error?: string } {
   try {
-    const result = parseMunmapArgs(argv);
-    return result === 'help' ? {} : { config: result.runs[0] };
+    return { config: parseMunmapArgs(argv).runs[0] };
   } catch (error) {
     if (error instanceof UsageError) return { error: error.message };
     throw error;
