@@ -43,16 +43,16 @@ export const estimateCoverage = defineCommand({
         const e = estimated.estimate;
         if (!e || truth.estimated) throw new Error(`pair ${i + 1}: the budgeted run was not estimated, or the whole run was (raise --memory or lower --budget)`);
         const before = naiveInterval(e, estimated.pmds);
-        const inside = (low: number, high: number) => truth.munmapMs >= low && truth.munmapMs <= high;
+        const inside = (low: number, high: number) => truth.opMs >= low && truth.opMs <= high;
         covered += inside(e.lowMs, e.highMs) ? 1 : 0;
         coveredBefore += inside(before.lowMs, before.highMs) ? 1 : 0;
         pairs++;
         rows.push([
           String(i + 1),
           String(e.measuredPmds),
-          seconds(estimated.munmapMs),
+          seconds(estimated.opMs),
           `${seconds(e.lowMs)} to ${seconds(e.highMs)}`,
-          seconds(truth.munmapMs),
+          seconds(truth.opMs),
           inside(e.lowMs, e.highMs) ? 'yes' : 'NO',
           `${seconds(before.lowMs)} to ${seconds(before.highMs)}`,
           inside(before.lowMs, before.highMs) ? 'yes' : 'NO',

@@ -13,7 +13,7 @@ import { Session } from '../src/coordinator/session.ts';
 import { TraceRecorder } from '../src/coordinator/trace-recorder.ts';
 import { terminalLine } from '../src/base/terminal-line.ts';
 import { describeTrace, writeChromeTrace } from '../src/report/chrome-trace.ts';
-import { buildReport, formatFindings, formatHeader, formatTable } from '../src/report/munmap-report.ts';
+import { buildReport, formatFindings, formatHeader, formatTable } from '../src/report/run-report.ts';
 import { cpuStat } from '../src/shared-memory/cpu-block.ts';
 import type { SharedMachine } from '../src/shared-memory/shared-machine.ts';
 

@@ -47,7 +47,7 @@ export interface SweepCell {
   readonly memory: string;
   readonly workload: string;
   readonly strategy: string;
-  readonly munmapMs: number;
+  readonly opMs: number;
   readonly estimated: boolean;
   readonly pmds: number;
   readonly pmdsDone: number;
@@ -94,7 +94,7 @@ export const sweep = defineCommand({
                 memory: formatSize(memory),
                 workload: workload.text,
                 strategy,
-                munmapMs: run.munmapMs,
+                opMs: run.opMs,
                 estimated: run.estimated,
                 pmds: run.pmds,
                 pmdsDone: run.pmdsDone,
@@ -126,7 +126,7 @@ export const sweep = defineCommand({
     writeFileAtomic(join(o.out, 'sweep.md'), markdown(cells, walkers, o.cpus, host.cores));
     const first = cells.filter((c) => c.memory === formatSize(o.memory[0]) && c.workload === o.workload[0].text);
     const plots = {
-      'munmap-ms.svg': { title: `munmap of ${formatSize(o.memory[0])} (ms, log scale; hollow points: estimated beyond the ${o.budget} s budget)`, rows: first, y: { field: 'munmapMs', title: 'munmap ms', log: true }, estimatedWhen: 'estimated' },
+      'munmap-ms.svg': { title: `munmap of ${formatSize(o.memory[0])} (ms, log scale; hollow points: estimated beyond the ${o.budget} s budget)`, rows: first, y: { field: 'opMs', title: 'munmap ms', log: true }, estimatedWhen: 'estimated' },
       'ipis.svg': { title: `IPIs sent for ${formatSize(o.memory[0])} (log scale)`, rows: first.map((c) => ({ ...c, ipisSent: Math.max(1, c.ipisSent) })), y: { field: 'ipisSent', title: 'IPIs (min 1)', log: true } },
       'walkers.svg': { title: 'lockless walks per second, every CPU walking back to back, nothing unmapped', rows: walkers, y: { field: 'walksPerSecond', title: 'walks/s' } },
     };
@@ -142,7 +142,7 @@ export const sweep = defineCommand({
 function markdown(cells: readonly SweepCell[], walkers: readonly WalkerCell[], cpuCounts: readonly number[], cores: number): string {
   const head = ['strategy', 'memory', 'workload', ...cpuCounts.map((c) => `${c} CPUs${c > cores ? ` (${(c / cores).toFixed(0)}x over)` : ''}`)];
   const keys = [...new Set(cells.map((c) => `${c.strategy}|${c.memory}|${c.workload}`))];
-  const ms = (c: SweepCell | undefined) => (c ? `${c.estimated ? '~' : ''}${c.munmapMs >= 100 ? c.munmapMs.toFixed(0) : c.munmapMs.toFixed(2)} ms${c.invariantsHeld ? '' : ' BROKEN'}` : '-');
+  const ms = (c: SweepCell | undefined) => (c ? `${c.estimated ? '~' : ''}${c.opMs >= 100 ? c.opMs.toFixed(0) : c.opMs.toFixed(2)} ms${c.invariantsHeld ? '' : ' BROKEN'}` : '-');
   const rows = keys.map((key) => {
     const [strategy, memory, workload] = key.split('|');
     return [strategy, memory, workload, ...cpuCounts.map((cpus) => ms(cells.find((c) => c.cpus === cpus && `${c.strategy}|${c.memory}|${c.workload}` === key)))];

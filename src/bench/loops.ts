@@ -85,7 +85,7 @@ export function munmaps(): { kernelSteps: Pair; munmap: Pair; traced: () => Figu
   const munmapOnce = () => {
     map_thp_range(machine, 0, MUNMAP_PMDS);
     const result = run_pmd_range(cpu, none, kernel, 'munmap', 0, MUNMAP_PMDS);
-    return (result.munmapMs * 1e6) / MUNMAP_PMDS;
+    return (result.opMs * 1e6) / MUNMAP_PMDS;
   };
   const rawOnce = () => {
     map_thp_range(machine, 0, MUNMAP_PMDS);

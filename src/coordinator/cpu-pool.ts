@@ -60,14 +60,14 @@ export interface StuckCpu {
   readonly cpu: number;
   readonly role: CpuRunPlan['role'];
   readonly irqEnabled: boolean;
-  /** The huge page it last walked (a walker) or is unmapping (the unmapper). */
+  /** The huge page it last walked (a walker) or is changing (the operation's CPU). */
   readonly hpn: number;
   readonly pendingIpis: number;
 }
 
 const describeStuck = (s: StuckCpu) =>
   `CPU ${s.cpu} (${s.role}, IRQs ${s.irqEnabled ? 'on' : 'off'}, ` +
-  `${s.role === 'unmapper' ? 'unmapping' : 'last walked'} huge page ${s.hpn}, ${s.pendingIpis} IPI(s) pending)`;
+  `${s.role === 'operator' ? 'changing' : 'last walked'} huge page ${s.hpn}, ${s.pendingIpis} IPI(s) pending)`;
 
 interface CpuThread extends SpawnedWorker<CpuWorkerApi> {
   readonly id: number;
@@ -213,7 +213,7 @@ export class CpuPool {
         cpu,
         role,
         irqEnabled: Atomics.load(words, cpuWord(cpu, 'irqEnabled')) !== 0,
-        hpn: role === 'unmapper' ? Atomics.load(this.machine.mm, mmWord.unmapCursor) : Atomics.load(words, cpuWord(cpu, 'lastWalkedHpn')),
+        hpn: role === 'operator' ? Atomics.load(this.machine.mm, mmWord.unmapCursor) : Atomics.load(words, cpuWord(cpu, 'lastWalkedHpn')),
         pendingIpis: (Atomics.load(words, cpuWord(cpu, 'ipiRequest')) - Atomics.load(words, cpuWord(cpu, 'ipiAck'))) | 0,
       });
     }

@@ -31,14 +31,12 @@ export interface StrategyRun {
   readonly pmds: number;
   /** PMDs unmapped, split or collapsed. */
   readonly pmdsDone: number;
-  /** PMDs unmapped: pmdsDone for munmap, 0 for the other operations. */
-  readonly pmdsUnmapped: number;
-  readonly munmapMs: number;
-  /** From the start of munmap until its last frame was really freed: later under rcu-frames. */
+  readonly opMs: number;
+  /** From the start of the operation until its last frame was really freed: later under rcu-frames. */
   readonly allFreedMs: number;
   /** The most frames waiting for a grace period at once. */
   readonly peakPendingFrees: number;
-  /** True when the budget ran out: munmapMs is then an estimate for the whole range (see estimate). */
+  /** True when the budget ran out: opMs is then an estimate for the whole range (see estimate). */
   readonly estimated: boolean;
   readonly estimate?: Estimate;
   /** The kernel below the strategy that this run emulated. */
@@ -50,9 +48,9 @@ export interface StrategyRun {
   readonly walks: {
     readonly completed: number;
     readonly leaf: number;
-    /** Walks per second on all walker CPUs together while munmap ran. */
+    /** Walks per second on all walker CPUs together while the operation ran. */
     readonly perSecond: number;
-    /** Walks per second on all walker CPUs before munmap, undisturbed: the strategy's walker-side cost. */
+    /** Walks per second on all walker CPUs before the operation, undisturbed: the answer's walker-side cost. */
     readonly perSecondSteady: number;
     /** Sampled latency of one IRQ-off stretch (a walk, or a real-mode batch), before the operation began, in microseconds. */
     readonly latencyUs: Percentiles;
@@ -73,7 +71,7 @@ export interface StrategyRun {
     /** Walks that took page-table data of another kind for their own (WalkerViolation). */
     readonly misreads: number;
     readonly perMillionPmds: number;
-    /** Milliseconds from the start of munmap to the first use-after-free; null if none. */
+    /** Milliseconds from the start of the operation to the first use-after-free; null if none. */
     readonly firstAfterMs: number | null;
     readonly first: readonly Violation[];
   };
@@ -96,7 +94,7 @@ export interface Violation extends WalkerViolation {
   readonly unmapperSentIpis: number;
 }
 
-const UNMAPPER_CPU = 0;
+const OPERATOR_CPU = 0;
 
 /**
  * Which run of a pool this is, for the walkers' seeds: the measured runs count from 0, the JIT
@@ -127,38 +125,37 @@ export async function runStrategy(pool: CpuPool, spec: RunSpec, runIndex: number
   OP_EXPECTATIONS[spec.op].setup(machine, 0, spec.machine.hugePages);
 
   const trace = recorder?.buffersFor(machine.cpus);
-  const roleOf = (cpu: number) => (cpu === UNMAPPER_CPU ? 'unmapper' : cpu < spec.machine.cpus ? 'walker' : 'outsider');
+  const roleOf = (cpu: number) => (cpu === OPERATOR_CPU ? 'operator' : cpu < spec.machine.cpus ? 'walker' : 'outsider');
   const plans = cpuPlans(spec, runIndex, roleOf).map((plan) => (trace ? { ...plan, trace } : plan));
   pool.watchdogReports.length = 0;
   const reports = await pool.run(plans, spec.timeoutS * 1000, () => pool.stop(), spec.watchdog);
   if (trace) recorder?.collect(trace, strategy.name, spec.op, plans);
-  const munmap = reports[UNMAPPER_CPU].munmap;
-  if (!munmap) throw new Error('the unmapper CPU returned no munmap result');
+  const result = reports[OPERATOR_CPU].operation;
+  if (!result) throw new Error('CPU 0 returned no result of its operation');
 
   const stats = sumStats(reports);
-  const whole = munmap.stoppedAtBudget ? estimateWholeRange(munmap.munmapMs, munmap.pmdsDone, munmap.pmds, munmap.serializeUs) : undefined;
+  const whole = result.stoppedAtBudget ? estimateWholeRange(result.opMs, result.pmdsDone, result.pmds, result.serializeUs) : undefined;
   const violations = reports
     .flatMap((r) => r.violations)
     .sort((a, b) => a.atMs - b.atMs)
-    .map((v) => ({ ...v, strategy: strategy.name, unmapperSentIpis: munmap.ipisByPmd[v.hpn] }));
+    .map((v) => ({ ...v, strategy: strategy.name, unmapperSentIpis: result.ipisByPmd[v.hpn] }));
   const walkers = walkerSide(reports);
   const run: StrategyRun = {
     strategy: strategy.name,
     safe: isSafe(strategy),
     models: strategy.models,
-    op: munmap.op,
-    pmds: munmap.pmds,
-    pmdsDone: munmap.pmdsDone,
-    pmdsUnmapped: munmap.op === 'munmap' ? munmap.pmdsDone : 0,
-    munmapMs: whole?.ms ?? munmap.munmapMs,
-    allFreedMs: munmap.allFreedMs,
-    peakPendingFrees: munmap.peakPendingFrees,
+    op: result.op,
+    pmds: result.pmds,
+    pmdsDone: result.pmdsDone,
+    opMs: whole?.ms ?? result.opMs,
+    allFreedMs: result.allFreedMs,
+    peakPendingFrees: result.peakPendingFrees,
     estimated: whole !== undefined,
     ...(whole ? { estimate: whole.estimate } : {}),
     kernel: kernelOf(spec),
-    ipis: { sent: stats.ipisSent, skipped: munmap.serializeSkipped, acked: stats.ipisHandled },
+    ipis: { sent: stats.ipisSent, skipped: result.serializeSkipped, acked: stats.ipisHandled },
     tlb: { flushes: stats.tlbFlushes, flushUs: stats.tlbFlushUs },
-    serializeUs: percentiles(munmap.serializeUs),
+    serializeUs: percentiles(result.serializeUs),
     walks: {
       completed: stats.walks,
       leaf: stats.leafWalks,
@@ -175,14 +172,14 @@ export async function runStrategy(pool: CpuPool, spec: RunSpec, runIndex: number
     violations: {
       useAfterFree: stats.useAfterFree,
       misreads: stats.misreads,
-      perMillionPmds: (stats.useAfterFree * 1e6) / Math.max(1, munmap.pmdsDone),
-      firstAfterMs: violations.length > 0 ? violations[0].atMs - munmap.startedAtMs : null,
+      perMillionPmds: (stats.useAfterFree * 1e6) / Math.max(1, result.pmdsDone),
+      firstAfterMs: violations.length > 0 ? violations[0].atMs - result.startedAtMs : null,
       first: violations.slice(0, 8),
     },
     counterDrift: walksStillCounted(machine),
     brokenInvariants: [],
     demonstrated: [],
-    partial: munmap.aborted,
+    partial: result.aborted,
     watchdog: [...pool.watchdogReports],
   };
   // An interrupted run is reported as it stands; the machine is not reused after it.

@@ -1,7 +1,7 @@
-// What an emulated CPU does during one run: the unmapper CPU (the qemu thread calling munmap)
-// or a walker CPU (a vCPU whose guest keeps faulting, pinning, sampling: lockless walks). The
-// strategy is resolved here, once, where the worker starts its run; below this file the kernel
-// only sees the PgtblSync hooks.
+// What an emulated CPU does during one run: the operation's CPU (the qemu thread calling
+// munmap, or khugepaged collapsing) or a walker CPU (a vCPU whose guest keeps faulting, pinning,
+// sampling: lockless walks). The answer is resolved here, once, where the worker starts its run;
+// below this file the kernel only sees the PgtblSync hooks.
 
 import { CpuPhase, cpuStatValues, type CpuStatValues } from '../shared-memory/cpu-block.ts';
 import { RunPhase, advanceRunPhase, mmWord } from '../shared-memory/mm.ts';
@@ -10,7 +10,7 @@ import type { EmulatedCpu } from '../kernel/cpu.ts';
 import type { KernelConfig } from '../kernel/kernel-config.ts';
 import { ANYWHERE, LocklessWalker, type WalkAim, type WalkerViolation } from '../kernel/lockless-walk.ts';
 import type { PgtblSync } from '../kernel/pgtbl-sync.ts';
-import { run_pmd_range, type MunmapResult, type PmdOp } from '../kernel/pmd-ops.ts';
+import { run_pmd_range, type OpResult, type PmdOp } from '../kernel/pmd-ops.ts';
 import type { TraceBuffers } from '../shared-memory/trace-ring.ts';
 import { FaultInjector } from './faults.ts';
 import type { FaultKind } from '../spec/run-fields.ts';
@@ -23,8 +23,8 @@ import { WalkerWorkload } from './workload.ts';
 
 export interface CpuRunPlan {
   readonly strategy: string;
-  /** The qemu thread calling munmap, a vCPU walking, or a CPU outside the mm that only idles. */
-  readonly role: 'unmapper' | 'walker' | 'outsider';
+  /** The CPU changing the PMDs (the qemu thread calling munmap, khugepaged), a vCPU walking, or a CPU outside the mm that only idles. */
+  readonly role: 'operator' | 'walker' | 'outsider';
   /** The user's --seed and which run this is: together they fix the walk addresses. */
   readonly seed: number;
   readonly run: number;
@@ -57,7 +57,7 @@ export interface CpuRunReport {
   /** What a walker CPU measured of itself; absent on the others. */
   readonly walker?: WalkerReport;
   /** The unmapper's measurements; absent on the others. */
-  readonly munmap?: MunmapResult;
+  readonly operation?: OpResult;
   /** How a warming-up walker's warm-up went. */
   readonly warmUp?: WarmUpReport;
 }
@@ -86,8 +86,8 @@ export function runCpu(cpu: EmulatedCpu, plan: CpuRunPlan): CpuRunReport {
   Atomics.add(cpu.mm, mmWord.cpusRunning, 1);
   let report: Omit<CpuRunReport, 'stats'>;
   try {
-    if (plan.role === 'unmapper') {
-      report = { cpu: cpu.id, violations: [], munmap: runUnmapper(cpu, strategy, plan) };
+    if (plan.role === 'operator') {
+      report = { cpu: cpu.id, violations: [], operation: runOperation(cpu, strategy, plan) };
     } else if (plan.role === 'outsider') {
       while (!cpu.stopping) cpu.cpu_idle(performance.now() + OUTSIDER_WAKE_MS);
       report = { cpu: cpu.id, violations: [] };
@@ -101,7 +101,7 @@ export function runCpu(cpu: EmulatedCpu, plan: CpuRunPlan): CpuRunReport {
   return { ...report, stats: cpuStatValues(cpu.stats, cpu.id) };
 }
 
-function runUnmapper(cpu: EmulatedCpu, sync: PgtblSync, plan: CpuRunPlan): MunmapResult {
+function runOperation(cpu: EmulatedCpu, sync: PgtblSync, plan: CpuRunPlan): OpResult {
   // Let every walker start, then warm up, halted like a qemu thread waiting for work. An
   // abort meanwhile falls through: run_pmd_range() sees it before its first PMD.
   while (Atomics.load(cpu.mm, mmWord.cpusRunning) < cpu.machine.cpus && !cpu.aborted) {

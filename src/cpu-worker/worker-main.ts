@@ -20,7 +20,7 @@ const api = {
     if (!cpu) throw new Error('run() before attach()');
     const report = runCpu(cpu, plan);
     // Sample arrays can be megabytes: move them, do not copy them.
-    const buffers = report.munmap ? [report.munmap.serializeUs.buffer, report.munmap.ipisByPmd.buffer] : [];
+    const buffers = report.operation ? [report.operation.serializeUs.buffer, report.operation.ipisByPmd.buffer] : [];
     if (report.walker) buffers.push(report.walker.latencyUs.buffer);
     return transfer(report, buffers);
   },

@@ -19,13 +19,13 @@ import { flush_tlb_range } from './tlb-flush.ts';
 export const PMD_OPS = ['munmap', 'split', 'collapse'] as const;
 export type PmdOp = (typeof PMD_OPS)[number];
 
-export interface MunmapResult {
+export interface OpResult {
   readonly op: PmdOp;
   readonly pmds: number;
   /** PMDs unmapped, split or collapsed. */
   readonly pmdsDone: number;
   /** How long the operation took over the whole range (the munmap() call, for munmap): up to its last batch flushed and freed. */
-  readonly munmapMs: number;
+  readonly opMs: number;
   /** serialize_against_pte_lookup() calls that sent no IPI. */
   readonly serializeSkipped: number;
   /**
@@ -125,7 +125,7 @@ const PER_PMD: { readonly [op in PmdOp]: PerPmd } = {
  * `op` over huge pages [firstHpn, firstHpn + count), holding the page-table lock for each, or
  * until `budgetMs` has passed (the rest is then estimated by the coordinator).
  */
-export function run_pmd_range(cpu: EmulatedCpu, sync: PgtblSync, kernel: KernelConfig, op: PmdOp, firstHpn: number, count: number, budgetMs = Infinity): MunmapResult {
+export function run_pmd_range(cpu: EmulatedCpu, sync: PgtblSync, kernel: KernelConfig, op: PmdOp, firstHpn: number, count: number, budgetMs = Infinity): OpResult {
   const start = performance.now();
   const log = new SerializeLog(count, firstHpn, start);
   const context: PmdOpContext = { cpu, sync, kernel, tlb: new MmuGather(cpu, sync.freeing, kernel), log, traced: undefined };
@@ -164,7 +164,7 @@ export function run_pmd_range(cpu: EmulatedCpu, sync: PgtblSync, kernel: KernelC
   }
   if (notifying && !aborted) mmu_notifier_invalidate_range_end(cpu);
   context.tlb.tlb_finish_mmu();
-  const munmapMs = performance.now() - start;
+  const opMs = performance.now() - start;
   // The call has returned; frees deferred to a grace period complete in the background.
   const peakPendingFrees = context.tlb.rcu_barrier();
   if (tracer) tracer.recording = false;
@@ -172,7 +172,7 @@ export function run_pmd_range(cpu: EmulatedCpu, sync: PgtblSync, kernel: KernelC
     op,
     pmds: count,
     pmdsDone: log.calls,
-    munmapMs,
+    opMs,
     serializeSkipped: log.skipped,
     serializeUs: log.us.subarray(0, log.samples),
     ipisByPmd: log.ipis,

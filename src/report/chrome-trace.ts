@@ -68,6 +68,9 @@ export function writeChromeTrace(path: string, runs: readonly TracedRun[], metad
   return { events, bytes, unmatchedIpis, lostRecords };
 }
 
+/** What CPU 0 is, by operation, as its track names it. */
+const OPERATOR_LABEL: { readonly [op: string]: string } = { munmap: 'the unmapper', split: 'splitting THPs', collapse: 'khugepaged' };
+
 /** One run's events, as process `pid`: metadata first, then each track's events in time order. */
 export function runEvents(run: TracedRun, pid: number): { events: ChromeTraceEvent[]; unmatchedIpis: number } {
   const events: ChromeTraceEvent[] = [
@@ -95,7 +98,7 @@ export function runEvents(run: TracedRun, pid: number): { events: ChromeTraceEve
 /** A track's name after its number: what the CPU did in this run, and for a walker the kinds it walked, most first. */
 function trackRole(run: TracedRun, cpu: number, entries: readonly TraceEntry[]): string {
   const role = run.roles[cpu];
-  if (role === 'unmapper') return `${run.op}: the unmapper`;
+  if (role === 'operator') return `${run.op}: ${OPERATOR_LABEL[run.op] ?? 'the operation'}`;
   if (role === 'outsider') return 'outside the mm';
   const byKind = new Map<string, number>();
   for (const e of entries) if (e.event === TraceEvent.IRQS_OFF) byKind.set(kindName(e.a), (byKind.get(kindName(e.a)) ?? 0) + 1);

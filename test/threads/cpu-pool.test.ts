@@ -8,7 +8,7 @@ import { mappedMachine } from '../helpers/machine.ts';
 function plans(cpus: number, overrides: (cpu: number) => Partial<CpuRunPlan>): CpuRunPlan[] {
   return Array.from({ length: cpus }, (_, cpu) => ({
     strategy: 'ipi-broadcast',
-    role: cpu === 0 ? 'unmapper' : 'walker',
+    role: cpu === 0 ? 'operator' : 'walker',
     seed: 1,
     run: 0,
     firstHpn: 0,
@@ -35,10 +35,10 @@ describe('a run of the pool', () => {
       for (const r of reports) expect(r.stats).toEqual(cpuStatValues(pool.machine.cpuStats, r.cpu));
       const [unmapper, ...walkers] = reports;
       expect(unmapper.walker).toBeUndefined();
-      expect(unmapper.munmap).toMatchObject({ op: 'munmap', pmds: 4, pmdsDone: 4, aborted: false, stoppedAtBudget: false });
+      expect(unmapper.operation).toMatchObject({ op: 'munmap', pmds: 4, pmdsDone: 4, aborted: false, stoppedAtBudget: false });
       expect(unmapper.stats).toMatchObject({ pmdsDone: 4, framesFreed: 4, ipisSent: 4 * 2, walks: 0 });
       for (const w of walkers) {
-        expect(w.munmap).toBeUndefined();
+        expect(w.operation).toBeUndefined();
         expect(w.violations).toEqual([]);
         expect(w.stats).toMatchObject({ ipisHandled: 4, ipisSent: 0, useAfterFree: 0 });
         expect(w.stats.walks).toBeGreaterThan(0);
@@ -72,7 +72,7 @@ describe('supervision of the CPU threads', () => {
       const stuck = (error as CpusStuck).cpus;
       expect(stuck.map((s) => s.cpu)).toEqual([0, 1]);
       expect(stuck[1]).toMatchObject({ irqEnabled: false, pendingIpis: 1 });
-      expect((error as Error).message).toMatch(/CPU 0 \(unmapper, IRQs on, unmapping huge page 0, 0 IPI\(s\) pending\)/);
+      expect((error as Error).message).toMatch(/CPU 0 \(operator, IRQs on, changing huge page 0, 0 IPI\(s\) pending\)/);
       expect((error as Error).message).toMatch(/CPU 1 \(walker, IRQs off, last walked huge page \d, 1 IPI\(s\) pending\)/);
     } finally {
       await pool.close(); // joins CPU 1 even in the middle of its IRQ-off minute

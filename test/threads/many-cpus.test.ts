@@ -18,7 +18,7 @@ const HUGE_PAGES = 2;
 const plans = (cpus: number): CpuRunPlan[] =>
   Array.from({ length: cpus }, (_, cpu) => ({
     strategy: 'ipi-broadcast',
-    role: cpu === 0 ? 'unmapper' : 'walker',
+    role: cpu === 0 ? 'operator' : 'walker',
     seed: 1,
     run: 0,
     firstHpn: 0,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeLoad } from '../../src/report/munmap-report.ts';
+import { describeLoad } from '../../src/report/run-report.ts';
 
 describe("the header's load line", () => {
   it("weighs the walkers' busy shares and CPU 0 against the host cores", () => {

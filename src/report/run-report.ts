@@ -1,5 +1,6 @@
-// The report: the host and how oversubscribed it is, one table row per strategy, a closing
-// comparison in the seed's terms, and the same facts as JSON.
+// The report of a command's runs: the host and how oversubscribed it is, one table row per
+// answer, a closing comparison in the seed's terms, and the same facts as JSON (schemaVersion 2;
+// CHANGELOG.md says what changed).
 
 import { formatSize } from '../base/sizes.ts';
 import type { Workload } from '../spec/run-spec.ts';
@@ -13,7 +14,11 @@ import type { StrategyRun, Violation } from '../coordinator/runs.ts';
 import { hostInfo, hostLine, type HostInfo } from '../base/host.ts';
 import { textTable } from '../base/text-table.ts';
 
-export interface MunmapReport {
+/** The JSON's shape: its version, raised when a field is renamed or removed (CHANGELOG.md). */
+export const SCHEMA_VERSION = 2;
+
+export interface RunReport {
+  readonly schemaVersion: typeof SCHEMA_VERSION;
   readonly host: HostInfo;
   /** The run's configuration, its walker workload flattened in. */
   readonly config: Workload & {
@@ -50,9 +55,10 @@ function walkerOverhead(run: StrategyRun, none: StrategyRun): WalkerOverhead {
   };
 }
 
-export function buildReport(spec: RunSpec, runs: readonly StrategyRun[], host = hostInfo()): MunmapReport {
+export function buildReport(spec: RunSpec, runs: readonly StrategyRun[], host = hostInfo()): RunReport {
   const { machine } = spec;
   return {
+    schemaVersion: SCHEMA_VERSION,
     host,
     config: {
       op: spec.op,
@@ -74,7 +80,7 @@ export function buildReport(spec: RunSpec, runs: readonly StrategyRun[], host = 
   };
 }
 
-export function formatHeader(report: MunmapReport): string {
+export function formatHeader(report: RunReport): string {
   const { host, config } = report;
   const factor = config.oversubscription;
   const share =
@@ -122,15 +128,16 @@ export function describeLoad(walkers: number, busy: number, cores: number, dutyM
  */
 const MANY_WAKE_UPS_PER_S = 100_000;
 
+/** A column: its title (the operation's name in it, where it says OP), and each run's cell. */
 type Column = { readonly title: string; readonly cell: (run: StrategyRun, floor: StrategyRun | undefined) => string };
 
 const COLUMNS: readonly Column[] = [
   { title: 'strategy', cell: (r) => r.strategy + (r.safe ? '' : ' (unsafe)') + (r.partial ? ' PARTIAL' : '') },
   { title: 'PMDs', cell: (r) => `${r.pmdsDone}/${r.pmds}` },
-  { title: 'munmap ms', cell: (r) => (r.estimated ? '~' : '') + fixed(r.munmapMs) },
-  { title: 'x none', cell: (r, none) => (none ? `${fixed(r.munmapMs / Math.max(none.munmapMs, 1e-3))}x` : '-') },
+  { title: 'OP ms', cell: (r) => (r.estimated ? '~' : '') + fixed(r.opMs) },
+  { title: 'x none', cell: (r, none) => (none ? `${fixed(r.opMs / Math.max(none.opMs, 1e-3))}x` : '-') },
   { title: 'all freed ms', cell: (r) => fixed(r.allFreedMs) },
-  { title: 'us/PMD', cell: (r) => fixed(r.estimate ? r.estimate.perPmdUs.mean : (r.munmapMs * 1000) / Math.max(1, r.pmdsDone)) },
+  { title: 'us/PMD', cell: (r) => fixed(r.estimate ? r.estimate.perPmdUs.mean : (r.opMs * 1000) / Math.max(1, r.pmdsDone)) },
   { title: 'TLB flushes', cell: (r) => `${r.tlb.flushes}` },
   { title: 'flush ms', cell: (r) => fixed(r.tlb.flushUs / 1000) },
   { title: 'IPIs sent', cell: (r) => `${r.ipis.sent}` },
@@ -149,8 +156,9 @@ const COLUMNS: readonly Column[] = [
 /** One row per strategy; ratios are to the floor's run when it is in the table. */
 export function formatTable(runs: readonly StrategyRun[]): string {
   const none = runs.find((r) => r.strategy === FLOOR.name);
+  const op = runs[0]?.op ?? 'munmap';
   return textTable(
-    COLUMNS.map((c) => c.title),
+    COLUMNS.map((c) => c.title.replace('OP', op)),
     runs.map((run) => COLUMNS.map((c) => c.cell(run, none))),
     { rule: true },
   );
@@ -175,11 +183,11 @@ export function formatFindings(runs: readonly StrategyRun[]): string {
   }
   const safe = runs.filter((r) => r.safe && r.pmdsDone > 0);
   if (safe.length >= 2) {
-    const slowest = safe.reduce((a, b) => (b.munmapMs > a.munmapMs ? b : a));
-    const fastest = safe.reduce((a, b) => (b.munmapMs < a.munmapMs ? b : a));
+    const slowest = safe.reduce((a, b) => (b.opMs > a.opMs ? b : a));
+    const fastest = safe.reduce((a, b) => (b.opMs < a.opMs ? b : a));
     if (slowest !== fastest) {
-      const said = (r: StrategyRun) => `${r.strategy} ${r.estimated ? '~' : ''}${seconds(r.munmapMs)}${r.estimated ? ' (estimated)' : ` with ${r.ipis.sent} IPIs`}`;
-      lines.push(`${slowest.op} of ${slowest.pmds} PMDs: ${said(slowest)}, ${said(fastest)}: ${(slowest.munmapMs / Math.max(fastest.munmapMs, 1e-3)).toFixed(0)}x faster`);
+      const said = (r: StrategyRun) => `${r.strategy} ${r.estimated ? '~' : ''}${seconds(r.opMs)}${r.estimated ? ' (estimated)' : ` with ${r.ipis.sent} IPIs`}`;
+      lines.push(`${slowest.op} of ${slowest.pmds} PMDs: ${said(slowest)}, ${said(fastest)}: ${(slowest.opMs / Math.max(fastest.opMs, 1e-3)).toFixed(0)}x faster`);
     }
   }
   return lines.join('\n');
@@ -220,7 +228,7 @@ function unsafeVerdict(run: StrategyRun): string[] {
   }
   const shown: string[] = [];
   if (v.useAfterFree > 0) {
-    const first = v.firstAfterMs === null ? '' : `, the first ${fixed(v.firstAfterMs)} ms into munmap`;
+    const first = v.firstAfterMs === null ? '' : `, the first ${fixed(v.firstAfterMs)} ms into the ${run.op}`;
     shown.push(`${v.useAfterFree} use-after-free in ${run.pmdsDone} PMDs (${fixed(v.perMillionPmds)} per million)${first}, ${run.walks.collisions} collisions`);
   }
   if (v.misreads > 0) {
