@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { flag, nameList, option } from '../src/base/option-table.ts';
 import { formatSize } from '../src/base/sizes.ts';
-import { lineChartSvg } from '../src/report/plots.ts';
 import { markdownTable } from '../src/base/text-table.ts';
 import { RUN_OPTIONS } from '../src/cli/run-options.ts';
 import { runSpec } from '../src/coordinator/run-spec.ts';
@@ -130,6 +129,8 @@ export const sweep = defineCommand({
       'ipis.svg': { title: `IPIs sent for ${formatSize(o.memory[0])} (log scale)`, rows: first.map((c) => ({ ...c, ipisSent: Math.max(1, c.ipisSent) })), y: { field: 'ipisSent', title: 'IPIs (min 1)', log: true } },
       'walkers.svg': { title: 'lockless walks per second, every CPU walking back to back, nothing unmapped', rows: walkers, y: { field: 'walksPerSecond', title: 'walks/s' } },
     };
+    // vega and vega-lite load only when there is something to plot: importing the command (its --help in the docs) does not pay for them.
+    const { lineChartSvg } = await import('../src/report/plots.ts');
     for (const [file, plot] of Object.entries(plots)) {
       const svg = await lineChartSvg({ ...plot, rows: plot.rows as unknown as { [field: string]: string | number }[], x: { field: 'cpus', title: 'emulated CPUs', log: true }, series: 'strategy' });
       writeFileAtomic(join(o.out, file), svg);

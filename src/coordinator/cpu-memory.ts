@@ -17,7 +17,7 @@ export const CPU_WORKER_HEAP: ResourceLimits = { maxYoungGenerationSizeMb: 4, ma
 /**
  * Host memory one CPU's thread takes, with room to run: 7.5-8.5 MiB of resident memory per CPU
  * once all have started (128 to 1024 CPUs, `npx tsx stress/start-up.ts`, Node 20, x86-64), and
- * 9.3 MiB at the peak of a whole 1024-CPU munmap run (README "Many CPUs").
+ * 9.3 MiB at the peak of a whole 1024-CPU munmap run (docs/measurements.md, "Many CPUs").
  */
 export const BYTES_PER_CPU = 12 * 2 ** 20;
 

@@ -229,7 +229,7 @@ function split_huge_pmd(op: PmdOpContext, hpn: number): void {
   if (slot < 0 || !pmd_is_leaf(arena.entries[slot])) return;
   const orig = arena.entries[slot];
   // Linux withdraws the PTE page deposited when the THP was mapped (pgtable_trans_huge_withdraw());
-  // THPs here are mapped without that deposit, so the split allocates it (README, "Simplifications, stated").
+  // THPs here are mapped without that deposit, so the split allocates it (docs/model.md, "Simplifications, stated").
   const pgtable = arena.allocPage();
   const start = op.log.start(op.traced !== undefined);
   // pmdp_invalidate(): no longer usable by walkers, still present to the mm; its TLB entry is

@@ -46,7 +46,7 @@ export type JsOp =
   | { readonly op: 'assign'; readonly into: string; readonly value: Expr }
   | { readonly op: 'if'; readonly cond: Expr; readonly then: readonly JsOp[]; readonly else: readonly JsOp[] };
 
-/** The mapping as a table, the one the README shows (`stress/litmus.ts --mapping` prints it). */
+/** The mapping as a table, the one docs/memory-ordering.md shows (`stress/litmus.ts --mapping` prints it). */
 export const MAPPING_TABLE: readonly { readonly primitives: readonly string[]; readonly js: string; readonly why: string }[] = [
   { primitives: ['READ_ONCE()', 'atomic_read()'], js: 'plain load `m[x]`', why: 'LKMM orders a once access with nothing, and neither does JavaScript (a mov on x86-64)' },
   { primitives: ['WRITE_ONCE()', 'atomic_set()'], js: 'plain store `m[x] = v`', why: 'as above' },

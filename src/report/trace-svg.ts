@@ -1,6 +1,6 @@
 // A window of a Chrome trace drawn as an SVG timeline, laid out as Perfetto lays it out: one
 // track per CPU, nested slices stacked by depth, flow arrows between tracks. For pictures in the
-// README where no browser is at hand; the trace itself opens in ui.perfetto.dev.
+// docs where no browser is at hand; the trace itself opens in ui.perfetto.dev.
 
 import type { ChromeTraceEvent } from './chrome-trace.ts';
 

@@ -20,6 +20,7 @@ export const rcuFrames = defineStrategy({
   freeing: 'rcu',
   // A grace period covers what a collapse frees, not the PTE page it deposits and a walker may
   // still be reading: the IPI stays there, as in 5.8.
-  serialize: { pmdClear: () => 0, collapseFlush: serialize_against_pte_lookup },
+  // No IPI on a PMD clear or invalidation; collapse keeps it.
+  serialize: { collapseFlush: serialize_against_pte_lookup },
   kernel: { walkerStyle: 'value', walkerGuards: false, tlbFlushEachPmd: true },
 });

@@ -14,6 +14,7 @@ export const staleTolerant = defineStrategy({
   name: 'stale-tolerant',
   models: 'Linux 5.8+: no IPI on clear; walkers read once and guard what they use; TLB flush per PMD',
   outcomes: SAFE,
-  serialize: { pmdClear: () => 0, collapseFlush: serialize_against_pte_lookup },
+  // No IPI on a PMD clear or invalidation; collapse keeps it.
+  serialize: { collapseFlush: serialize_against_pte_lookup },
   kernel: { walkerStyle: 'value', walkerGuards: true, tlbFlushEachPmd: true },
 });

@@ -84,7 +84,8 @@ export interface PgtblSyncStrategy extends PgtblSync {
 }
 
 const nothing: WalkerHook = () => {};
-const sendsNothing: SerializeHook = () => 0;
+/** The hook of a PMD change an answer does not serialise. */
+export const SENDS_NOTHING: SerializeHook = () => 0;
 
 /**
  * The walker side as one class, whatever the answer: the walk reads its hooks through objects of
@@ -111,10 +112,10 @@ class SerializeHooks implements SerializeSide {
   readonly collapseFlush: SerializeHook;
   readonly tableSync: SerializeHook;
   constructor(hooks: Partial<SerializeSide>) {
-    this.pmdClear = hooks.pmdClear ?? sendsNothing;
+    this.pmdClear = hooks.pmdClear ?? SENDS_NOTHING;
     this.pmdInvalidate = hooks.pmdInvalidate ?? this.pmdClear;
     this.collapseFlush = hooks.collapseFlush ?? this.pmdClear;
-    this.tableSync = hooks.tableSync ?? sendsNothing;
+    this.tableSync = hooks.tableSync ?? SENDS_NOTHING;
   }
 }
 
@@ -143,6 +144,18 @@ export function defineStrategy(declaration: StrategyDeclaration): PgtblSyncStrat
     kernel: declaration.kernel ?? {},
   };
 }
+
+/** The places of a walk where the answer's walker side does something, in the order a walk passes them. */
+export function walkerPlaces(strategy: PgtblSyncStrategy): (keyof WalkerSide)[] {
+  return WALKER_PLACES.filter((place) => strategy.walker[place] !== nothing);
+}
+const WALKER_PLACES = ['beforeIrqsOff', 'walkStart', 'lookupEnd', 'walkEnd', 'afterIrqsOn'] as const;
+
+/** The PMD changes the answer serialises at all (its hook there may still decide to send nothing). */
+export function serializingOps(strategy: PgtblSyncStrategy): (keyof SerializeSide)[] {
+  return SERIALIZE_PLACES.filter((place) => strategy.serialize[place] !== SENDS_NOTHING);
+}
+const SERIALIZE_PLACES = ['pmdClear', 'pmdInvalidate', 'collapseFlush', 'tableSync'] as const;
 
 /** Safe: it claims to prevent every outcome, so any of them is a failure. */
 export const isSafe = (strategy: PgtblSyncStrategy): boolean => OUTCOMES.every((outcome) => strategy.outcomes[outcome].expect === Expect.FORBIDDEN);

@@ -31,7 +31,7 @@ describe('stress/munmap.ts', () => {
       for (const key of ['sent', 'skipped', 'acked']) expect(typeof run.ipis[key]).toBe('number');
       for (const key of ['p50', 'p99', 'max']) expect(typeof run.serializeUs[key]).toBe('number');
       for (const key of ['completed', 'perSecond']) expect(typeof run.walks[key]).toBe('number');
-      // Every key the README documents, and no other.
+      // Every key docs/commands/munmap.md documents, and no other.
       expect(Object.keys(run).sort()).toEqual(
         ['strategy', 'safe', 'models', 'op', 'pmds', 'pmdsDone', 'opMs', 'allFreedMs', 'peakPendingFrees', 'estimated', 'kernel', 'ipis', 'tlb', 'serializeUs', 'walks', 'violations', 'counterDrift', 'brokenInvariants', 'demonstrated', 'partial', 'watchdog'].sort(),
       );

@@ -6,7 +6,7 @@
 import type { WalkerStyle } from '../../kernel/kernel-config.ts';
 import { serialize_against_pte_lookup, tlb_remove_table_sync_one } from '../../kernel/serialize.ts';
 import type { SerializeHook, SerializeSide } from '../../kernel/pgtbl-sync.ts';
-import { SAFE, defineStrategy, type Outcomes, type PgtblSyncStrategy } from '../strategy.ts';
+import { SAFE, SENDS_NOTHING, defineStrategy, type Outcomes, type PgtblSyncStrategy } from '../strategy.ts';
 
 /**
  * How one PMD change is serialised:
@@ -52,7 +52,6 @@ export function sameAs({ version, sameAs: base, models, sources, differences = {
 /** Every version but a hole's is safe. */
 export const SAFE_VERSION: Outcomes = SAFE;
 
-const sendsNothing: SerializeHook = () => 0;
 
 /** The runnable answer a version row stands for, named `linux-VERSION`. */
 export function versionStrategy(row: VersionRow): PgtblSyncStrategy {
@@ -62,7 +61,7 @@ export function versionStrategy(row: VersionRow): PgtblSyncStrategy {
       if (!row.answer) throw new Error(`linux-${row.version}: ${op} is the answer's, but the row names no answer`);
       return row.answer.serialize[op];
     }
-    return how === 'mm-ipi' ? serialize_against_pte_lookup : how === 'online-ipi' ? tlb_remove_table_sync_one : sendsNothing;
+    return how === 'mm-ipi' ? serialize_against_pte_lookup : how === 'online-ipi' ? tlb_remove_table_sync_one : SENDS_NOTHING;
   };
   return defineStrategy({
     name: `linux-${row.version}`,
