@@ -3,10 +3,9 @@
 // The worker's code is bundled once per process into one plain-JavaScript module, which every
 // worker of that entry then loads with no loader at all. Registering tsx inside each worker
 // instead (Node 20 does not carry the parent's loader hooks into workers) starts a module-hooks
-// thread per worker, and at 128 workers those threads took most of a 2-core host for the whole
-// run: the unmapper CPU was on a core for 7% of its wall time. For the same reason a worker gets
-// none of the parent's Node options: under tsx they are `--import tsx`, which registered that
-// loader in every worker again and tripled each worker's start (30 ms without, 90-110 ms with).
+// thread per worker, and at a hundred workers those threads take most of a small host. For the
+// same reason a worker gets none of the parent's Node options: under tsx they are `--import tsx`,
+// which registers that loader in every worker again (docs/measurements.md, "Many CPUs").
 
 import { createHash } from 'node:crypto';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';

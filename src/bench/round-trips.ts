@@ -128,8 +128,7 @@ export async function broadcastRound(n: number): Promise<Pair> {
     const cpu = new EmulatedCpu(machine, 0);
     cpu.beginRun();
     // Each target handles one IPI a round: its idle loop and handler reach optimised code only
-    // after some thousands of rounds (at 127 CPUs on Node 24 a round took 1.7x its steady time
-    // for the first 3-4 s), so both kinds of round run that many first.
+    // after some thousands of rounds, so both kinds of round run that many first.
     for (let i = 0; i < BROADCAST_WARM_ROUNDS; i++) rawRound();
     for (let i = 0; i < BROADCAST_WARM_ROUNDS; i++) smp_call_function_many(cpu, cpu.mmCpus, true);
     const timed = (roundOnce: () => void) => () => {

@@ -246,9 +246,8 @@ export async function runWalkersOnly(pool: CpuPool, spec: RunSpec, runIndex: num
 /**
  * Every CPU's walks so far, and when: the clock read before and after the counts, `at` their
  * midpoint, read again if the two are far apart. The coordinator is one of the host's runnable
- * threads like every CPU's, and at 128 CPUs on 2 cores one preempted between the counts and the
- * clock waited up to some 200 ms for a core: the interval that ended there read low and the
- * next one too high: enough to explain a ±375% spread seen once at 128 CPUs.
+ * threads like every CPU's, and preempted between the counts and the clock it can wait a whole
+ * time slice for a core: the interval that ended there would read low and the next one high.
  */
 function walksNow(machine: SharedMachine, cpus: number): { readonly walks: number; readonly at: number } {
   for (let tries = 1; ; tries++) {

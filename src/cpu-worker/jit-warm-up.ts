@@ -3,13 +3,12 @@
 // at the rate the other CPUs settled at (walk-rate-settle.ts).
 //
 // Why a few at a time: V8 optimises on a handful of background threads that every worker of the
-// process shares, at the same priority as the CPU threads. With 127 walkers busy those threads
-// get 4 of 131 shares of the host, and at 128 CPUs on 2 cores the compiles of one warm-up were
-// still queued a whole cell later: walkers ran baseline code, 0.6-1M walks/s against 12M at 2
-// CPUs. With as many walkers as the host has cores, the compiler threads get about half of it.
-// The CPUs take their turns in a line, each asleep on its own place's word until the end of an
-// earlier turn raises it: waiting CPUs that looked at one shared count every 100 ms kept 1023
-// threads waking ten thousand times a second, and the host in the kernel half the time.
+// process shares, at the same priority as the CPU threads; with every walker busy, the compiles
+// queue behind them, and walkers run baseline code for whole measured cells. With as many
+// walkers as the host has cores, the compiler threads get about half of it. The CPUs take their
+// turns in a line, each asleep on its own place's word until the end of an earlier turn raises
+// it, so that a thousand waiting CPUs do not keep waking to look at one shared count.
+// (docs/measurements.md, "The JIT warm-up", has the figures that found both.)
 
 import { Stat } from '../shared-memory/cpu-block.ts';
 import { mmWord } from '../shared-memory/mm.ts';

@@ -143,7 +143,7 @@ function runWalker(cpu: EmulatedCpu, strategy: PgtblSyncStrategy, plan: CpuRunPl
     let busyMs = 0;
     // Each CPU's cycle starts at its own point of the period, as vCPUs' do: started in step, 127
     // walkers woke together every period, a thundering herd that slowed the unmapper's IPI rounds
-    // until the host's delays had spread them out (the preset's first seconds ran 40% slower).
+    // until the host's delays had spread them out.
     if (busy < 1) cpu.cpu_idle(start + random.next() * dutyMs);
     while (phases.note() !== RunPhase.STOP) {
       const cycleStart = performance.now();

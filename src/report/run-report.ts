@@ -122,10 +122,7 @@ export function describeLoad(walkers: number, busy: number, cores: number, dutyM
   );
 }
 
-/**
- * Past this many wake-ups a second the host's scheduler is the bottleneck: 1023 walkers waking
- * every 1 ms (1M/s) did not finish a 64M run in 400 s on a 2-core host; every 100 ms, 97 s.
- */
+/** Past this many wake-ups a second the host's scheduler is the bottleneck (docs/measurements.md, "Many CPUs"). */
 const MANY_WAKE_UPS_PER_S = 100_000;
 
 /** A column: its title (the operation's name in it, where it says OP), and each run's cell. */

@@ -113,10 +113,9 @@ export interface RunSpecOverrides {
 }
 
 /**
- * The idle walkers together wake at most this often by default. Each wake-up is a host context
- * switch and tens of microseconds of a core: 1023 walkers waking every 1 ms (1M a second) did
- * not finish a 64M run in 400 s on a 2-core host; every 20 ms (51,000 a second) the JIT warm-up
- * alone took 55 s; every 100 ms, 17 s.
+ * The idle walkers together wake at most this often by default: each wake-up is a host context
+ * switch and tens of microseconds of a core, and a thousand walkers waking every millisecond
+ * take a small host whole (docs/measurements.md, "Many CPUs").
  */
 export const WALKER_WAKE_UPS_PER_S = 10_000;
 
