@@ -27,13 +27,12 @@ export function valueType<T>(read: (text: string, flag: string) => T, check: (va
 /** `name must be <what>, got <value>`: the one shape of a value out of bounds. */
 const outOfBounds = (name: string, what: string, value: unknown) => new SpecError([field(name), ` must be ${what}, got ${shown(value)}`]);
 
-export const integer = (min: number, max: number): ValueType<number> => {
-  const what = `an integer from ${min} to ${max}`;
-  const good = (n: number) => Number.isSafeInteger(n) && n >= min && n <= max;
+/** A number that `good` accepts, read from a word that `looksLike` accepts; `what` says which, as errors do. */
+function numeric(what: string, good: (n: number) => boolean, looksLike: (text: string) => boolean): ValueType<number> {
   return valueType(
     (text, flag) => {
       const n = Number(text);
-      if (!/^\d+$/.test(text.trim()) || !good(n)) throw new UsageError(`${flag} must be ${what}, got ${quote(text)}`);
+      if (!looksLike(text) || !good(n)) throw new UsageError(`${flag} must be ${what}, got ${quote(text)}`);
       return n;
     },
     (value, name) => {
@@ -41,23 +40,13 @@ export const integer = (min: number, max: number): ValueType<number> => {
       return value;
     },
   );
-};
+}
 
-export const decimal = (min: number, max: number): ValueType<number> => {
-  const what = `a number from ${min} to ${max}`;
-  const good = (n: number) => Number.isFinite(n) && n >= min && n <= max;
-  return valueType(
-    (text, flag) => {
-      const n = Number(text);
-      if (text.trim() === '' || !good(n)) throw new UsageError(`${flag} must be ${what}, got ${quote(text)}`);
-      return n;
-    },
-    (value, name) => {
-      if (typeof value !== 'number' || !good(value)) throw outOfBounds(name, what, value);
-      return value;
-    },
-  );
-};
+export const integer = (min: number, max: number): ValueType<number> =>
+  numeric(`an integer from ${min} to ${max}`, (n) => Number.isSafeInteger(n) && n >= min && n <= max, (text) => /^\d+$/.test(text.trim()));
+
+export const decimal = (min: number, max: number): ValueType<number> =>
+  numeric(`a number from ${min} to ${max}`, (n) => Number.isFinite(n) && n >= min && n <= max, (text) => text.trim() !== '');
 
 /** A size in bytes, written as 512M or 496G (binary units). */
 export const size: ValueType<number> = valueType(
