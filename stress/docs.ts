@@ -87,7 +87,7 @@ export const BLOCKS: { readonly [name: string]: () => string } = {
     ),
   versions: () =>
     markdownTable(
-      ['`--kernel`', 'what it did', 'PMD clear', 'invalidate (split)', 'collapse flush', 'table sync after collapse', 'walkers', 'guards', "munmap's TLB flush", 'sources'],
+      ['`--kernel`', 'what it did', 'PMD clear', 'invalidate (split)', 'collapse flush', 'table sync after collapse', 'walkers', 'guards', 'GUP-fast re-checks the PMD', '`mm_cpumask`', "munmap's TLB flush", 'sources'],
       VERSION_ROWS.map((row) => [
         code(row.version),
         row.models,
@@ -97,6 +97,8 @@ export const BLOCKS: { readonly [name: string]: () => string } = {
         SERIALIZATION_WORDS[row.serialize.tableSync],
         row.walkerStyle,
         row.walkerGuards ? "each caller's (5.8)" : 'IRQs off',
+        row.gupRechecksPmd ? 'from a pte too (6.0)' : 'from a leaf only',
+        row.mmCpumask,
         row.tlbFlushEachPmd ? 'per PMD' : 'per mmu_gather batch',
         row.sources.join('; '),
       ]),

@@ -1,7 +1,7 @@
 // The main job: munmap (or split, or collapse) of THP memory under each answer, on real
 // worker-thread CPUs.
 //   npx tsx stress/munmap.ts [--cpus 8] [--memory 1G] [--strategy all] [--op munmap] [--json -] ...
-//   npx tsx stress/munmap.ts --demonstrate counter-rfc
+//   npx tsx stress/munmap.ts --demonstrate counter-v1
 
 import { OPTIONS, munmapCommandFrom, type MunmapCommand } from '../src/cli/munmap-args.ts';
 import { defineCommand, isMain, runCommand } from '../src/cli/command.ts';

@@ -41,7 +41,7 @@ export function walks(): { walk: Pair; traced: () => Figure } {
   cpu.beginRun();
   // The walker's own generator and targets, as a walker CPU has them.
   const random = new Mulberry32(1);
-  const walker = new LocklessWalker(cpu, none.walker, 'value');
+  const walker = new LocklessWalker(cpu, none.walker, { walkerStyle: 'value', gupRechecksPmd: true });
   const workload = new WalkerWorkload(cpu, walker, random, { mix: [{ kind: 'find-pte', weight: 1 }], holdUs: 0, guarded: false, otherMm: 0 });
   const targets = new HugePageTargets(cpu, { firstHpn: 0, hugePages: PMDS, raceWindow: 0 }, random);
   const walkOnce = () => {

@@ -10,7 +10,7 @@ import type { TraceOptions } from '../coordinator/trace-recorder.ts';
 import { RUN_OPTIONS, fromOptionValues, onCommandLine } from './run-options.ts';
 import { runSpec } from '../coordinator/run-spec.ts';
 import { PRESETS, PRESET_NAMES, type RunSpec, type RunSpecOverrides } from '../spec/run-spec.ts';
-import { KERNELS, KERNEL_VERSIONS, STRATEGIES, STRATEGY_NAMES, interestingOutcomes, strategyByName, type Outcome } from '../strategies/index.ts';
+import { KERNELS, KERNEL_VERSIONS, RENAMED, STRATEGIES, STRATEGY_NAMES, interestingOutcomes, strategyByName, type Outcome } from '../strategies/index.ts';
 import type { Demonstration } from '../strategies/strategy.ts';
 
 
@@ -33,13 +33,13 @@ export const OPTIONS = {
     value: 'LIST',
     default: DEFAULT_STRATEGIES.join(','),
     help: `comma-separated strategies, or all: ${STRATEGY_NAMES.join(', ')}`,
-    parse: nameList(STRATEGY_NAMES, 'strategy'),
+    parse: renamedFirst(nameList(STRATEGY_NAMES, 'strategy'), (name) => name),
   }),
   kernel: option({
     value: 'LIST',
     default: undefined,
     help: `Linux versions, each run as it did it (strategy, walkers, TLB flushes, collapse): ${KERNEL_VERSIONS.join(', ')}, or all; with no --strategy, only these run`,
-    parse: nameList(KERNEL_VERSIONS, 'kernel version'),
+    parse: renamedFirst(nameList(KERNEL_VERSIONS, 'kernel version'), (version) => `linux-${version}`),
   }),
   demonstrate: option({
     value: 'NAME',
@@ -54,6 +54,20 @@ export const OPTIONS = {
   'trace-records': option({ value: 'N', default: undefined, defaultNote: 'up to 65536, 64 MiB for all CPUs', help: "records each CPU's trace ring holds", parse: integer(1, 1 << 24) }),
   'trace-mode': option({ value: 'MODE', default: 'stop', help: "when a CPU's trace ring is full: stop (keep the oldest records) or overwrite (keep the newest)", parse: oneOf(RING_MODES, 'trace mode') }),
 };
+
+/**
+ * `list`, but a name that went is refused with the one that replaced it: `counter-rfc` is now
+ * `counter-v1`, `6.1-rc1` now `6.0`. `asAnswer` names the answer a word stands for.
+ */
+function renamedFirst(list: (text: string, flag: string) => readonly string[], asAnswer: (word: string) => string) {
+  return (text: string, flag: string): readonly string[] => {
+    for (const word of text.split(',').map((w) => w.trim())) {
+      const renamed = RENAMED[asAnswer(word)];
+      if (renamed) throw new UsageError(`${flag}: ${quote(word)} is now ${quote(renamed.now.replace(asAnswer(''), ''))}: ${renamed.why}`);
+    }
+    return list(text, flag);
+  };
+}
 
 /** `A..B`: a window of PMDs, both ends included. */
 function pmdWindow(text: string, flag: string): { first: number; last: number } {

@@ -8,11 +8,12 @@ import { formatSize } from '../base/sizes.ts';
 import { option, type OptionValues } from '../base/option-table.ts';
 import { decimal } from '../base/value-types.ts';
 import { SpecError, UsageError } from '../base/usage-error.ts';
-import { DEFAULT_HZ, TLBIE_US, TLB_FLUSHES, WALKER_STYLES } from '../kernel/kernel-config.ts';
+import { DEFAULT_HZ, MM_CPUMASKS, TLBIE_US, TLB_FLUSHES, WALKER_STYLES } from '../kernel/kernel-config.ts';
 import { PMD_OPS } from '../kernel/pmd-ops.ts';
 import { WORKLOAD_PROFILES } from '../kernel/walker-kinds.ts';
 import { MAX_CPUS } from '../shared-memory/mm.ts';
 import { FAULT_KINDS, RUN_FIELDS } from '../spec/run-fields.ts';
+import { ARCHS } from '../spec/archs.ts';
 import { DEFAULT_RUN, WALKER_WAKE_UPS_PER_S, type RunSpecOverrides } from '../spec/run-spec.ts';
 
 const F = RUN_FIELDS;
@@ -21,6 +22,7 @@ const W = F.workload;
 const K = F.kernel;
 
 export const RUN_OPTIONS = {
+  arch: option({ field: F.machine.arch.path, value: 'ARCH', default: D.machine.arch, help: `the kernel's architecture: ${ARCHS.join(', ')} (big-endian)`, parse: F.machine.arch.type }),
   op: option({ field: F.op.path, value: 'OP', default: D.op, help: `what CPU 0 does to every PMD: ${PMD_OPS.join(', ')}`, parse: F.op.type }),
   cpus: option({ field: F.machine.cpus.path, value: 'N', default: String(D.machine.cpus), help: `emulated CPUs, 1..${MAX_CPUS}: CPU 0 runs munmap, the others walk`, parse: F.machine.cpus.type }),
   'outside-cpus': option({
@@ -87,6 +89,14 @@ export const RUN_OPTIONS = {
     help: `how walkers use what they find: ${WALKER_STYLES.join(', ')} (re-read through the pointer at use, or read once)`,
     parse: K.walkerStyle.type,
   }),
+  'mm-cpumask': option({
+    field: K.mmCpumask.path,
+    value: 'WHICH',
+    default: undefined,
+    defaultNote: "the version's: sticky before 5.12, exact after; exact for the answers",
+    help: `which CPUs mm_cpumask holds: ${MM_CPUMASKS.join(' (every CPU the mm ran on, --outside-cpus too), ')} (those running it)`,
+    parse: K.mmCpumask.type,
+  }),
   'tlb-flush': option({
     field: K.tlbFlushBy.path,
     value: 'HOW',
@@ -106,8 +116,8 @@ export const RUN_OPTIONS = {
     field: K.gatherBatch.path,
     value: 'N',
     default: undefined,
-    defaultNote: "the kernel's 8190 (64K pages); 1 with --race-window",
-    help: 'pages an mmu_gather frees at once, after one TLB flush',
+    defaultNote: "the kernel's: 8198 with 64K pages, 9698 with 4K; 1 with --race-window",
+    help: 'pages an mmu_gather holds before one TLB flush and their free',
     parse: K.gatherBatch.type,
   }),
   hz: option({
@@ -128,10 +138,10 @@ export function fromOptionValues(v: Partial<OptionValues<RunOptions>>): RunSpecO
   return {
     ...definedFields({ op: v.op, seed: v.seed, warmupMs: v['warmup-ms'], timeoutS: v.timeout, faults: v.inject }),
     ...(v.budget === undefined ? {} : { budgetMs: v.budget * 1000 }),
-    machine: definedFields({ cpus: v.cpus, outsideCpus: v['outside-cpus'], memoryBytes: v.memory, thpBytes: v.thp, basePageBytes: v['base-page'] }),
+    machine: definedFields({ arch: v.arch, cpus: v.cpus, outsideCpus: v['outside-cpus'], memoryBytes: v.memory, thpBytes: v.thp, basePageBytes: v['base-page'] }),
     workload: definedFields({ mix: v.workload, holdUs: v['hold-us'], walkRate: v['walk-rate'], busy: v.busy, dutyMs: v['duty-ms'], raceWindow: v['race-window'], otherMm: v['other-mm'] }),
     watchdog: definedFields({ thresholdMs: v['watchdog-ms'], onStuck: v['on-stuck'] }),
-    kernel: definedFields({ walkerStyle: v['walker-style'], tlbFlushBy: v['tlb-flush'], tlbieUs: v['tlbie-us'], gatherBatch: v['gather-batch'], hz: v.hz }),
+    kernel: definedFields({ mmCpumask: v['mm-cpumask'], walkerStyle: v['walker-style'], tlbFlushBy: v['tlb-flush'], tlbieUs: v['tlbie-us'], gatherBatch: v['gather-batch'], hz: v.hz }),
   };
 }
 

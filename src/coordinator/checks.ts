@@ -3,55 +3,73 @@
 
 import type { CpuStatValues } from '../shared-memory/cpu-block.ts';
 import { cpuWord } from '../shared-memory/cpu-block.ts';
-import { Life, lifeState } from '../shared-memory/lifetime-word.ts';
+import { Life } from '../shared-memory/lifetime-word.ts';
 import { PageTableArena } from '../shared-memory/page-table-arena.ts';
 import { entry_pfn, pmd_is_leaf, pte_frame, pte_present, subpage_pfn } from '../shared-memory/pgtable-entry.ts';
 import type { SharedMachine } from '../shared-memory/shared-machine.ts';
-import { map_pte_range, map_thp_range, teardown_range_offline } from '../kernel/map-thp.ts';
+import { map_alternating_range, map_pte_range, map_thp_range, teardown_range_offline } from '../kernel/map-thp.ts';
 import type { PmdOp } from '../kernel/pmd-ops.ts';
 import { Expect, OUTCOMES, strategyByName, type Outcome, type PgtblSyncStrategy } from '../strategies/index.ts';
 import type { RunSpec } from '../spec/run-spec.ts';
 
+/** What one operation leaves after `done` of its `pmds` PMDs (the rest left as they were mapped). */
+export interface OpCounts {
+  readonly framesFreed: number;
+  readonly pteTablesFreed: number;
+  /** PTE pages deposited beside the range's PMDs once it is done. */
+  readonly deposited: number;
+}
+
 export interface OpExpectations {
   /** Map the range as the operation expects to find it. */
   readonly setup: (machine: SharedMachine, firstHpn: number, count: number) => void;
-  /** The state a PMD must be left in, in words, or undefined if it is right. */
-  readonly wrongPmd: (machine: SharedMachine, pmd: number) => string | undefined;
-  /** Frames the operation frees, and PTE pages it deposits, for each PMD. */
-  readonly framesFreedPerPmd: number;
-  readonly pageTablesDepositedPerPmd: number;
+  /** The state PMD `i` of the range must be left in, in words, or undefined if it is right. */
+  readonly wrongPmd: (machine: SharedMachine, pmd: number, i: number) => string | undefined;
+  readonly counts: (done: number, pmds: number) => OpCounts;
 }
 
 const inUse = (machine: SharedMachine, frame: number) => machine.frames.state(frame) === Life.IN_USE;
+const cleared = (pmd: number) => (pmd === 0 ? undefined : `still mapped (0x${pmd.toString(16)})`);
+const collapsedInto = (machine: SharedMachine, pmd: number) => {
+  if (!pte_present(pmd) || !pmd_is_leaf(pmd)) return `not a THP leaf (0x${pmd.toString(16)})`;
+  return inUse(machine, entry_pfn(pmd)) ? undefined : `collapsed into frame ${entry_pfn(pmd)}, which is free`;
+};
 
-/** What each operation starts from and must leave behind. */
+/**
+ * What each operation starts from and must leave behind. Every THP is mapped with its PTE page
+ * deposited beside it: munmap frees it with the THP, split withdraws it to map the small pages,
+ * collapse deposits the PTE page it empties.
+ */
 export const OP_EXPECTATIONS: { readonly [op in PmdOp]: OpExpectations } = {
   munmap: {
     setup: map_thp_range,
-    wrongPmd: (_, pmd) => (pmd === 0 ? undefined : `still mapped (0x${pmd.toString(16)})`),
-    framesFreedPerPmd: 1,
-    pageTablesDepositedPerPmd: 0,
+    wrongPmd: (_, pmd) => cleared(pmd),
+    counts: (done, pmds) => ({ framesFreed: done, pteTablesFreed: done, deposited: pmds - done }),
   },
   split: {
     setup: map_thp_range,
     wrongPmd: (machine, pmd) => {
       if (!pte_present(pmd) || pmd_is_leaf(pmd)) return `not a PTE page (0x${pmd.toString(16)})`;
-      const ptes = machine.arena.ptes(entry_pfn(pmd));
+      const ptes = machine.arena.pte.ptes(entry_pfn(pmd));
       const frame = pte_frame(ptes[0]);
       if (!ptes.every((pte, i) => pte_present(pte) && entry_pfn(pte) === subpage_pfn(frame, i))) return 'a PTE page that does not map one THP';
       return inUse(machine, frame) ? undefined : `split into frame ${frame}, which is free`;
     },
-    framesFreedPerPmd: 0,
-    pageTablesDepositedPerPmd: 0,
+    counts: (done, pmds) => ({ framesFreed: 0, pteTablesFreed: 0, deposited: pmds - done }),
   },
   collapse: {
     setup: map_pte_range,
-    wrongPmd: (machine, pmd) => {
-      if (!pte_present(pmd) || !pmd_is_leaf(pmd)) return `not a THP leaf (0x${pmd.toString(16)})`;
-      return inUse(machine, entry_pfn(pmd)) ? undefined : `collapsed into frame ${entry_pfn(pmd)}, which is free`;
+    wrongPmd: collapsedInto,
+    counts: (done) => ({ framesFreed: done, pteTablesFreed: 0, deposited: done }),
+  },
+  // Pairs: the first PTE-mapped and collapsed, the second a THP and unmapped.
+  'collapse-munmap': {
+    setup: map_alternating_range,
+    wrongPmd: (machine, pmd, i) => (i % 2 === 0 ? collapsedInto(machine, pmd) : cleared(pmd)),
+    counts: (done, pmds) => {
+      const [collapsed, unmapped] = [Math.ceil(done / 2), Math.floor(done / 2)];
+      return { framesFreed: done, pteTablesFreed: unmapped, deposited: Math.floor(pmds / 2) + collapsed - unmapped };
     },
-    framesFreedPerPmd: 1,
-    pageTablesDepositedPerPmd: 1,
   },
 };
 
@@ -80,15 +98,17 @@ export function outcomesShown(totals: Pick<RunTotals, 'counterDrift'> & { readon
 export function tearDownAndCheck(machine: SharedMachine, spec: RunSpec, totals: RunTotals): { brokenInvariants: string[]; demonstrated: string[] } {
   const { stats, pmds, pmdsDone } = totals;
   const brokenInvariants: string[] = wrongPmds(machine, spec.op, 0, pmdsDone);
-  const deposited = depositedTables(machine, spec.machine.hugePages);
+  const deposited = machine.arena.pte.depositedCount();
   teardown_range_offline(machine, 0, spec.machine.hugePages);
   const demonstrated: string[] = [];
   const expect = (holds: boolean, what: string) => holds || brokenInvariants.push(what);
-  const { framesFreedPerPmd, pageTablesDepositedPerPmd } = OP_EXPECTATIONS[spec.op];
+  const expected = OP_EXPECTATIONS[spec.op].counts(pmdsDone, pmds);
   expect(stats.ipisSent === stats.ipisHandled, `IPIs sent (${stats.ipisSent}) != IPIs acknowledged (${stats.ipisHandled})`);
   expect(pmdsDone === pmds || totals.estimated, `PMDs done (${pmdsDone}) != PMDs mapped (${pmds})`);
-  expect(stats.framesFreed === pmdsDone * framesFreedPerPmd, `frames freed (${stats.framesFreed}) != ${framesFreedPerPmd} per PMD done (${pmdsDone})`);
-  expect(deposited === pmdsDone * pageTablesDepositedPerPmd, `PTE pages deposited (${deposited}) != ${pageTablesDepositedPerPmd} per PMD done (${pmdsDone})`);
+  const counted = (what: string, seen: number, wanted: number) => expect(seen === wanted, `${what} (${seen}) != the ${wanted} that ${spec.op} of ${pmdsDone} of ${pmds} PMDs leaves`);
+  counted('frames freed', stats.framesFreed, expected.framesFreed);
+  counted('PTE pages freed', stats.pteTablesFreed, expected.pteTablesFreed);
+  counted('PTE pages deposited', deposited, expected.deposited);
   expect(stats.doubleFrees === 0, `${stats.doubleFrees} page(s) freed twice`);
   expect(stats.freedBeforeFlush === 0, `${stats.freedBeforeFlush} frame(s) freed before the TLB flush that covers them`);
   expect(stats.halfStates === 0, `${stats.halfStates} walk(s) followed a PMD into a PTE page whose ptes were not there yet`);
@@ -96,6 +116,7 @@ export function tearDownAndCheck(machine: SharedMachine, spec: RunSpec, totals: 
   expect(leaked === 0, `${leaked} frame(s) still mapped after the range was torn down`);
   const tablePages = PageTableArena.tablePagesMapping(spec.machine.hugePages);
   expect(machine.arena.pagesInUse === tablePages, `${machine.arena.pagesInUse - tablePages} page-table page(s) leaked`);
+  expect(machine.arena.pte.inUse === 0, `${machine.arena.pte.inUse} PTE page(s) leaked`);
   for (let cpu = 0; cpu < machine.cpus; cpu++) {
     const pending = (Atomics.load(machine.cpuWords, cpuWord(cpu, 'ipiRequest')) - Atomics.load(machine.cpuWords, cpuWord(cpu, 'ipiAck'))) | 0;
     expect(pending === 0, `CPU ${cpu} has ${pending} IPI(s) never acknowledged`);
@@ -131,20 +152,10 @@ function wrongPmds(machine: SharedMachine, op: PmdOp, firstHpn: number, count: n
   const wrong: string[] = [];
   for (let hpn = firstHpn; hpn < firstHpn + count && wrong.length < limit; hpn++) {
     const slot = machine.arena.pmdSlot(hpn);
-    const why = OP_EXPECTATIONS[op].wrongPmd(machine, slot < 0 ? 0 : machine.arena.entries[slot]);
+    const why = OP_EXPECTATIONS[op].wrongPmd(machine, slot < 0 ? 0 : machine.arena.entries[slot], hpn - firstHpn);
     if (why !== undefined) wrong.push(`after ${op}, huge page ${hpn} is ${why}`);
   }
   return wrong;
-}
-
-/** PTE pages deposited beside the range's PMDs, each a DEPOSITED page. */
-function depositedTables(machine: SharedMachine, hugePages: number): number {
-  let deposited = 0;
-  for (let hpn = 0; hpn < hugePages; hpn++) {
-    const page = machine.deposits[hpn];
-    if (page !== 0 && lifeState(machine.arena.lives[page]) === Life.DEPOSITED) deposited++;
-  }
-  return deposited;
 }
 
 /**

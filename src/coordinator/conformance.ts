@@ -34,7 +34,12 @@ export const SAFETY_RUNS: readonly SafetyRun[] = [
   { name: 'collapse, every walker kind at once', spec: { op: 'collapse', machine: { cpus: 4, memoryBytes: 64 * MiB }, workload: { ...BUSY, mix: EVERY_KIND } }, racing: false },
   { name: 'munmap, walkers hammering the PMDs being cleared', spec: { op: 'munmap', machine: { cpus: 3, memoryBytes: 8 * GiB }, workload: { raceWindow: 2 } }, racing: true },
   { name: 'split, walkers hammering the PMDs being split', spec: { op: 'split', machine: { cpus: 3, memoryBytes: 4 * GiB }, workload: { raceWindow: 2 } }, racing: true },
-  { name: 'collapse, walkers hammering the PTE pages being freed', spec: { op: 'collapse', machine: { cpus: 3, memoryBytes: 8 * GiB }, workload: { raceWindow: 2 } }, racing: true },
+  { name: 'collapse, walkers hammering the PTE pages being deposited', spec: { op: 'collapse', machine: { cpus: 3, memoryBytes: 8 * GiB }, workload: { raceWindow: 2 } }, racing: true },
+  {
+    name: 'collapse beside munmap, walkers hammering the PTE pages deposited and freed',
+    spec: { op: 'collapse-munmap', machine: { cpus: 3, memoryBytes: 8 * GiB }, workload: { raceWindow: 2 } },
+    racing: true,
+  },
 ];
 
 /**

@@ -4,13 +4,13 @@
 import { SpecError, field } from '../base/usage-error.ts';
 import type { KernelConfig } from '../kernel/kernel-config.ts';
 import { buildRunSpec, kernelBelow, type RunSpec, type RunSpecOverrides } from '../spec/run-spec.ts';
-import { STRATEGY_NAMES, runnableNames, strategyByName } from '../strategies/index.ts';
+import { STRATEGY_NAMES, renamedNote, runnableNames, strategyByName } from '../strategies/index.ts';
 
 /** A run from the defaults and `overrides`, its answer known; a SpecError naming the field if not. */
 export function runSpec(overrides: RunSpecOverrides = {}): RunSpec {
   const spec = buildRunSpec(overrides);
   if (!runnableNames().includes(spec.strategy)) {
-    throw new SpecError([field('strategy'), `: unknown strategy '${spec.strategy}' (known: ${STRATEGY_NAMES.join(', ')})`]);
+    throw new SpecError([field('strategy'), `: unknown strategy '${spec.strategy}' (known: ${STRATEGY_NAMES.join(', ')})${renamedNote(spec.strategy)}`]);
   }
   if (kernelOf(spec).walkerGuards && spec.workload.mix.some(({ kind }) => kind === UNGUARDED_AFTER_58)) {
     throw new SpecError([

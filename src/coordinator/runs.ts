@@ -18,6 +18,7 @@ import type { WatchdogReport } from './ipi-watchdog.ts';
 import { estimateWholeRange, type Estimate } from './estimate.ts';
 import { OP_EXPECTATIONS, tearDownAndCheck, walksStillCounted } from './checks.ts';
 import { kernelOf } from './run-spec.ts';
+import { bigEndian } from '../spec/archs.ts';
 import { type RunSpec } from '../spec/run-spec.ts';
 import type { TraceRecorder } from './trace-recorder.ts';
 
@@ -42,6 +43,8 @@ export interface StrategyRun {
   /** The kernel below the strategy that this run emulated. */
   readonly kernel: KernelConfig;
   readonly ipis: { readonly sent: number; readonly skipped: number; readonly acked: number };
+  /** What the operation freed: huge-page frames, and PTE pages (a THP's deposit, as munmap zaps it). */
+  readonly freed: { readonly frames: number; readonly pteTables: number };
   /** TLB flushes on the unmapping CPU, and the microseconds they took in all (tlbie waits, or IPI rounds). */
   readonly tlb: { readonly flushes: number; readonly flushUs: number };
   readonly serializeUs: Percentiles;
@@ -107,13 +110,16 @@ export const WarmUpRun = { FEEDBACK: -1, OPERATION: -2, SETTLE: -3 } as const;
  * and collapse a PTE page per huge page (and, for collapse, new frames besides old).
  */
 export function createMachine(spec: RunSpec): SharedMachine {
-  const { cpus, outsideCpus, hugePages, ptesPerPmd } = spec.machine;
+  const { arch, cpus, outsideCpus, hugePages, ptesPerPmd } = spec.machine;
   return SharedMachine.create({
     cpus: cpus + outsideCpus,
     hugePages,
     ptesPerPmd,
-    ptePages: spec.op === 'munmap' ? 0 : hugePages,
-    frames: spec.op === 'collapse' ? 2 * hugePages : hugePages,
+    // One PTE page a huge page, whatever the operation: a THP's deposit, or a PTE-mapped page's.
+    ptePages: hugePages,
+    // A collapse holds old frames and new at once.
+    frames: spec.op === 'collapse' || spec.op === 'collapse-munmap' ? 2 * hugePages : hugePages,
+    bigEndian: bigEndian(arch),
   });
 }
 
@@ -121,7 +127,9 @@ export function createMachine(spec: RunSpec): SharedMachine {
 export async function runStrategy(pool: CpuPool, spec: RunSpec, runIndex: number, recorder?: TraceRecorder): Promise<StrategyRun> {
   const strategy = strategyByName(spec.strategy);
   const machine = pool.machine;
-  resetMachine(pool, spec.machine.cpus);
+  // A sticky mm_cpumask keeps the bits of the CPUs outside the mm: they ran it once.
+  resetMachine(pool, spec.machine.cpus + (kernelOf(spec).mmCpumask === 'sticky' ? spec.machine.outsideCpus : 0));
+  machine.arena.pte.setBigEndian(bigEndian(spec.machine.arch));
   OP_EXPECTATIONS[spec.op].setup(machine, 0, spec.machine.hugePages);
 
   const trace = recorder?.buffersFor(machine.cpus);
@@ -154,6 +162,7 @@ export async function runStrategy(pool: CpuPool, spec: RunSpec, runIndex: number
     ...(whole ? { estimate: whole.estimate } : {}),
     kernel: kernelOf(spec),
     ipis: { sent: stats.ipisSent, skipped: result.serializeSkipped, acked: stats.ipisHandled },
+    freed: { frames: stats.framesFreed, pteTables: stats.pteTablesFreed },
     tlb: { flushes: stats.tlbFlushes, flushUs: stats.tlbFlushUs },
     serializeUs: percentiles(result.serializeUs),
     walks: {

@@ -127,7 +127,7 @@ function runWalker(cpu: EmulatedCpu, strategy: PgtblSyncStrategy, plan: CpuRunPl
   const fault = plan.fault ? new FaultInjector(cpu, plan.fault) : undefined;
   const amplified = plan.workload.raceWindow > 0;
   if (amplified) cpu.storeBuffer = storeBufferFill();
-  const walker = new LocklessWalker(cpu, strategy.walker, plan.kernel.walkerStyle, amplified ? AMPLIFIED_AIM : ANYWHERE, fault && (() => fault.inWalk()));
+  const walker = new LocklessWalker(cpu, strategy.walker, plan.kernel, amplified ? AMPLIFIED_AIM : ANYWHERE, fault && (() => fault.inWalk()));
   const workload = new WalkerWorkload(cpu, walker, random, { mix, holdUs, guarded: plan.kernel.walkerGuards, otherMm });
   const targets = new HugePageTargets(cpu, { firstHpn: plan.firstHpn, hugePages: plan.hugePages, raceWindow: plan.workload.raceWindow }, random);
   const phases = new PhaseLog(cpu);

@@ -36,6 +36,8 @@ export const TraceEvent = {
   RCU_PENDING: 13,
   /** Instant: this CPU started (b = 1) or stopped (b = 0) tracing its walks. a: its walk count then. */
   WALK_TRACING: 14,
+  /** Instant: a PTE page freed (zap_deposited_table()). a: the page. */
+  FREE_PTE_PAGE: 15,
 } as const;
 export type TraceEvent = (typeof TraceEvent)[keyof typeof TraceEvent];
 

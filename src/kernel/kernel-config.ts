@@ -6,6 +6,16 @@
 export const WALKER_STYLES = ['pointer', 'value'] as const;
 export type WalkerStyle = (typeof WALKER_STYLES)[number];
 
+/**
+ * Which CPUs mm_cpumask(mm) holds. sticky: every CPU the mm ever ran on, as powerpc kept it
+ * until 5.12 ("Power only ever sets bits", Peter Zijlstra); exact: the CPUs running it now, as
+ * 032b7f08932c ("powerpc/64s/radix: serialize_against_pte_lookup IPIs trim mm_cpumask", 5.12)
+ * trims it in the serialize IPI's handler, here from the start. --outside-cpus are online CPUs
+ * not running the mm: under sticky they ran it once and keep their bit.
+ */
+export const MM_CPUMASKS = ['sticky', 'exact'] as const;
+export type MmCpumask = (typeof MM_CPUMASKS)[number];
+
 /** How a TLB flush reaches the other CPUs. */
 export const TLB_FLUSHES = ['tlbie', 'ipi'] as const;
 export type TlbFlushBy = (typeof TLB_FLUSHES)[number];
@@ -22,13 +32,19 @@ export interface KernelConfig {
    * kvm->mmu_lock), not by its IRQs alone (see WalkerKind.guard).
    */
   readonly walkerGuards: boolean;
+  /**
+   * GUP-fast re-checks the PMD after taking its reference from a pte, not only the pte
+   * (70cbc3cc78a99, 6.0; the THP leaf path always re-checked the PMD).
+   */
+  readonly gupRechecksPmd: boolean;
   /** munmap flushes each PMD as it clears it (flush_pmd_tlb_range(), 5.8+), not once per mmu_gather batch. */
   readonly tlbFlushEachPmd: boolean;
+  readonly mmCpumask: MmCpumask;
   /** tlbie: radix's broadcast invalidation, a cost on the flushing CPU alone. ipi: x86's shootdown, an IPI round to the mm's CPUs. */
   readonly tlbFlushBy: TlbFlushBy;
   /** What one tlbie flush costs the flushing CPU, in microseconds. */
   readonly tlbieUs: number;
-  /** Pages an mmu_gather frees at once, after the flush that covers them. */
+  /** Pages an mmu_gather holds before it flushes and frees them (gatherCapacity()). */
   readonly gatherBatch: number;
   /** Scheduler ticks a second: a CPU notes an RCU quiescent state once a tick. */
   readonly hz: number;
@@ -44,7 +60,20 @@ export const DEFAULT_HZ = 100;
 export const TLBIE_US = ((369 - 39) * 1000) / 253_952;
 
 /**
- * MAX_GATHER_BATCH (include/asm-generic/tlb.h): the pointers that fit in one page after the
- * batch header, ((PAGE_SIZE - 2 * sizeof(void *)) / sizeof(void *)): 8190 with 64K pages.
+ * The pages one mmu_gather holds before it must flush and free them (include/asm-generic/tlb.h):
+ * MMU_GATHER_BUNDLE pages in the batch on the stack (8), then up to MAX_GATHER_BATCH_COUNT
+ * batches of MAX_GATHER_BATCH each, a page of pointers after the batch's header:
+ *   #define MAX_GATHER_BATCH	((PAGE_SIZE - sizeof(struct mmu_gather_batch)) / sizeof(void *))
+ *   #define MAX_GATHER_BATCH_COUNT	(10000UL/MAX_GATHER_BATCH)
+ * With 64K pages: 8 + 1 x 8190 = 8198; with 4K: 8 + 19 x 510 = 9698. When the last batch is
+ * full, __tlb_remove_page_size() says so and the caller flushes (tlb_flush_mmu()).
  */
-export const maxGatherBatch = (basePageBytes: number): number => (basePageBytes - 2 * 8) / 8;
+export function gatherCapacity(basePageBytes: number): number {
+  const batch = (basePageBytes - MMU_GATHER_BATCH_HEADER_BYTES) / POINTER_BYTES;
+  return MMU_GATHER_BUNDLE + Math.floor(10_000 / batch) * batch;
+}
+
+/** struct mmu_gather_batch's header: its next pointer, then nr and max (unsigned ints). */
+const MMU_GATHER_BATCH_HEADER_BYTES = 8 + 4 + 4;
+const POINTER_BYTES = 8;
+const MMU_GATHER_BUNDLE = 8;

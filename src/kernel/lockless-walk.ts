@@ -16,11 +16,10 @@
 
 import { Mm, Stat, cpuWord } from '../shared-memory/cpu-block.ts';
 import { Life, lifeGeneration, lifeState } from '../shared-memory/lifetime-word.ts';
-import { tableSlot } from '../shared-memory/page-table-arena.ts';
 import { entry_pfn, pmd_is_leaf, pte_frame, pte_present } from '../shared-memory/pgtable-entry.ts';
 import type { EmulatedCpu } from './cpu.ts';
 import { TraceEvent, VIOLATION_KINDS } from './ftrace.ts';
-import type { WalkerStyle } from './kernel-config.ts';
+import type { KernelConfig, WalkerStyle } from './kernel-config.ts';
 import type { WalkerSide } from './pgtbl-sync.ts';
 import { put_page } from './mmu-gather.ts';
 import { kvm_mmu_lock, kvm_mmu_unlock, mmu_notifier_retry, mmu_notifier_seq } from './mmu-notifier.ts';
@@ -61,11 +60,19 @@ export interface KindInRun {
   readonly holdNs: number;
   /** What keeps its use safe, under this run's kernel. */
   readonly guard: WalkerGuard;
+  /** Whether it walks with IRQs off, under this run's kernel. */
+  readonly irqsOff: boolean;
 }
 
 /** `kind` as a run walks it: its own hold unless `holdUs` says otherwise, its guard before or since 5.8's rework. */
 export function kindInRun(kind: WalkerKind, holdUs: number | undefined, guarded: boolean): KindInRun {
-  return { kind, index: WALKER_KINDS.indexOf(kind), holdNs: Math.round((holdUs ?? kind.holdUs) * 1000), guard: guarded ? kind.guard.since58 : kind.guard.before58 };
+  return {
+    kind,
+    index: WALKER_KINDS.indexOf(kind),
+    holdNs: Math.round((holdUs ?? kind.holdUs) * 1000),
+    guard: guarded ? kind.guard.since58 : kind.guard.before58,
+    irqsOff: guarded ? kind.irqsOff.since58 : kind.irqsOff.before58,
+  };
 }
 
 /**
@@ -101,6 +108,8 @@ export class LocklessWalker {
   /** KVM walks under kvm->mmu_lock that found an invalidation in progress or done since, and retried. */
   kvmRetries = 0;
 
+  private readonly style: WalkerStyle;
+  private readonly gupRechecksPmd: boolean;
   private readonly lastHpnWord: number;
   private readonly kindWord: number;
   /** Walks so far: which pte of a PTE page a walk reads. */
@@ -114,13 +123,15 @@ export class LocklessWalker {
     private readonly cpu: EmulatedCpu,
     /** The answer's walker side. */
     private readonly hooks: WalkerSide,
-    /** pointer: re-read the entry through the pointer at the end of the use (before 5.8); value: never (5.8+). */
-    private readonly style: WalkerStyle,
+    /** The kernel's walk: its style (pointer: re-read the entry at the end of the use, before 5.8; value: never) and whether GUP-fast re-checks the PMD from a pte (6.0+). */
+    { walkerStyle, gupRechecksPmd }: Pick<KernelConfig, 'walkerStyle' | 'gupRechecksPmd'>,
     aim: WalkAim = ANYWHERE,
     /** A fault to inject into this CPU's walks, if any: called inside every walk, IRQs off. */
     private readonly inWalk?: InWalkHook,
   ) {
-    this.pteIndexMask = aim.firstTwoPtes ? 1 : cpu.machine.arena.ptesPerPmd - 1;
+    this.style = walkerStyle;
+    this.gupRechecksPmd = gupRechecksPmd;
+    this.pteIndexMask = aim.firstTwoPtes ? 1 : cpu.machine.arena.pte.ptesPerPmd - 1;
     this.descentNs = aim.descentNs;
     this.lastHpnWord = cpuWord(cpu.id, 'lastWalkedHpn');
     this.kindWord = cpuWord(cpu.id, 'walkerKind');
@@ -134,10 +145,11 @@ export class LocklessWalker {
     this.kindNow = kind;
     const hooks = this.hooks;
     hooks.beforeIrqsOff(cpu);
-    const flags = cpu.local_irq_save();
+    // A kind that walks with IRQs on (KVM's since 5.8) takes interrupts as it goes (walk(), usePage()).
+    const flags = run.irqsOff ? cpu.local_irq_save() : true;
     // Real mode (MSR_EE=0) does a batch of walks before IRQs come back: no interrupt point between.
     for (let i = 0; i < kind.walksPerIrqOff; i++) this.walk(guard, holdNs, targets.next());
-    cpu.local_irq_restore(flags);
+    if (run.irqsOff) cpu.local_irq_restore(flags);
     hooks.afterIrqsOn(cpu);
   }
 
@@ -185,6 +197,8 @@ export class LocklessWalker {
       // is changing or has changed since the fault began: then the fault is retried.
       const seq = mmu_notifier_seq(cpu);
       kvm_mmu_lock(cpu);
+      // With IRQs on (since 5.8), an interrupt can come in under the lock: spin_lock() leaves them as they are.
+      cpu.interruptPoint();
       if (mmu_notifier_retry(cpu, seq)) {
         this.kvmRetries++;
         this.hooks.lookupEnd(cpu);
@@ -200,7 +214,7 @@ export class LocklessWalker {
 
   private lookUpAndUse(guard: WalkerGuard, holdNs: number, hpn: number): void {
     const cpu = this.cpu;
-    const { entries, lives } = cpu.machine.arena;
+    const { entries, pte: ptePages } = cpu.machine.arena;
     const slot = cpu.machine.arena.pmdSlot(hpn);
     // READ_ONCE(*pmdp): one plain load. Nothing orders it against the unmapper's clear except
     // what the answer did above.
@@ -220,20 +234,24 @@ export class LocklessWalker {
       // A PTE page (a split THP, or small pages before a collapse): one level further down.
       // The detector notes the page's lifetime before the plain load of the pte, and again after.
       const table = entry_pfn(pmd);
-      const tableSeen = Atomics.load(lives, table);
+      const tableSeen = Atomics.load(ptePages.lives, table);
       spinFor(this.descentNs);
-      const ptep = tableSlot(table, this.walks & this.pteIndexMask);
-      const pte = entries[ptep];
+      const ptep = ptePages.slot(table, this.walks & this.pteIndexMask);
+      // The detector: the page's lifetime just before the pte is read, to tell a read of a table
+      // already deposited (its list pointers) from one made while it was still live.
+      const tableAtRead = Atomics.load(ptePages.lives, table);
+      const pte = ptePages.entries[ptep];
       // The lookup returns the pte's address.
       this.hooks.lookupEnd(cpu);
-      if (this.tableChanged(hpn, table, pmd, tableSeen, pte)) {
+      if (this.tableChanged(hpn, table, pmd, tableSeen, tableAtRead, pte)) {
         // Reported: what it read was not a pte of a live table.
       } else if (!pte_present(pte)) {
-        // The PMD pointed at this PTE page before its ptes were visible: a torn split.
-        cpu.count(Stat.halfStates);
+        // Still pointed at by the PMD, the page had no pte there yet: a torn split. (With the
+        // PMD changed since, it is a table a collapse cleared as it copied: nothing to map.)
+        if (Atomics.load(entries, slot) === pmd) cpu.count(Stat.halfStates);
       } else {
         used = this.use(guard, hpn, slot, pmd, pte_frame(pte), table, tableSeen, ptep, holdNs);
-        if (used && this.style === 'pointer') this.tableChanged(hpn, table, pmd, tableSeen, entries[ptep]);
+        if (used && this.style === 'pointer') this.tableChanged(hpn, table, pmd, tableSeen, Atomics.load(ptePages.lives, table), ptePages.entries[ptep]);
       }
     }
     // Not part of the walk: did the unmapper change this PMD while we used it? (An Atomics
@@ -261,7 +279,10 @@ export class LocklessWalker {
       this.gupBackoffs++;
       return false;
     }
-    if (entries[slot] !== pmd || (ptep !== NO_PTE && !mapsFrame(entries[ptep], frame))) {
+    // The leaf path (gup_huge_pmd()) always re-checked the PMD; the PTE path (gup_pte_range())
+    // re-checked only the pte until 70cbc3cc78a99 (6.0) made it re-check the PMD too.
+    const pmdChanged = (ptep === NO_PTE || this.gupRechecksPmd) && entries[slot] !== pmd;
+    if (pmdChanged || (ptep !== NO_PTE && !mapsFrame(arena.pte.entries[ptep], frame))) {
       put_page(this.cpu, frame);
       this.gupBackoffs++;
       return false;
@@ -283,21 +304,28 @@ export class LocklessWalker {
   }
 
   /**
-   * Did PTE page `table` stop being a live table around a read of `pte` from it? Deposited
-   * (collapsed under the walker, kept for a later split), a present-looking value is the
-   * deposit's list pointers, which the walker would use as a pte: a misread. Freed, it is a
-   * use-after-free. Returns whether it changed, reported or not.
+   * Did PTE page `table` stop being a live table around a read of `pte` from it, its lifetime
+   * `tableSeen` when the walker loaded the PMD and `tableAtRead` just before the read? Read once
+   * the page was deposited (a collapse's, kept beside a THP), a present-looking value is the
+   * deposit's list pointers, which the walker would use as a pte: a misread (only a big-endian
+   * kernel's pointers look present: PtePages.listEntry()). Read while it was live, and deposited
+   * only after, the value is a pte of the table being torn down, which the walker's guard judges
+   * as any stale pte. Freed, or withdrawn and reused for another THP, it is a use-after-free.
+   * Returns whether the read is not a pte of a live table, reported or not.
    */
-  private tableChanged(hpn: number, table: number, pmd: number, tableSeen: number, pte: number): boolean {
+  private tableChanged(hpn: number, table: number, pmd: number, tableSeen: number, tableAtRead: number, pte: number): boolean {
     // The detector, not the walk: pairs with the Atomics.compareExchange that deposits or
     // poisons the page in lifetime-word.ts.
-    const tableNow = Atomics.load(this.cpu.machine.arena.lives, table);
+    const tableNow = Atomics.load(this.cpu.machine.arena.pte.lives, table);
     if (tableNow === tableSeen && lifeState(tableSeen) === Life.IN_USE) return false;
-    if (lifeState(tableNow) === Life.DEPOSITED || lifeState(tableSeen) === Life.DEPOSITED) {
+    if (lifeState(tableAtRead) === Life.DEPOSITED && lifeState(tableNow) !== Life.FREE) {
       if (pte_present(pte)) this.misread(hpn, 'deposited-table', table, pmd);
-    } else {
-      this.report(hpn, 'page-table', table, pmd, tableSeen, tableNow, lifeState(tableSeen) !== Life.IN_USE);
+      return true;
     }
+    const depositedAfterRead = tableAtRead === tableSeen && lifeState(tableNow) === Life.DEPOSITED && lifeGeneration(tableNow) === lifeGeneration(tableSeen) + 1;
+    // A live pte read of a table a collapse is emptying: used, or not present (cleared by the copy).
+    if (depositedAfterRead) return !pte_present(pte);
+    this.report(hpn, 'page-table', table, pmd, tableSeen, tableNow, lifeState(tableSeen) !== Life.IN_USE);
     return true;
   }
 
@@ -315,7 +343,7 @@ export class LocklessWalker {
     // A value walker is done with the PTE page once it has read its pte.
     if (this.style === 'value') table = NO_TABLE;
     const frames = this.cpu.machine.frames.words;
-    const lives = this.cpu.machine.arena.lives;
+    const lives = this.cpu.machine.arena.pte.lives;
     // These Atomics loads are the detector, not part of the walk: they pair with the
     // Atomics.compareExchange that poisons a page in lifetime-word.ts.
     const seen = Atomics.load(frames, frame);
@@ -340,6 +368,8 @@ export class LocklessWalker {
           return true;
         }
       }
+      // A walk with IRQs on takes interrupts while it uses the page; with them off, this does nothing.
+      this.cpu.interruptPoint();
     } while (until !== 0 && performance.now() < until);
     return true;
   }

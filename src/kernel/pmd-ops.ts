@@ -12,11 +12,17 @@ import { RunAborted } from './cpu.ts';
 import { TraceEvent, type CpuTracer } from './ftrace.ts';
 import type { KernelConfig } from './kernel-config.ts';
 import { MmuGather } from './mmu-gather.ts';
+import { pgtable_trans_huge_deposit, pgtable_trans_huge_withdraw } from './pgtable-deposit.ts';
 import { mmu_notifier_invalidate_range_end, mmu_notifier_invalidate_range_start } from './mmu-notifier.ts';
 import type { PgtblSync } from './pgtbl-sync.ts';
 import { flush_tlb_range } from './tlb-flush.ts';
 
-export const PMD_OPS = ['munmap', 'split', 'collapse'] as const;
+/**
+ * What CPU 0 does to the range. collapse-munmap takes the PMDs in pairs: it collapses the first
+ * (PTE-mapped) and unmaps the second (a THP), so that the unmap withdraws the table the collapse
+ * has just deposited, the interleaving Jann Horn's first reason needs.
+ */
+export const PMD_OPS = ['munmap', 'split', 'collapse', 'collapse-munmap'] as const;
 export type PmdOp = (typeof PMD_OPS)[number];
 
 export interface OpResult {
@@ -119,6 +125,7 @@ const PER_PMD: { readonly [op in PmdOp]: PerPmd } = {
   munmap: zap_huge_pmd,
   split: split_huge_pmd,
   collapse: collapse_huge_page,
+  'collapse-munmap': (op, hpn) => ((hpn - op.log.firstHpn) % 2 === 0 ? collapse_huge_page : zap_huge_pmd)(op, hpn),
 };
 
 /**
@@ -199,7 +206,9 @@ function traceWindow(op: PmdOpContext, tracer: CpuTracer, i: number): void {
 
 /**
  * zap_huge_pmd(): clear the THP leaf, serialise, flush its TLB entry (5.8+; before, the
- * mmu_gather flushes once per batch), and hand the page to the mmu_gather.
+ * mmu_gather flushes once per batch), free the PTE page deposited beside the PMD at once
+ * (zap_deposited_table(): withdraw, then pte_free(), neither through the mmu_gather nor RCU),
+ * and hand the frame to the mmu_gather.
  */
 function zap_huge_pmd(op: PmdOpContext, hpn: number): void {
   const { arena } = op.cpu.machine;
@@ -214,30 +223,37 @@ function zap_huge_pmd(op: PmdOpContext, hpn: number): void {
   entries[slot] = 0;
   serialized(op, hpn, start, op.sync.serialize.pmdClear(op.cpu));
   if (op.kernel.tlbFlushEachPmd) flush_tlb_range(op.cpu, op.kernel); // flush_pmd_tlb_range()
+  zap_deposited_table(op, hpn);
   op.tlb.tlb_remove_page(entry_pfn(orig));
 }
 
+/** zap_deposited_table() (mm/huge_memory.c): the deposit list's head withdrawn and freed, whichever THP deposited it. */
+function zap_deposited_table(op: PmdOpContext, hpn: number): void {
+  const { arena } = op.cpu.machine;
+  const pgtable = pgtable_trans_huge_withdraw(arena, hpn);
+  op.cpu.count(arena.pte.free(pgtable) ? Stat.pteTablesFreed : Stat.doubleFrees);
+  if (op.traced) op.traced.instant(TraceEvent.FREE_PTE_PAGE, pgtable);
+}
+
 /**
- * split_huge_pmd() -> __split_huge_pmd_locked(): invalidate the THP leaf and serialise, fill a
- * PTE page with the THP's small pages, then point the PMD at it. Nothing is freed: a walker
- * holding the old leaf still maps the same frame. What must never happen is a walker following
- * the new PMD into a PTE page whose ptes it cannot see yet.
+ * split_huge_pmd() -> __split_huge_pmd_locked(): invalidate the THP leaf and serialise, withdraw
+ * the PTE page deposited beside the PMD and fill it with the THP's small pages, then point the
+ * PMD at it. Nothing is freed: a walker holding the old leaf still maps the same frame. What must
+ * never happen is a walker following the new PMD into a PTE page whose ptes it cannot see yet.
  */
 function split_huge_pmd(op: PmdOpContext, hpn: number): void {
   const { arena } = op.cpu.machine;
   const slot = arena.pmdSlot(hpn);
   if (slot < 0 || !pmd_is_leaf(arena.entries[slot])) return;
   const orig = arena.entries[slot];
-  // Linux withdraws the PTE page deposited when the THP was mapped (pgtable_trans_huge_withdraw());
-  // THPs here are mapped without that deposit, so the split allocates it (docs/model.md, "Simplifications, stated").
-  const pgtable = arena.allocPage();
   const start = op.log.start(op.traced !== undefined);
   // pmdp_invalidate(): no longer usable by walkers, still present to the mm; its TLB entry is
   // flushed (flush_pmd_tlb_range(), in every version).
   arena.entries[slot] = pmd_mkinvalid(orig);
   serialized(op, hpn, start, op.sync.serialize.pmdInvalidate(op.cpu));
   flush_tlb_range(op.cpu, op.kernel);
-  arena.fillPtes(pgtable, entry_pfn(orig));
+  const pgtable = pgtable_trans_huge_withdraw(arena, hpn);
+  arena.pte.fill(pgtable, entry_pfn(orig));
   // smp_wmb(); pmd_populate(): the ptes are visible before the PMD points at them. Pairs with
   // the walker's load of a pte through the PMD it loaded (an address dependency).
   Atomics.store(arena.entries, slot, table_entry(pgtable));
@@ -256,7 +272,7 @@ function collapse_huge_page(op: PmdOpContext, hpn: number): void {
   const pmd = arena.entries[slot];
   if (!pte_present(pmd) || pmd_is_leaf(pmd)) return;
   const pgtable = entry_pfn(pmd);
-  const oldFrame = pte_frame(arena.ptes(pgtable)[0]);
+  const oldFrame = pte_frame(arena.pte.ptes(pgtable)[0]);
   const start = op.log.start(op.traced !== undefined);
   // pmdp_collapse_flush(): no new walk can find the PTE page after this, nor any TLB entry.
   arena.entries[slot] = 0;
@@ -264,10 +280,10 @@ function collapse_huge_page(op: PmdOpContext, hpn: number): void {
   const flushedAt = flush_tlb_range(op.cpu, op.kernel);
   // khugepaged, once pmdp_collapse_flush() has returned: tlb_remove_table_sync_one() (6.1+).
   serialized(op, hpn, start, flushSent + op.sync.serialize.tableSync(op.cpu));
-  // __collapse_huge_page_copy() into a new huge page; the PTE page is deposited beside the PMD,
-  // then set_pmd_at() maps the new page (deposit and map under the PMD lock).
-  arena.depositPage(pgtable);
-  op.cpu.machine.deposits[hpn] = pgtable;
+  // __collapse_huge_page_copy() into a new huge page, clearing each pte it copies; the PTE page
+  // is deposited beside the PMD, then set_pmd_at() maps the new page (under the PMD lock).
+  arena.pte.ptes(pgtable).fill(0);
+  pgtable_trans_huge_deposit(arena, hpn, pgtable);
   Atomics.store(arena.entries, slot, pfn_pmd(frames.alloc()));
   // The small pages go straight back (free_page_and_swap_cache()), the flush above covering them.
   op.tlb.free_flushed(oldFrame, flushedAt);

@@ -26,19 +26,28 @@ export interface WalkerKind {
   readonly walksPerIrqOff: number;
   /** Its guard before 5.8, and since 5.8's rework of the callers (KernelConfig.walkerGuards). */
   readonly guard: { readonly before58: WalkerGuard; readonly since58: WalkerGuard };
+  /**
+   * Whether it walks with IRQs off, before 5.8 and since. KVM's fault path since 5.8 walks under
+   * kvm->mmu_lock with IRQs on (kvmppc_book3s_instantiate_page() -> find_kvm_host_pte(), which
+   * checks mmu_notifier_retry()), so an IPI no longer waits for it; real mode still runs with
+   * MSR_EE=0.
+   */
+  readonly irqsOff: { readonly before58: boolean; readonly since58: boolean };
 }
+
+const ALWAYS = { before58: true, since58: true } as const;
 
 export const WALKER_KINDS: readonly WalkerKind[] = [
   // Its last user that touched the page, perf's read_user_stack_slow(), went through
   // __get_user_pages_fast() from 15759cb054ef; find_current_mm_pte() itself went in 2022.
-  { name: 'find-pte', models: 'find_current_mm_pte() (arch/powerpc/mm/pgtable.c)', holdUs: 2, walksPerIrqOff: 1, guard: { before58: 'irqs-off', since58: 'page-ref' } },
-  { name: 'gup-fast', models: 'gup_pgd_range() under get_user_pages_fast() (mm/gup.c)', holdUs: 1, walksPerIrqOff: 1, guard: { before58: 'page-ref', since58: 'page-ref' } },
-  { name: 'kvm-fault', models: 'kvmppc_book3s_radix_page_fault() -> find_kvm_host_pte() (book3s_64_mmu_radix.c)', holdUs: 2, walksPerIrqOff: 1, guard: { before58: 'irqs-off', since58: 'mmu-lock' } },
-  { name: 'kvm-realmode', models: 'real-mode hcalls with MSR_EE=0 (arch/powerpc/kvm/book3s_hv_rm_mmu.c)', holdUs: 1, walksPerIrqOff: 32, guard: { before58: 'irqs-off', since58: 'mmu-lock' } },
+  { name: 'find-pte', models: 'find_current_mm_pte() (arch/powerpc/include/asm/pte-walk.h)', holdUs: 2, walksPerIrqOff: 1, guard: { before58: 'irqs-off', since58: 'page-ref' }, irqsOff: ALWAYS },
+  { name: 'gup-fast', models: 'gup_pgd_range() under get_user_pages_fast() (mm/gup.c)', holdUs: 1, walksPerIrqOff: 1, guard: { before58: 'page-ref', since58: 'page-ref' }, irqsOff: ALWAYS },
+  { name: 'kvm-fault', models: 'kvmppc_book3s_radix_page_fault() -> kvmppc_book3s_instantiate_page() (book3s_64_mmu_radix.c) -> find_kvm_host_pte() (asm/kvm_book3s_64.h)', holdUs: 2, walksPerIrqOff: 1, guard: { before58: 'irqs-off', since58: 'mmu-lock' }, irqsOff: { before58: true, since58: false } },
+  { name: 'kvm-realmode', models: 'real-mode hcalls with MSR_EE=0 (arch/powerpc/kvm/book3s_hv_rm_mmu.c)', holdUs: 1, walksPerIrqOff: 32, guard: { before58: 'irqs-off', since58: 'mmu-lock' }, irqsOff: ALWAYS },
   // The hash MMU's: hash__pmdp_collapse_flush() still sends serialize_against_pte_lookup().
-  { name: 'hash-fault', models: 'hash_page_mm() inserting a hash PTE (arch/powerpc/mm/book3s64/hash_utils.c)', holdUs: 8, walksPerIrqOff: 1, guard: { before58: 'irqs-off', since58: 'irqs-off' } },
-  { name: 'perf-callchain', models: 'user stack reads from the PMU interrupt (arch/powerpc/perf/callchain.c)', holdUs: 0.5, walksPerIrqOff: 1, guard: { before58: 'irqs-off', since58: 'page-ref' } },
-  { name: 'mce', models: "the machine-check handler's addr_to_pfn() (arch/powerpc/kernel/mce_power.c)", holdUs: 1, walksPerIrqOff: 1, guard: { before58: 'pfn-only', since58: 'pfn-only' } },
+  { name: 'hash-fault', models: 'hash_page_mm() inserting a hash PTE (arch/powerpc/mm/book3s64/hash_utils.c)', holdUs: 8, walksPerIrqOff: 1, guard: { before58: 'irqs-off', since58: 'irqs-off' }, irqsOff: ALWAYS },
+  { name: 'perf-callchain', models: 'user stack reads from the PMU interrupt (arch/powerpc/perf/callchain.c)', holdUs: 0.5, walksPerIrqOff: 1, guard: { before58: 'irqs-off', since58: 'page-ref' }, irqsOff: ALWAYS },
+  { name: 'mce', models: "the machine-check handler's addr_to_pfn() (arch/powerpc/kernel/mce_power.c)", holdUs: 1, walksPerIrqOff: 1, guard: { before58: 'pfn-only', since58: 'pfn-only' }, irqsOff: ALWAYS },
 ];
 
 export const WALKER_KIND_NAMES: readonly string[] = WALKER_KINDS.map((k) => k.name);

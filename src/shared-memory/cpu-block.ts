@@ -56,6 +56,7 @@ export const CpuStats = paddedRecord(
     'ipisHandled', // IPIs this CPU acknowledged
     'pmdsDone', // PMDs this CPU unmapped, split or collapsed
     'framesFreed', // huge-page frames this CPU freed
+    'pteTablesFreed', // PTE pages this CPU freed (a THP's deposit, withdrawn as munmap zaps it)
     'doubleFrees', // frees of a frame or page-table page that was already free
     'tlbFlushes', // TLB flushes this CPU did (tlbie, or an IPI round)
     'tlbFlushUs', // microseconds they took

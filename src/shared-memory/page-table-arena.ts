@@ -1,6 +1,8 @@
-// The page-table arena: every table page of the mm (PGD, PUD, PMD, PTE levels) in one
-// SharedArrayBuffer, 512 Int32 entries a page. Models the pages that pgd_alloc(),
-// pud_alloc_one() and pmd_alloc_one() hand out (mm/memory.c, arch/powerpc/mm/pgtable-frag.c).
+// The page-table arena: the upper table pages of the mm (PGD, PUD, PMD levels) in one
+// SharedArrayBuffer, 512 Int32 entries a page, and the PTE pages below them at their own size
+// (pte-pages.ts). Models the pages that pgd_alloc(), pud_alloc_one() and pmd_alloc_one() hand
+// out (mm/memory.c), and each PMD page's pmd_huge_pte(): the head of the list of PTE pages
+// deposited beside its THPs (include/linux/mm.h, split PMD locks).
 //
 // Page 0 holds the allocator's header, page 1 is mm->pgd. Pages are allocated and freed only
 // by the thread that holds the emulated mmap_lock (the mapper or the unmapper, never both at
@@ -8,23 +10,11 @@
 // (lifetime-word.ts), so that a walker still reading a freed page-table page is caught.
 
 import { INT32_WORDS_PER_LINE, lineGroupedRecord } from './layout.ts';
-import { deposit, poison, revive, withdraw } from './lifetime-word.ts';
-import {
-  PTRS_PER_TABLE,
-  SUBPAGES,
-  entry_pfn,
-  pfn_pte,
-  pgd_index,
-  pmd_is_leaf,
-  pmd_present,
-  pud_index,
-  pmd_index,
-  subpage_pfn,
-  table_entry,
-  MAX_PFN,
-} from './pgtable-entry.ts';
+import { poison, revive } from './lifetime-word.ts';
+import { PTRS_PER_TABLE, entry_pfn, pgd_index, pmd_is_leaf, pmd_present, pud_index, pmd_index, table_entry, MAX_PFN } from './pgtable-entry.ts';
+import { PtePages } from './pte-pages.ts';
 
-const Header = lineGroupedRecord([['nextUnusedPage', 'freeListHead', 'pagesInUse', 'capacity', 'ptesPerPmd']], INT32_WORDS_PER_LINE);
+const Header = lineGroupedRecord([['nextUnusedPage', 'freeListHead', 'pagesInUse', 'capacity']], INT32_WORDS_PER_LINE);
 
 const HEADER_PAGE = 0;
 /** Pages that hold no table: the header. */
@@ -38,15 +28,39 @@ export class ArenaFullError extends Error {}
 /** The index in PageTableArena.entries of entry `index` of arena page `page`. */
 export const tableSlot = (page: number, index: number): number => page * PTRS_PER_TABLE + index;
 
-export class PageTableArena {
-  /** Every entry of every page: entry `i` of page `p` is `entries[tableSlot(p, i)]`. */
-  readonly entries: Int32Array;
-  /** One lifetime word per page. */
-  readonly lives: Int32Array;
+/** What travels to each worker: a SharedArrayBuffer is shared, not copied. */
+export interface ArenaBuffers {
+  readonly tables: SharedArrayBuffer;
+  readonly tableLives: SharedArrayBuffer;
+  readonly hugePte: SharedArrayBuffer;
+  readonly pte: PtePages['buffers'];
+}
 
-  /** Arena pages needed to map `hugePages` consecutive THPs from huge-page number 0, plus spares (PTE pages). */
-  static pagesToMap(hugePages: number, sparePages = 0): number {
-    return HEADER_PAGES + PageTableArena.tablePagesMapping(hugePages) + sparePages;
+/** How big an arena to make. */
+export interface ArenaShape {
+  /** Huge pages mapped at once, from huge-page number 0: they set the upper pages. */
+  readonly hugePages: number;
+  /** PTE pages it holds at once: one a THP for its deposit, or a PTE-mapped huge page's. */
+  readonly ptePages: number;
+  /** Ptes in a PTE page: a THP's worth of base pages (32 with radix's 64K pages, 512 with 4K). */
+  readonly ptesPerPmd: number;
+  /** How a list pointer in a deposited PTE page reads as a pte (PtePages.listEntry()). */
+  readonly bigEndian: boolean;
+}
+
+export class PageTableArena {
+  /** Every entry of every upper page: entry `i` of page `p` is `entries[tableSlot(p, i)]`. */
+  readonly entries: Int32Array;
+  /** One lifetime word per upper page. */
+  readonly lives: Int32Array;
+  /** pmd_huge_pte() of each PMD page: the PTE page at the head of its deposit list, or 0. */
+  readonly hugePte: Int32Array;
+  /** The PTE pages. */
+  readonly pte: PtePages;
+
+  /** Upper pages needed to map `hugePages` consecutive THPs from huge-page number 0, the header included. */
+  static pagesToMap(hugePages: number): number {
+    return HEADER_PAGES + PageTableArena.tablePagesMapping(hugePages);
   }
 
   /** Table pages in use (pagesInUse) once `hugePages` THPs from number 0 are mapped: PGD, PUDs, PMDs. */
@@ -56,40 +70,27 @@ export class PageTableArena {
     return 1 + pudPages + pmdPages;
   }
 
-  /**
-   * An arena of `pages` table pages, whose PTE pages hold `ptesPerPmd` ptes: a THP's worth of
-   * base pages (32 with radix's 64K pages, in a 256-byte PTE fragment; 512 with 4K pages).
-   */
-  static create(pages: number, ptesPerPmd = PTRS_PER_TABLE): PageTableArena {
-    if (pages < FIRST_ALLOCATABLE_PAGE || pages >= MAX_PFN) throw new RangeError(`arena of ${pages} pages`);
-    if (!(ptesPerPmd >= 1 && ptesPerPmd <= SUBPAGES && (ptesPerPmd & (ptesPerPmd - 1)) === 0)) throw new RangeError(`${ptesPerPmd} ptes per PMD`);
-    const arena = new PageTableArena(
-      new SharedArrayBuffer(pages * PTRS_PER_TABLE * Int32Array.BYTES_PER_ELEMENT),
-      new SharedArrayBuffer(pages * Int32Array.BYTES_PER_ELEMENT),
-    );
+  static create({ hugePages, ptePages, ptesPerPmd, bigEndian }: ArenaShape): PageTableArena {
+    const pages = PageTableArena.pagesToMap(hugePages);
+    if (pages >= MAX_PFN) throw new RangeError(`arena of ${pages} pages`);
+    const int32s = (n: number) => new SharedArrayBuffer(n * Int32Array.BYTES_PER_ELEMENT);
+    const arena = new PageTableArena({ tables: int32s(pages * PTRS_PER_TABLE), tableLives: int32s(pages), hugePte: int32s(pages), pte: PtePages.create(ptePages, ptesPerPmd, bigEndian).buffers });
     arena.header(Header.offset.capacity, pages);
-    arena.header(Header.offset.ptesPerPmd, ptesPerPmd);
     arena.header(Header.offset.nextUnusedPage, FIRST_ALLOCATABLE_PAGE);
     revive(arena.lives, HEADER_PAGE);
     revive(arena.lives, PGD_PAGE);
     return arena;
   }
 
-  constructor(
-    readonly buffer: SharedArrayBuffer,
-    readonly livesBuffer: SharedArrayBuffer,
-  ) {
-    this.entries = new Int32Array(buffer);
-    this.lives = new Int32Array(livesBuffer);
+  constructor(readonly buffers: ArenaBuffers) {
+    this.entries = new Int32Array(buffers.tables);
+    this.lives = new Int32Array(buffers.tableLives);
+    this.hugePte = new Int32Array(buffers.hugePte);
+    this.pte = new PtePages(buffers.pte);
   }
 
   get capacity(): number {
     return this.readHeader(Header.offset.capacity);
-  }
-
-  /** Ptes in a PTE page: a THP's worth of base pages. */
-  get ptesPerPmd(): number {
-    return this.readHeader(Header.offset.ptesPerPmd);
   }
 
   /** Table pages in use, the PGD included. */
@@ -97,7 +98,7 @@ export class PageTableArena {
     return 1 + this.readHeader(Header.offset.pagesInUse);
   }
 
-  /** A zeroed page: pte_alloc_one()/pmd_alloc_one(). */
+  /** A zeroed page: pud_alloc_one()/pmd_alloc_one(). */
   allocPage(): number {
     let page = this.readHeader(Header.offset.freeListHead);
     if (page !== NO_PAGE) {
@@ -137,33 +138,10 @@ export class PageTableArena {
     return tableSlot(entry_pfn(pud), pmd_index(hpn));
   }
 
-  /** Fill PTE page `page` with the small pages of huge frame `frame`, in order (not yet published). */
-  fillPtes(page: number, frame: number): void {
-    for (let i = 0, n = this.ptesPerPmd; i < n; i++) this.entries[tableSlot(page, i)] = pfn_pte(subpage_pfn(frame, i));
-  }
-
-  /**
-   * pgtable_trans_huge_deposit(): keep PTE page `page` for a later split. It stops being a
-   * table: its ptes are cleared and, as radix__pgtable_trans_huge_deposit() does with its
-   * list_head (INIT_LIST_HEAD: both pointers at the page itself), its first two entries hold
-   * pointers that a walker still reading the page would take for present ptes.
-   */
-  depositPage(page: number): void {
-    deposit(this.lives, page);
-    const ptes = this.ptes(page);
-    ptes.fill(0);
-    ptes[0] = ptes[1] = pfn_pte(page);
-  }
-
-  /** pgtable_trans_huge_withdraw(): a deposited page becomes a (cleared) table again. */
-  withdrawPage(page: number): void {
-    withdraw(this.lives, page);
-    this.ptes(page).fill(0);
-  }
-
-  /** The ptes of PTE page `page`, as a view. */
-  ptes(page: number): Int32Array {
-    return this.entries.subarray(tableSlot(page, 0), tableSlot(page, this.ptesPerPmd));
+  /** The PMD page that maps huge page `hpn`, whose pmd_huge_pte() heads its deposits; 0 if not populated. */
+  pmdPage(hpn: number): number {
+    const slot = this.pmdSlot(hpn);
+    return slot < 0 ? 0 : Math.floor(slot / PTRS_PER_TABLE);
   }
 
   /** Like pmdSlot(), but allocates the missing PUD and PMD pages: pud_alloc(), pmd_alloc(). */

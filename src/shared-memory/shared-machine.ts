@@ -6,12 +6,12 @@ import { ANSWER_MMS, ANSWER_WORDS_PER_CPU, ANSWER_WORDS_PER_MM } from './answer-
 import { CpuStats, CpuWords } from './cpu-block.ts';
 import { FrameTable } from './frame-table.ts';
 import { MM_WORDS } from './mm.ts';
-import { PageTableArena } from './page-table-arena.ts';
+import { PageTableArena, type ArenaBuffers } from './page-table-arena.ts';
+import { PTRS_PER_TABLE } from './pgtable-entry.ts';
 
 export interface SharedMachineBuffers {
   readonly cpus: number;
-  readonly pgtable: SharedArrayBuffer;
-  readonly pageLives: SharedArrayBuffer;
+  readonly arena: ArenaBuffers;
   readonly frames: SharedArrayBuffer;
   readonly frameRefs: SharedArrayBuffer;
   readonly mm: SharedArrayBuffer;
@@ -19,7 +19,6 @@ export interface SharedMachineBuffers {
   readonly cpuStats: SharedArrayBuffer;
   readonly answerCpuWords: SharedArrayBuffer;
   readonly answerMmWords: SharedArrayBuffer;
-  readonly deposits: SharedArrayBuffer;
   readonly warmUpPlaces: SharedArrayBuffer;
 }
 
@@ -28,12 +27,14 @@ export interface MachineShape {
   readonly cpus: number;
   /** Huge pages the machine must be able to map at once. */
   readonly hugePages: number;
-  /** PTE pages it must have room for besides (splitting or collapsing needs one per huge page). */
+  /** PTE pages it must hold at once: one a THP, deposited beside it, or a PTE-mapped huge page's; hugePages if not said. */
   readonly ptePages?: number;
   /** Huge-page frames, if more than hugePages (a collapse holds old and new frames at once). */
   readonly frames?: number;
-  /** Ptes in a PTE page, a THP's worth of base pages (PageTableArena.create()); 512 if not said. */
+  /** Ptes in a PTE page, a THP's worth of base pages; 512 if not said. */
   readonly ptesPerPmd?: number;
+  /** Whether the kernel is big-endian: how a deposited PTE page's list pointers read as ptes (PtePages.listEntry()). */
+  readonly bigEndian?: boolean;
 }
 
 export class SharedMachine {
@@ -47,11 +48,6 @@ export class SharedMachine {
   readonly answerCpuWords: Int32Array;
   readonly answerMmWords: Int32Array;
   /**
-   * pmd_huge_pte(): the PTE page deposited for each huge page's PMD, 0 for none. book3s64 keeps
-   * it beside the PMD (in the second half of the PMD table page); here, one word per huge page.
-   */
-  readonly deposits: Int32Array;
-  /**
    * The JIT warm-up's line (cpu-worker/jit-warm-up.ts): word P is raised, and notified, when the
    * CPU at place P of the line may walk. One word a place, so that each waiting CPU sleeps on a
    * word of its own.
@@ -60,12 +56,11 @@ export class SharedMachine {
 
   static create(shape: MachineShape): SharedMachine {
     const int32s = (words: number) => new SharedArrayBuffer(words * Int32Array.BYTES_PER_ELEMENT);
-    const arena = PageTableArena.create(PageTableArena.pagesToMap(shape.hugePages, shape.ptePages ?? 0), shape.ptesPerPmd);
+    const arena = PageTableArena.create({ hugePages: shape.hugePages, ptePages: shape.ptePages ?? shape.hugePages, ptesPerPmd: shape.ptesPerPmd ?? PTRS_PER_TABLE, bigEndian: shape.bigEndian ?? false });
     const frames = FrameTable.create(Math.max(shape.hugePages, shape.frames ?? 0));
     return new SharedMachine({
       cpus: shape.cpus,
-      pgtable: arena.buffer,
-      pageLives: arena.livesBuffer,
+      arena: arena.buffers,
       frames: frames.buffer,
       frameRefs: frames.refsBuffer,
       mm: int32s(MM_WORDS),
@@ -73,27 +68,26 @@ export class SharedMachine {
       cpuStats: new SharedArrayBuffer(shape.cpus * CpuStats.stride * Float64Array.BYTES_PER_ELEMENT),
       answerCpuWords: int32s(shape.cpus * ANSWER_WORDS_PER_CPU),
       answerMmWords: int32s(ANSWER_MMS * ANSWER_WORDS_PER_MM),
-      deposits: int32s(shape.hugePages),
       warmUpPlaces: int32s(shape.cpus),
     });
   }
 
   constructor(readonly buffers: SharedMachineBuffers) {
     this.cpus = buffers.cpus;
-    this.arena = new PageTableArena(buffers.pgtable, buffers.pageLives);
+    this.arena = new PageTableArena(buffers.arena);
     this.frames = new FrameTable(buffers.frames, buffers.frameRefs);
     this.mm = new Int32Array(buffers.mm);
     this.cpuWords = new Int32Array(buffers.cpuWords);
     this.cpuStats = new Float64Array(buffers.cpuStats);
     this.answerCpuWords = new Int32Array(buffers.answerCpuWords);
     this.answerMmWords = new Int32Array(buffers.answerMmWords);
-    this.deposits = new Int32Array(buffers.deposits);
     this.warmUpPlaces = new Int32Array(buffers.warmUpPlaces);
   }
 
   /** Bytes of shared memory in all. */
   get bytes(): number {
-    const b = this.buffers;
-    return Object.values(b).reduce((sum: number, buffer) => sum + (buffer instanceof SharedArrayBuffer ? buffer.byteLength : 0), 0);
+    const sizes = (value: unknown): number =>
+      value instanceof SharedArrayBuffer ? value.byteLength : typeof value === 'object' && value !== null ? Object.values(value).reduce((sum: number, v) => sum + sizes(v), 0) : 0;
+    return sizes(this.buffers);
   }
 }

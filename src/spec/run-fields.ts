@@ -4,10 +4,11 @@
 
 import { SpecError, UsageError, field } from '../base/usage-error.ts';
 import { decimal, integer, oneOf, optional, quote, shown, size, valueType, type ValueType } from '../base/value-types.ts';
-import { TLB_FLUSHES, WALKER_STYLES } from '../kernel/kernel-config.ts';
+import { MM_CPUMASKS, TLB_FLUSHES, WALKER_STYLES } from '../kernel/kernel-config.ts';
 import { PMD_OPS } from '../kernel/pmd-ops.ts';
 import { WALKER_KIND_NAMES, WORKLOAD_PROFILES, type KindShare } from '../kernel/walker-kinds.ts';
 import { MAX_CPUS } from '../shared-memory/mm.ts';
+import { ARCHS } from './archs.ts';
 
 export const FAULT_KINDS = ['stuck-irq', 'crash', 'slow'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
@@ -110,6 +111,7 @@ export const RUN_FIELDS = {
   op: at('op', oneOf(PMD_OPS, 'operation')),
   strategy: at('strategy', name),
   machine: {
+    arch: at('machine.arch', oneOf(ARCHS, 'architecture')),
     cpus: at('machine.cpus', integer(1, MAX_CPUS)),
     outsideCpus: at('machine.outsideCpus', integer(0, MAX_CPUS - 1)),
     memoryBytes: at('machine.memoryBytes', size),
@@ -137,6 +139,8 @@ export const RUN_FIELDS = {
   kernel: {
     walkerStyle: at('kernel.walkerStyle', optional(oneOf(WALKER_STYLES, 'walker style'))),
     walkerGuards: at('kernel.walkerGuards', optional(yesNo)),
+    gupRechecksPmd: at('kernel.gupRechecksPmd', optional(yesNo)),
+    mmCpumask: at('kernel.mmCpumask', optional(oneOf(MM_CPUMASKS, 'mm_cpumask'))),
     tlbFlushEachPmd: at('kernel.tlbFlushEachPmd', optional(yesNo)),
     tlbFlushBy: at('kernel.tlbFlushBy', optional(oneOf(TLB_FLUSHES, 'TLB flush'))),
     tlbieUs: at('kernel.tlbieUs', optional(decimal(0, 1e6))),

@@ -8,11 +8,12 @@
 import { definedFields } from '../base/defined-fields.ts';
 import { formatSize } from '../base/sizes.ts';
 import { SpecError, field } from '../base/usage-error.ts';
-import { DEFAULT_HZ, TLBIE_US, maxGatherBatch, type KernelConfig } from '../kernel/kernel-config.ts';
+import { DEFAULT_HZ, TLBIE_US, gatherCapacity, type KernelConfig } from '../kernel/kernel-config.ts';
 import type { PmdOp } from '../kernel/pmd-ops.ts';
 import { WORKLOAD_PROFILES, type KindShare } from '../kernel/walker-kinds.ts';
 import { MAX_CPUS } from '../shared-memory/mm.ts';
 import { PTRS_PER_TABLE } from '../shared-memory/pgtable-entry.ts';
+import type { Arch } from './archs.ts';
 import { RUN_FIELDS, type FaultKind } from './run-fields.ts';
 
 /** THP sizes of book3s64: 2M under the radix MMU, 16M under the hash MMU with 64K pages. */
@@ -21,8 +22,11 @@ export const THP_SIZES: readonly number[] = [2 ** 21, 2 ** 24];
 export const BASE_PAGE_SIZES: readonly number[] = [2 ** 16, 2 ** 12];
 /** The most huge pages one run maps: 4 TiB of 2M THPs. Refused before anything is allocated. */
 export const MAX_HUGE_PAGES = 2 ** 21;
-/** Split and collapse need a PTE page per huge page: 64K of them, 128 MiB of arena, at most. */
-export const MAX_PTE_MAPPED_HUGE_PAGES = 2 ** 16;
+/** Every huge page has a PTE page (deposited beside a THP, or mapping small pages): all of them together take at most this. */
+export const PTE_PAGES_MAX_BYTES = 2 ** 30;
+
+/** The most huge pages one run maps with PTE pages of `ptesPerPmd` ptes (4 bytes each here). */
+export const maxHugePages = (ptesPerPmd: number): number => Math.min(MAX_HUGE_PAGES, PTE_PAGES_MAX_BYTES / (ptesPerPmd * 4));
 
 export interface Workload {
   /** The walker kinds and their shares of the walks. */
@@ -45,6 +49,7 @@ export interface Workload {
 }
 
 export interface MachineSpec {
+  readonly arch: Arch;
   /** Emulated CPUs of the mm: CPU 0 runs the operation, the others walk. */
   readonly cpus: number;
   /** Online CPUs that never ran the mm: they only idle, and only sync-one interrupts them. */
@@ -128,7 +133,7 @@ export function autoDutyMs(walkers: number): number {
 export const DEFAULT_RUN: RunInput = {
   op: 'munmap',
   strategy: 'none',
-  machine: { cpus: 8, outsideCpus: 0, memoryBytes: 2 ** 30, thpBytes: 2 ** 21, basePageBytes: 2 ** 16 },
+  machine: { arch: 'ppc64le-radix', cpus: 8, outsideCpus: 0, memoryBytes: 2 ** 30, thpBytes: 2 ** 21, basePageBytes: 2 ** 16 },
   workload: { mix: WORKLOAD_PROFILES['qemu-guest'], holdUs: undefined, walkRate: 20_000, busy: 0.5, dutyMs: 'auto', raceWindow: 0, otherMm: 0 },
   seed: 1,
   warmupMs: 100,
@@ -198,10 +203,12 @@ export function kernelBelow(spec: RunSpec, answerKernel: Partial<KernelConfig> =
   return {
     walkerStyle: spec.kernel.walkerStyle ?? answerKernel.walkerStyle ?? 'pointer',
     walkerGuards: spec.kernel.walkerGuards ?? answerKernel.walkerGuards ?? false,
+    gupRechecksPmd: spec.kernel.gupRechecksPmd ?? answerKernel.gupRechecksPmd ?? false,
+    mmCpumask: spec.kernel.mmCpumask ?? answerKernel.mmCpumask ?? 'exact',
     tlbFlushEachPmd: spec.kernel.tlbFlushEachPmd ?? answerKernel.tlbFlushEachPmd ?? false,
     tlbFlushBy: spec.kernel.tlbFlushBy ?? answerKernel.tlbFlushBy ?? 'tlbie',
     tlbieUs: spec.kernel.tlbieUs ?? answerKernel.tlbieUs ?? (racing ? 0 : TLBIE_US),
-    gatherBatch: spec.kernel.gatherBatch ?? answerKernel.gatherBatch ?? (racing ? 1 : maxGatherBatch(spec.machine.basePageBytes)),
+    gatherBatch: spec.kernel.gatherBatch ?? answerKernel.gatherBatch ?? (racing ? 1 : gatherCapacity(spec.machine.basePageBytes)),
     hz: spec.kernel.hz ?? answerKernel.hz ?? DEFAULT_HZ,
   };
 }
@@ -226,6 +233,7 @@ function merge(under: RunInput, over: RunSpecOverrides): RunInput {
 /** Every field checked by its type, then what no single field can say, then the derived fields. */
 function checked(input: RunInput): RunSpec {
   const machine: MachineInput = {
+    arch: RUN_FIELDS.machine.arch.check(input.machine.arch),
     cpus: RUN_FIELDS.machine.cpus.check(input.machine.cpus),
     outsideCpus: RUN_FIELDS.machine.outsideCpus.check(input.machine.outsideCpus),
     memoryBytes: RUN_FIELDS.machine.memoryBytes.check(input.machine.memoryBytes),
@@ -247,6 +255,8 @@ function checked(input: RunInput): RunSpec {
   const kernel: Partial<KernelConfig> = {
     walkerStyle: K.walkerStyle.check(k.walkerStyle),
     walkerGuards: K.walkerGuards.check(k.walkerGuards),
+    gupRechecksPmd: K.gupRechecksPmd.check(k.gupRechecksPmd),
+    mmCpumask: K.mmCpumask.check(k.mmCpumask),
     tlbFlushEachPmd: K.tlbFlushEachPmd.check(k.tlbFlushEachPmd),
     tlbFlushBy: K.tlbFlushBy.check(k.tlbFlushBy),
     tlbieUs: K.tlbieUs.check(k.tlbieUs),
@@ -282,9 +292,9 @@ function checked(input: RunInput): RunSpec {
   }
   if (memoryBytes % thpBytes !== 0) throw new SpecError([field('machine.memoryBytes', formatSize(memoryBytes)), ` is not a whole number of ${formatSize(thpBytes)} huge pages`]);
   const hugePages = memoryBytes / thpBytes;
-  const limit = spec.op === 'munmap' ? MAX_HUGE_PAGES : MAX_PTE_MAPPED_HUGE_PAGES;
+  const limit = maxHugePages(ptesPerPmd);
   if (hugePages > limit) {
-    const why = spec.op === 'munmap' ? [')'] : [', as ', field('op', spec.op), ' needs a PTE page for each)'];
+    const why = limit < MAX_HUGE_PAGES ? [', with a PTE page of ', field('machine.basePageBytes', formatSize(basePageBytes)), ' pages for each)'] : [')'];
     throw new SpecError([field('machine.memoryBytes', formatSize(memoryBytes)), ` is ${hugePages} huge pages; the limit is ${limit} (${formatSize(limit * thpBytes)} of ${formatSize(thpBytes)} pages`, ...why]);
   }
   return {

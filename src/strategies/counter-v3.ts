@@ -6,8 +6,7 @@
 // POWER and forbidden on x86-TSO: this host cannot show it.
 // Models arch/powerpc/mm/book3s64/pgtable.c and the walkers of the series, v3.
 
-import { smp_call_function_many } from '../kernel/ipi.ts';
-import { SPLIT_COUNT_WORDS, atomic_dec_unordered, atomic_inc_unordered, running_lockless_pgtbl_walk } from './split-count.ts';
+import { SPLIT_COUNT_WORDS, atomic_dec_unordered, atomic_inc_unordered, serialize_if_split_count } from './split-count.ts';
 import { Expect, defineStrategy } from './strategy.ts';
 
 export const counterV3 = defineStrategy({
@@ -31,13 +30,5 @@ export const counterV3 = defineStrategy({
     beforeIrqsOff: atomic_inc_unordered,
     afterIrqsOn: atomic_dec_unordered,
   },
-  serialize: {
-    pmdClear(cpu) {
-      // smp_mb(): the clear is visible before the count is read. Pairs with nothing on the
-      // walker's side in v3, which is its bug: its increment may still be in its store buffer.
-      cpu.smp_mb();
-      if (running_lockless_pgtbl_walk(cpu) === 0) return 0;
-      return smp_call_function_many(cpu, cpu.mmCpus, true);
-    },
-  },
+  serialize: { pmdClear: serialize_if_split_count },
 });

@@ -3,7 +3,7 @@
 
 import { counterNonatomic } from './counter-nonatomic.ts';
 import { counterNoBarriers } from './counter-no-barriers.ts';
-import { counterRfc } from './counter-rfc.ts';
+import { counterV1 } from './counter-v1.ts';
 import { counterV3 } from './counter-v3.ts';
 import { counter } from './counter.ts';
 import { ipiBroadcast } from './ipi-broadcast.ts';
@@ -11,6 +11,7 @@ import { none } from './none.ts';
 import { percpu } from './percpu.ts';
 import { percpuMm } from './percpu-mm.ts';
 import { rcuFrames } from './rcu-frames.ts';
+import { skipOnUnmap } from './skip-on-unmap.ts';
 import { staleTolerant } from './stale-tolerant.ts';
 import { syncOne } from './sync-one.ts';
 import type { PgtblSyncStrategy } from './strategy.ts';
@@ -20,7 +21,7 @@ import { versionStrategy } from './versions/version.ts';
 export { Expect, OUTCOMES, interestingOutcomes, isSafe, type Outcome, type Outcomes, type PgtblSyncStrategy } from './strategy.ts';
 
 /** In the order a table reads best: the floor, the historical answers, the bugs. */
-export const STRATEGIES: readonly PgtblSyncStrategy[] = [none, ipiBroadcast, syncOne, counterRfc, counterV3, counter, percpu, percpuMm, staleTolerant, rcuFrames, counterNoBarriers, counterNonatomic];
+export const STRATEGIES: readonly PgtblSyncStrategy[] = [none, ipiBroadcast, syncOne, counterV1, counterV3, counter, percpu, skipOnUnmap, percpuMm, staleTolerant, rcuFrames, counterNoBarriers, counterNonatomic];
 
 /** Every Linux version, as the answer it runs (`linux-5.8`). */
 export const KERNELS: readonly PgtblSyncStrategy[] = VERSION_ROWS.map(versionStrategy);
@@ -29,6 +30,12 @@ export const KERNELS: readonly PgtblSyncStrategy[] = VERSION_ROWS.map(versionStr
 export const KERNEL_VERSIONS: readonly string[] = VERSION_ROWS.map((row) => row.version);
 
 export const STRATEGY_NAMES: readonly string[] = STRATEGIES.map((s) => s.name);
+
+/** Names that went, each with the one that replaced it and why: asked for, they are refused with a pointer. */
+export const RENAMED: { readonly [old: string]: { readonly now: string; readonly why: string } } = {
+  'counter-rfc': { now: 'counter-v1', why: "the series' first posting was v1, not tagged RFC; its only RFC is skip-on-unmap" },
+  'linux-6.1-rc1': { now: 'linux-6.0', why: 'the collapse hole shipped in 6.0 (bedf03416913), closed in 6.1' },
+};
 
 /** The floor every other answer's operation time and walker cost is compared against. */
 export const FLOOR: PgtblSyncStrategy = none;
@@ -57,6 +64,12 @@ export const runnableNames = (): string[] => [...STRATEGY_NAMES, ...KERNELS.map(
 /** An answer, or a kernel version (`linux-5.8`), by name. */
 export function strategyByName(name: string): PgtblSyncStrategy {
   const strategy = STRATEGIES.find((s) => s.name === name) ?? KERNELS.find((k) => k.name === name) ?? registered.get(name);
-  if (!strategy) throw new RangeError(`unknown strategy '${name}' (known: ${STRATEGY_NAMES.join(', ')})`);
+  if (!strategy) throw new RangeError(`unknown strategy '${name}' (known: ${STRATEGY_NAMES.join(', ')})${renamedNote(name)}`);
   return strategy;
+}
+
+/** ", now NEW: why" for a name that went; empty for any other. */
+export function renamedNote(name: string): string {
+  const renamed = RENAMED[name];
+  return renamed ? `; ${name} is now ${renamed.now}: ${renamed.why}` : '';
 }

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { EmulatedCpu } from '../../src/kernel/cpu.ts';
 import { LocklessWalker, kindInRun } from '../../src/kernel/lockless-walk.ts';
 import { map_pte_range, map_thp_range } from '../../src/kernel/map-thp.ts';
+import { pgtable_trans_huge_deposit, pgtable_trans_huge_withdraw } from '../../src/kernel/pgtable-deposit.ts';
 import type { WalkerStyle } from '../../src/kernel/kernel-config.ts';
 import type { WalkerSide } from '../../src/kernel/pgtbl-sync.ts';
 import { walkerKind } from '../../src/kernel/walker-kinds.ts';
@@ -23,7 +24,7 @@ const frameOf = (machine: SharedMachine, hpn: number) => entry_pfn(pmdOf(machine
 
 /** A find_current_mm_pte() walker holding each page for `holdUs`, walking with one stretch a step. */
 function walkerOn(cpu: EmulatedCpu, hooks: WalkerSide, holdUs: number, style: WalkerStyle = 'value') {
-  const walker = new LocklessWalker(cpu, hooks, style);
+  const walker = new LocklessWalker(cpu, hooks, { walkerStyle: style, gupRechecksPmd: true });
   const findPte = kindInRun(walkerKind('find-pte'), holdUs, false);
   return { step: (targets: { next(): number }) => walker.stretch(findPte, targets), violations: walker.violations };
 }
@@ -80,7 +81,7 @@ describe('the walker catches its own use-after-free', () => {
     const pmd = pmdOf(machine, 1);
     const table = entry_pfn(pmd);
     // A collapse whose PMD clear this walker did not see: the PTE page is freed, the PMD still set.
-    expect(machine.arena.freePage(table)).toBe(true);
+    expect(machine.arena.pte.free(table)).toBe(true);
     const walker = walkerOn(new EmulatedCpu(machine, 0), ipiBroadcast.walker, 0);
     walker.step(at(0));
     walker.step(at(1));
@@ -88,10 +89,10 @@ describe('the walker catches its own use-after-free', () => {
   });
 
   it('counts a PMD that points at a PTE page before its ptes are there: a torn split', () => {
-    const machine = SharedMachine.create({ cpus: 1, hugePages: 1, ptePages: 1 });
+    const machine = SharedMachine.create({ cpus: 1, hugePages: 1, ptePages: 2 });
     map_thp_range(machine, 0, 1);
     const slot = machine.arena.pmdSlot(0);
-    machine.arena.entries[slot] = table_entry(machine.arena.allocPage()); // pmd_populate() first, ptes never written
+    machine.arena.entries[slot] = table_entry(machine.arena.pte.alloc()); // pmd_populate() first, ptes never written
     walkerOn(new EmulatedCpu(machine, 0), ipiBroadcast.walker, 0).step(at(0));
     expect(machine.cpuStats[cpuStat(0, 'halfStates')]).toBe(1);
     expect(machine.cpuStats[cpuStat(0, 'useAfterFree')]).toBe(0);
@@ -137,8 +138,8 @@ describe('the walker catches its misreads: page-table data of another kind taken
     probes.push(await startProbe(machine, 1));
     const slot = machine.arena.pmdSlot(0);
     const leaf = pmdOf(machine, 0);
-    const table = machine.arena.allocPage();
-    machine.arena.fillPtes(table, entry_pfn(leaf));
+    const table = pgtable_trans_huge_withdraw(machine.arena, 0);
+    machine.arena.pte.fill(table, entry_pfn(leaf));
     // While the walker holds the THP, its PMD becomes a pointer to a PTE page, as a split leaves it.
     const split = probes[0].api.storeEntryAfter(slot, table_entry(table), 30);
     const walker = styled(machine, style, 200_000);
@@ -150,13 +151,14 @@ describe('the walker catches its misreads: page-table data of another kind taken
   });
 
   it('reading a deposited PTE page: its list pointers look like present ptes, and are caught', () => {
-    const machine = SharedMachine.create({ cpus: 1, hugePages: 1, ptePages: 1 });
+    const machine = SharedMachine.create({ cpus: 1, hugePages: 1, ptePages: 1, bigEndian: true });
     map_pte_range(machine, 0, 1);
     const pmd = pmdOf(machine, 0);
     const table = entry_pfn(pmd);
     // Collapsed under the walker: the PMD it loads still points at the page, now deposited.
-    machine.arena.depositPage(table);
-    expect(pte_present(machine.arena.ptes(table)[1])).toBe(true);
+    machine.arena.pte.ptes(table).fill(0);
+    pgtable_trans_huge_deposit(machine.arena, 0, table);
+    expect(pte_present(machine.arena.pte.ptes(table)[1])).toBe(true); // a big-endian kernel's pointer
     const walker = styled(machine, 'value', 0);
     walker.step(at(0)); // the first walk reads pte 0, one of the two list pointers
     expect(machine.cpuStats[cpuStat(0, 'misreads')]).toBe(1);
@@ -168,11 +170,12 @@ describe('the walker catches its misreads: page-table data of another kind taken
     const machine = SharedMachine.create({ cpus: 1, hugePages: 1, ptePages: 1 });
     map_pte_range(machine, 0, 1);
     const table = entry_pfn(pmdOf(machine, 0));
-    const frame = pte_frame(machine.arena.ptes(table)[0]);
-    machine.arena.depositPage(table);
-    machine.arena.withdrawPage(table);
-    expect(machine.arena.ptes(table).every((pte) => pte === 0)).toBe(true);
-    machine.arena.fillPtes(table, frame);
+    const frame = pte_frame(machine.arena.pte.ptes(table)[0]);
+    machine.arena.pte.ptes(table).fill(0); // as the collapse's copy clears each pte
+    pgtable_trans_huge_deposit(machine.arena, 0, table);
+    expect(pgtable_trans_huge_withdraw(machine.arena, 0)).toBe(table);
+    expect(machine.arena.pte.ptes(table).every((pte) => pte === 0)).toBe(true);
+    machine.arena.pte.fill(table, frame);
     const walker = styled(machine, 'value', 0);
     walker.step(at(0));
     expect(machine.cpuStats[cpuStat(0, 'misreads')]).toBe(0);

@@ -12,7 +12,7 @@ const cores = os.availableParallelism();
 if (cores < 2) console.warn(`series race tests skipped: this host has ${cores} core; a walker and the unmapper must run at once`);
 
 // The demonstrations themselves run in the conformance suite; here, what their violations say.
-describe.skipIf(cores < 2).each(['counter-rfc', 'counter-no-barriers'])('%s: each use-after-free its demonstration shows', (name) => {
+describe.skipIf(cores < 2).each(['counter-v1', 'counter-no-barriers'])('%s: each use-after-free its demonstration shows', (name) => {
   let found: DemonstrationFinding;
   beforeAll(async () => {
     const strategy = strategyByName(name);

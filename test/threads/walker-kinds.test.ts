@@ -28,7 +28,7 @@ describe('walker kinds: IRQ discipline', () => {
     const target = new EmulatedCpu(machine, 1);
     const acksSeenDuringWalks: number[] = [];
     const spy: WalkerSide = { ...counter.walker, walkEnd: () => void acksSeenDuringWalks.push(Atomics.load(machine.cpuWords, cpuWord(1, 'ipiAck'))) };
-    const realmode = new LocklessWalker(target, spy, 'value');
+    const realmode = new LocklessWalker(target, spy, { walkerStyle: 'value', gupRechecksPmd: true });
     expect(smp_call_function_many(sender, [0, 1], false)).toBe(1); // an IPI from CPU 0, pending
     realmode.stretch(kindInRun(walkerKind('kvm-realmode'), 0.5, false), { next: () => 1 });
     expect(walkerKind('kvm-realmode').walksPerIrqOff).toBeGreaterThan(1); // a stretch, not one walk
@@ -40,7 +40,7 @@ describe('walker kinds: IRQ discipline', () => {
   it('a kvm-fault walker turns IRQs back on after every walk, taking a pending IPI at once', () => {
     const machine = fourHugePages();
     const target = new EmulatedCpu(machine, 1);
-    const walker = new LocklessWalker(target, counter.walker, 'value');
+    const walker = new LocklessWalker(target, counter.walker, { walkerStyle: 'value', gupRechecksPmd: true });
     const workload = new WalkerWorkload(target, walker, new Mulberry32(1), { mix: [{ kind: 'kvm-fault', weight: 1 }], holdUs: 0, guarded: false, otherMm: 0 });
     Atomics.add(machine.cpuWords, cpuWord(1, 'ipiRequest'), 1);
     workload.step({ next: () => 1 });

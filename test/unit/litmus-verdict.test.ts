@@ -54,7 +54,7 @@ describe('verdicts against the header', () => {
       "the mapping is stronger than the kernel's x86 code (smp_store_release() is an Atomics.store (an xchg)): x86-TSO allows it with the kernel's instructions, not with these (computed)",
     ],
     ['SB', 'not in this run', 'x86-TSO allows it (computed), but this run did not show it in 100 iterations'],
-    ['pgtbl-scope-RFC', 'not in this run', "sequential consistency allows it, but this run's timing did not produce it in 100 iterations"],
+    ['pgtbl-scope-v1', 'not in this run', "sequential consistency allows it, but this run's timing did not produce it in 100 iterations"],
   ])('%s, Sometimes and not observed: %s', (name, why, text) => {
     const test = ownTest(name);
     const result = summarise(test, 'as-written', 100, 10, [], 0.1, 'x64');
@@ -71,7 +71,7 @@ describe('verdicts against the header', () => {
   });
 
   it('warns when a Never header contradicts sequential consistency itself', () => {
-    const read = readCLitmus(ownTest('pgtbl-scope-RFC').source.replace('Result: Sometimes', 'Result: Never'));
+    const read = readCLitmus(ownTest('pgtbl-scope-v1').source.replace('Result: Sometimes', 'Result: Never'));
     if (!read.ok) throw new Error(read.message);
     expect(summarise(read.test, 'as-written', 100, 10, [], 0.1, 'x64').verdict.warnings).toEqual(['the header says Never, but sequential consistency alone allows the condition']);
   });

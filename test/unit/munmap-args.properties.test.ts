@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { OPTIONS, parseMunmapArgs } from '../../src/cli/munmap-args.ts';
 import { UsageError } from '../../src/base/usage-error.ts';
 import { formatSize } from '../../src/base/sizes.ts';
-import { MAX_HUGE_PAGES, MAX_PTE_MAPPED_HUGE_PAGES, THP_SIZES, type RunSpec } from '../../src/spec/run-spec.ts';
+import { MAX_HUGE_PAGES, THP_SIZES, maxHugePages, type RunSpec } from '../../src/spec/run-spec.ts';
 import { MAX_CPUS } from '../../src/shared-memory/mm.ts';
 
 const NAMES = Object.keys(OPTIONS);
@@ -26,7 +26,7 @@ function expectConsistent(config: RunSpec): void {
   expect(machine.hugePages * machine.thpBytes).toBe(machine.memoryBytes);
   expect(THP_SIZES).toContain(machine.thpBytes);
   expect(machine.hugePages).toBeGreaterThan(0);
-  expect(machine.hugePages).toBeLessThanOrEqual(config.op === 'munmap' ? MAX_HUGE_PAGES : MAX_PTE_MAPPED_HUGE_PAGES);
+  expect(machine.hugePages).toBeLessThanOrEqual(maxHugePages(machine.ptesPerPmd));
   expect(machine.cpus + machine.outsideCpus).toBeLessThanOrEqual(MAX_CPUS);
   expect(config.workload.busy).toBeGreaterThanOrEqual(0);
   expect(config.workload.busy).toBeLessThanOrEqual(1);
@@ -78,7 +78,7 @@ describe('the command line, for any input', () => {
     fc.assert(
       fc.property(thp, fc.integer({ min: 1, max: 2 * MAX_HUGE_PAGES }), fc.constantFrom('munmap', 'split', 'collapse'), (thpBytes, pages, op) => {
         const { config, error } = outcome(['--thp', formatSize(thpBytes), '--memory', formatSize(pages * thpBytes), '--op', op]);
-        const limit = op === 'munmap' ? MAX_HUGE_PAGES : MAX_PTE_MAPPED_HUGE_PAGES;
+        const limit = maxHugePages(thpBytes / 2 ** 16);
         if (pages <= limit) expect(config?.machine.hugePages).toBe(pages);
         else expect(error).toMatch(new RegExp(`the limit is ${limit}`));
       }),

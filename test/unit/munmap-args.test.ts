@@ -60,12 +60,15 @@ describe('option parsing', () => {
     rejects(['--workload', 'kvm-fault:x'], /needs a positive weight/);
   });
 
-  it('takes an operation, and limits split and collapse to what PTE pages fit', () => {
+  it('takes an operation, and limits every one to what PTE pages fit', () => {
     expect(firstRun(['--op', 'collapse']).op).toBe('collapse');
+    expect(firstRun(['--op', 'collapse-munmap']).op).toBe('collapse-munmap');
     expect(firstRun([]).op).toBe('munmap');
-    rejects(['--op', 'merge'], /--op: unknown operation 'merge' \(known: munmap, split, collapse\)/);
+    rejects(['--op', 'merge'], /--op: unknown operation 'merge' \(known: munmap, split, collapse, collapse-munmap\)/);
     rejects(['--op', 'all'], /--op: unknown operation 'all'/);
-    rejects(['--op', 'split', '--memory', '256G'], /^--memory 256G is 131072 huge pages; the limit is 65536 \(128G of 2M pages, as --op split needs a PTE page for each\)$/);
+    // 4K pages: a PTE page of 512 ptes each, 1 GiB of them at most.
+    rejects(['--op', 'split', '--base-page', '4K', '--memory', '2T'], /^--memory 2T is 1048576 huge pages; the limit is 524288 \(1T of 2M pages, with a PTE page of --base-page 4K pages for each\)$/);
+    expect(firstRun(['--op', 'split', '--memory', '256G']).machine.hugePages).toBe(131_072);
   });
 
   it('expands a preset into defaults that options given still override', () => {

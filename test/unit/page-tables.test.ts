@@ -3,6 +3,8 @@ import { map_thp_range } from '../../src/kernel/map-thp.ts';
 import { FrameTable } from '../../src/shared-memory/frame-table.ts';
 import { Life, lifeGeneration, lifeState } from '../../src/shared-memory/lifetime-word.ts';
 import { PageTableArena, ArenaFullError, tableSlot } from '../../src/shared-memory/page-table-arena.ts';
+import { PtePages, PtePagesFullError } from '../../src/shared-memory/pte-pages.ts';
+import { pgtable_trans_huge_withdraw } from '../../src/kernel/pgtable-deposit.ts';
 import {
   MAX_PFN,
   _PAGE_INVALID,
@@ -52,18 +54,22 @@ describe('page-table entry encoding', () => {
 });
 
 describe('page-table arena', () => {
-  it('maps 496 GiB of 2 MiB THPs (253,952 PMD leaves) in about a MiB, each reachable by a walk', () => {
+  it('maps 496 GiB of 2 MiB THPs (253,952 PMD leaves, each with its PTE page deposited) in about 33 MiB, each reachable by a walk', () => {
     const hugePages = (496 * 2 ** 30) / 2 ** 21;
     expect(hugePages).toBe(253_952);
-    const machine = SharedMachine.create({ cpus: 1, hugePages });
-    expect(machine.buffers.pgtable.byteLength).toBeLessThan(2 * 2 ** 20);
-    expect(machine.bytes).toBeLessThan(4 * 2 ** 20);
+    // Radix with 64K pages: a PTE page is a 256-byte fragment of 32 ptes (here 128 bytes of Int32 entries).
+    const machine = SharedMachine.create({ cpus: 1, hugePages, ptesPerPmd: 32 });
+    expect(machine.buffers.arena.tables.byteLength).toBeLessThan(2 * 2 ** 20);
+    expect(machine.buffers.arena.pte.entries.byteLength).toBe((hugePages + 1) * 32 * 4);
+    expect(machine.bytes).toBeLessThan(40 * 2 ** 20);
 
     map_thp_range(machine, 0, hugePages);
     // PGD + one PUD + 496 PMD pages.
     expect(machine.arena.pagesInUse).toBe(1 + 1 + 496);
     expect(PageTableArena.tablePagesMapping(hugePages)).toBe(1 + 1 + 496);
-    expect(PageTableArena.pagesToMap(hugePages, 7)).toBe(1 + 1 + 1 + 496 + 7); // the header page, and 7 spares
+    expect(PageTableArena.pagesToMap(hugePages)).toBe(1 + 1 + 1 + 496); // and the header page
+    expect(machine.arena.pte.inUse).toBe(hugePages);
+    expect(machine.arena.pte.depositedCount()).toBe(hugePages);
     const frames = new Set<number>();
     let notLeaves = 0;
     for (let hpn = 0; hpn < hugePages; hpn++) {
@@ -84,7 +90,8 @@ describe('page-table arena', () => {
   });
 
   it('reuses freed pages and says when it is full', () => {
-    const arena = PageTableArena.create(4);
+    // Room for one huge page: the header, the PGD, and two more pages (a PUD and a PMD).
+    const arena = PageTableArena.create({ hugePages: 1, ptePages: 1, ptesPerPmd: 32, bigEndian: false });
     const a = arena.allocPage();
     const b = arena.allocPage();
     expect(() => arena.allocPage()).toThrow(ArenaFullError);
@@ -101,17 +108,55 @@ describe('page-table arena', () => {
 
 describe('PTE pages', () => {
   it('fills a PTE page with the small pages of one huge frame, in order, and reads them back as a view', () => {
-    const arena = PageTableArena.create(3);
-    const page = arena.allocPage();
-    arena.fillPtes(page, 5);
-    const ptes = arena.ptes(page);
+    const pte = PtePages.create(1, SUBPAGES, false);
+    const page = pte.alloc();
+    pte.fill(page, 5);
+    const ptes = pte.ptes(page);
     expect(ptes.length).toBe(SUBPAGES);
-    ptes.forEach((pte, i) => {
-      expect(pte_present(pte)).toBe(true);
-      expect(pte_frame(pte)).toBe(5);
-      expect(entry_pfn(pte)).toBe(subpage_pfn(5, i));
+    ptes.forEach((entry, i) => {
+      expect(pte_present(entry)).toBe(true);
+      expect(pte_frame(entry)).toBe(5);
+      expect(entry_pfn(entry)).toBe(subpage_pfn(5, i));
     });
-    expect(ptes[3]).toBe(arena.entries[tableSlot(page, 3)]);
+    expect(ptes[3]).toBe(pte.entries[pte.slot(page, 3)]);
+    expect(() => pte.alloc()).toThrow(PtePagesFullError);
+    expect(pte.free(page)).toBe(true);
+    expect(pte.free(page)).toBe(false);
+    expect(pte.alloc()).toBe(page);
+  });
+
+  it('reads a list pointer as a present pte on a big-endian kernel, and as not present on a little-endian one', () => {
+    for (const [bigEndian, present] of [[true, true], [false, false]] as const) {
+      const pte = PtePages.create(2, 32, bigEndian);
+      const page = pte.alloc();
+      expect(pte_present(pte.listEntry(page))).toBe(present);
+      expect(pte.listPage(pte.listEntry(page))).toBe(page);
+    }
+  });
+});
+
+describe('deposits beside THPs', () => {
+  it('keeps a list per PMD page, withdrawn last in first out, its pointers in the deposited pages', () => {
+    const machine = SharedMachine.create({ cpus: 1, hugePages: 4, ptesPerPmd: 32, bigEndian: true });
+    map_thp_range(machine, 0, 4);
+    const { arena } = machine;
+    // Four THPs under one PMD page: four deposits, the last at the head.
+    expect(arena.pte.depositedCount()).toBe(4);
+    const head = arena.hugePte[arena.pmdPage(0)];
+    expect(lifeState(arena.pte.lives[head])).toBe(Life.DEPOSITED);
+    // Its list pointers read, on a big-endian kernel, as present ptes; the rest of the page is clear.
+    const ptes = arena.pte.ptes(head);
+    expect(pte_present(ptes[0]) && pte_present(ptes[1])).toBe(true);
+    expect(ptes.slice(2).every((entry) => entry === 0)).toBe(true);
+    // Withdrawn for any THP of the PMD page, the head comes first, a cleared table again.
+    const withdrawn = pgtable_trans_huge_withdraw(arena, 3);
+    expect(withdrawn).toBe(head);
+    expect(lifeState(arena.pte.lives[withdrawn])).toBe(Life.IN_USE);
+    expect(arena.pte.ptes(withdrawn).every((entry) => entry === 0)).toBe(true);
+    const rest = [1, 2, 3].map(() => pgtable_trans_huge_withdraw(arena, 0));
+    expect(new Set([withdrawn, ...rest]).size).toBe(4);
+    expect(arena.hugePte[arena.pmdPage(0)]).toBe(0);
+    expect(() => pgtable_trans_huge_withdraw(arena, 0)).toThrow(/nothing deposited/);
   });
 });
 

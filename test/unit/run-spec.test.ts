@@ -86,7 +86,7 @@ describe('runSpec()', () => {
     refused(() => runSpec({ machine: { thpBytes: 2 ** 22 } }), 'machine.thpBytes', /^machine\.thpBytes must be 2M or 16M, got '4M'$/);
     refused(() => runSpec({ machine: { cpus: 1000, outsideCpus: 25 } }), 'machine.cpus', /^machine\.cpus 1000 plus machine\.outsideCpus 25 is more than 1024 CPUs$/);
     refused(() => runSpec({ machine: { cpus: 2 }, faults: { 2: 'crash' } }), 'faults', /^faults: CPU 2 is not a walker CPU \(1\.\.1\)$/);
-    refused(() => runSpec({ op: 'collapse', machine: { memoryBytes: 2 ** 40 } }), 'machine.memoryBytes', /as op collapse needs a PTE page for each/);
+    refused(() => runSpec({ op: 'collapse', machine: { memoryBytes: 2 ** 41, basePageBytes: 2 ** 12 } }), 'machine.memoryBytes', /with a PTE page of machine\.basePageBytes 4K pages for each/);
     refused(() => runSpec({ strategy: 'bogus' }), 'strategy', /unknown strategy 'bogus'/);
     refused(() => runSpec({ machine: { basePageBytes: 2 ** 13 } }), 'machine.basePageBytes', /^machine\.basePageBytes must be 64K or 4K, got '8K'$/);
     refused(() => runSpec({ machine: { thpBytes: 2 ** 24, basePageBytes: 2 ** 12 } }), 'machine.thpBytes', /^machine\.thpBytes 16M with machine\.basePageBytes 4K is 4096 ptes a PMD/);
@@ -110,9 +110,9 @@ describe('runSpec()', () => {
     expect(runSpec().machine.ptesPerPmd).toBe(32);
     expect(runSpec({ machine: { basePageBytes: 2 ** 12 } }).machine.ptesPerPmd).toBe(512);
     expect(runSpec({ machine: { thpBytes: 2 ** 24 } }).machine.ptesPerPmd).toBe(256);
-    // The mmu_gather's batch is a page of pointers: 8190 with 64K pages, 510 with 4K.
-    expect(kernelOf(runSpec()).gatherBatch).toBe(8190);
-    expect(kernelOf(runSpec({ machine: { basePageBytes: 2 ** 12 } })).gatherBatch).toBe(510);
+    // The mmu_gather's capacity: MMU_GATHER_BUNDLE, then MAX_GATHER_BATCH_COUNT batches of a page of pointers each.
+    expect(kernelOf(runSpec()).gatherBatch).toBe(8198);
+    expect(kernelOf(runSpec({ machine: { basePageBytes: 2 ** 12 } })).gatherBatch).toBe(9698);
   });
 
   it('describes walkers alone: one kind, back to back, every CPU busy', () => {

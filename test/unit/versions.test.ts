@@ -28,7 +28,8 @@ describe('a version written sameAs another', () => {
 
   it('every version runs as linux-VERSION, with the kernel below it its row says', () => {
     expect(KERNELS.map((k) => k.name)).toEqual(KERNEL_VERSIONS.map((v) => `linux-${v}`));
-    expect(strategyByName('linux-5.4').kernel).toEqual({ walkerStyle: 'pointer', walkerGuards: false, tlbFlushEachPmd: false });
+    expect(strategyByName('linux-5.4').kernel).toEqual({ walkerStyle: 'pointer', walkerGuards: false, tlbFlushEachPmd: false, gupRechecksPmd: false, mmCpumask: 'sticky' });
+    expect(strategyByName('linux-6.1').kernel).toEqual({ walkerStyle: 'value', walkerGuards: true, tlbFlushEachPmd: true, gupRechecksPmd: true, mmCpumask: 'exact' });
     expect(strategyByName('linux-5.10').kernel).toEqual(strategyByName('linux-5.8').kernel);
     // The series on its base: its walker side and words, serialising as it posted.
     expect(strategyByName('linux-series-v5').walker).toEqual(strategyByName('counter').walker);

@@ -12,5 +12,7 @@ export const linux54: VersionRow = {
   walkerStyle: 'pointer',
   walkerGuards: false,
   tlbFlushEachPmd: false,
+  gupRechecksPmd: false,
+  mmCpumask: 'sticky',
   outcomes: SAFE_VERSION,
 };

@@ -12,5 +12,7 @@ export const linux58: VersionRow = {
   walkerStyle: 'value',
   walkerGuards: true,
   tlbFlushEachPmd: true,
+  gupRechecksPmd: false,
+  mmCpumask: 'sticky',
   outcomes: SAFE_VERSION,
 };

@@ -3,7 +3,7 @@
 // how munmap flushed the TLB. A version like another is written `sameAs` it, with its
 // differences said explicitly, so that what it inherits is the version it names, whole.
 
-import type { WalkerStyle } from '../../kernel/kernel-config.ts';
+import type { MmCpumask, WalkerStyle } from '../../kernel/kernel-config.ts';
 import { serialize_against_pte_lookup, tlb_remove_table_sync_one } from '../../kernel/serialize.ts';
 import type { SerializeHook, SerializeSide } from '../../kernel/pgtbl-sync.ts';
 import { SAFE, SENDS_NOTHING, defineStrategy, type Outcomes, type PgtblSyncStrategy } from '../strategy.ts';
@@ -32,6 +32,10 @@ export interface VersionRow {
   readonly walkerGuards: boolean;
   /** munmap flushes each PMD's TLB entry as it clears it (5.8+), not once per mmu_gather batch. */
   readonly tlbFlushEachPmd: boolean;
+  /** GUP-fast re-checks the PMD from a pte too (70cbc3cc78a99, 6.0). */
+  readonly gupRechecksPmd: boolean;
+  /** Which CPUs mm_cpumask holds: sticky before 5.12, exact since (032b7f08932c). */
+  readonly mmCpumask: MmCpumask;
   readonly outcomes: Outcomes;
 }
 
@@ -69,6 +73,6 @@ export function versionStrategy(row: VersionRow): PgtblSyncStrategy {
     outcomes: row.outcomes,
     ...(row.answer ? { words: row.answer.words, walker: row.answer.walker, lifecycle: row.answer.lifecycle } : {}),
     serialize: { pmdClear: hook('pmdClear'), pmdInvalidate: hook('pmdInvalidate'), collapseFlush: hook('collapseFlush'), tableSync: hook('tableSync') },
-    kernel: { walkerStyle: row.walkerStyle, walkerGuards: row.walkerGuards, tlbFlushEachPmd: row.tlbFlushEachPmd },
+    kernel: { walkerStyle: row.walkerStyle, walkerGuards: row.walkerGuards, tlbFlushEachPmd: row.tlbFlushEachPmd, gupRechecksPmd: row.gupRechecksPmd, mmCpumask: row.mmCpumask },
   });
 }

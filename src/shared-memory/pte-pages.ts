@@ -1,0 +1,137 @@
+// The PTE pages: each maps one huge page's worth of base pages, `ptesPerPmd` ptes. With radix's
+// 64K pages that is a 256-byte fragment of a page (arch/powerpc/mm/pgtable-frag.c: 32 ptes,
+// RADIX_PTE_INDEX_SIZE 5); with 4K pages a whole page of 512. They are kept apart from the upper
+// levels' 512-entry pages (page-table-arena.ts), at their own size, so that giving every THP
+// the PTE page Linux deposits beside it costs a fragment, not a page. A PMD that points at a
+// PTE page holds its number here.
+//
+// Every PTE page has a lifetime word (lifetime-word.ts): in use, deposited (kept beside a THP
+// for a later split, holding list pointers), or free. Pages are allocated and freed only by the
+// thread that holds the emulated mmap_lock (the mapper, or CPU 0), so the allocator needs no atomics.
+
+import { INT32_WORDS_PER_LINE, lineGroupedRecord } from './layout.ts';
+import { Life, lifeState, poison, revive } from './lifetime-word.ts';
+import { _PAGE_PRESENT, entry_pfn, pfn_pte, subpage_pfn } from './pgtable-entry.ts';
+
+const Header = lineGroupedRecord([['nextUnused', 'freeListHead', 'inUse', 'capacity', 'ptesPerPmd', 'bigEndian']], INT32_WORDS_PER_LINE);
+
+/** Page 0 is no page: a list or a PMD that points nowhere. */
+export const NO_PTE_PAGE = 0;
+const FIRST_PAGE = 1;
+
+export class PtePagesFullError extends Error {}
+
+export class PtePages {
+  /** Every pte of every page: pte `i` of page `p` is `entries[slot(p, i)]`. */
+  readonly entries: Int32Array;
+  /** One lifetime word per page. */
+  readonly lives: Int32Array;
+  private readonly header: Int32Array;
+  /** Ptes a page: a THP's worth of base pages. */
+  readonly ptesPerPmd: number;
+
+  /** Room for `pages` PTE pages of `ptesPerPmd` ptes each; `bigEndian`: how a list pointer in one reads as a pte (listEntry()). */
+  static create(pages: number, ptesPerPmd: number, bigEndian: boolean): PtePages {
+    if (!(ptesPerPmd >= 1 && ptesPerPmd <= 512 && (ptesPerPmd & (ptesPerPmd - 1)) === 0)) throw new RangeError(`${ptesPerPmd} ptes per PMD`);
+    const int32s = (n: number) => new SharedArrayBuffer(n * Int32Array.BYTES_PER_ELEMENT);
+    const capacity = FIRST_PAGE + pages;
+    const buffers = { entries: int32s(capacity * ptesPerPmd), lives: int32s(capacity), header: int32s(Header.stride) };
+    const header = new Int32Array(buffers.header);
+    header[Header.offset.capacity] = capacity;
+    header[Header.offset.ptesPerPmd] = ptesPerPmd;
+    header[Header.offset.bigEndian] = bigEndian ? 1 : 0;
+    header[Header.offset.nextUnused] = FIRST_PAGE;
+    return new PtePages(buffers);
+  }
+
+  constructor(readonly buffers: { readonly entries: SharedArrayBuffer; readonly lives: SharedArrayBuffer; readonly header: SharedArrayBuffer }) {
+    this.entries = new Int32Array(buffers.entries);
+    this.lives = new Int32Array(buffers.lives);
+    this.header = new Int32Array(buffers.header);
+    this.ptesPerPmd = this.header[Header.offset.ptesPerPmd];
+  }
+
+  get capacity(): number {
+    return this.header[Header.offset.capacity];
+  }
+
+  /** PTE pages in use or deposited. */
+  get inUse(): number {
+    return this.header[Header.offset.inUse];
+  }
+
+  /** The index in `entries` of pte `index` of page `page`. */
+  slot(page: number, index: number): number {
+    return page * this.ptesPerPmd + index;
+  }
+
+  /** Between runs, every CPU stopped: the byte order the next run's kernel has (listEntry()). */
+  setBigEndian(bigEndian: boolean): void {
+    this.header[Header.offset.bigEndian] = bigEndian ? 1 : 0;
+  }
+
+  /** The ptes of page `page`, as a view. */
+  ptes(page: number): Int32Array {
+    return this.entries.subarray(this.slot(page, 0), this.slot(page + 1, 0));
+  }
+
+  /** A zeroed page: pte_alloc_one(). */
+  alloc(): number {
+    let page = this.header[Header.offset.freeListHead];
+    if (page !== NO_PTE_PAGE) {
+      this.header[Header.offset.freeListHead] = this.entries[this.slot(page, 0)];
+    } else {
+      page = this.header[Header.offset.nextUnused];
+      if (page >= this.capacity) throw new PtePagesFullError(`no room for another PTE page (${this.capacity - FIRST_PAGE})`);
+      this.header[Header.offset.nextUnused] = page + 1;
+    }
+    this.ptes(page).fill(0);
+    this.header[Header.offset.inUse]++;
+    revive(this.lives, page);
+    return page;
+  }
+
+  /** pte_free(): poison and free a page; false, changing nothing, if it was already free (a double free). */
+  free(page: number): boolean {
+    if (page < FIRST_PAGE || page >= this.capacity) throw new RangeError(`free of PTE page ${page}`);
+    if (!poison(this.lives, page)) return false;
+    const ptes = this.ptes(page);
+    ptes.fill(0);
+    ptes[0] = this.header[Header.offset.freeListHead];
+    this.header[Header.offset.freeListHead] = page;
+    this.header[Header.offset.inUse]--;
+    return true;
+  }
+
+  /** Fill page `page` with the small pages of huge frame `frame`, in order (not yet published). */
+  fill(page: number, frame: number): void {
+    const ptes = this.ptes(page);
+    for (let i = 0; i < ptes.length; i++) ptes[i] = pfn_pte(subpage_pfn(frame, i));
+  }
+
+  /** Pages deposited beside THPs now (lifeState DEPOSITED). */
+  depositedCount(): number {
+    let deposited = 0;
+    for (let page = FIRST_PAGE; page < this.capacity; page++) if (lifeState(Atomics.load(this.lives, page)) === Life.DEPOSITED) deposited++;
+    return deposited;
+  }
+
+  /**
+   * What a list pointer to page `page`, stored in a pte slot, reads as to a walker that takes it
+   * for a pte. book3s64's pte_t is __be64 (arch/powerpc/include/asm/pgtable-be-types.h): a
+   * big-endian kernel's pointer (0xc000...) has the top bits set, _PAGE_PRESENT and _PAGE_PTE
+   * among them, and reads as a present leaf; a little-endian kernel's pointer is stored low byte
+   * first, and its low byte, of a page- or fragment-aligned address, is 0, where _PAGE_PRESENT
+   * sits once the pte is read big-endian: not present. Either way the page it points at is
+   * what entry_pfn() gives back, which is how the list is walked.
+   */
+  listEntry(page: number): number {
+    const pointer = pfn_pte(page);
+    return this.header[Header.offset.bigEndian] !== 0 ? pointer : pointer & ~_PAGE_PRESENT;
+  }
+
+  /** The page a list pointer (listEntry()) points at. */
+  listPage(entry: number): number {
+    return entry_pfn(entry);
+  }
+}
