@@ -9,6 +9,6 @@ export const seriesV5 = sameAs({
   version: 'series-v5',
   sameAs: linux54,
   models: `the series v5 on Linux 5.4: ${counter.models}`,
-  sources: ['Leonardo Bras, "[PATCH v5 00/11] Introduces new count-based method for tracking lockless pagetable walks" (linux-mm, Oct 2019)'],
+  sources: ['Leonardo Bras, "[PATCH v5 00/11] Introduces new count-based method for tracking lockless pagetable walks" (3 Oct 2019, 20191003013325.2614-1-leonardo@linux.ibm.com)'],
   differences: { answer: counter, serialize: { pmdClear: 'answer', pmdInvalidate: 'answer', collapseFlush: 'answer' } },
 });
