@@ -62,7 +62,7 @@ export const OPTIONS = {
 function renamedFirst(list: (text: string, flag: string) => readonly string[], asAnswer: (word: string) => string) {
   return (text: string, flag: string): readonly string[] => {
     for (const word of text.split(',').map((w) => w.trim())) {
-      const renamed = RENAMED[asAnswer(word)];
+      const renamed = RENAMED.get(asAnswer(word));
       if (renamed) throw new UsageError(`${flag}: ${quote(word)} is now ${quote(renamed.now.replace(asAnswer(''), ''))}: ${renamed.why}`);
     }
     return list(text, flag);

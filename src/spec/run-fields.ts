@@ -26,8 +26,7 @@ const at = <T>(path: string, type: ValueType<T>): RunField<T> => ({ path, type, 
 /** A profile name, or `kind:weight,...`; in code, a list of kinds and positive weights. */
 const walkerMix = valueType(
   (text, flag): readonly KindShare[] => {
-    const profile = WORKLOAD_PROFILES[text];
-    if (profile) return profile;
+    if (Object.hasOwn(WORKLOAD_PROFILES, text)) return WORKLOAD_PROFILES[text];
     return text.split(',').map((part) => {
       const [kind, weight = '1', extra] = part.trim().split(':');
       if (!WALKER_KIND_NAMES.includes(kind)) {

@@ -32,10 +32,10 @@ export const KERNEL_VERSIONS: readonly string[] = VERSION_ROWS.map((row) => row.
 export const STRATEGY_NAMES: readonly string[] = STRATEGIES.map((s) => s.name);
 
 /** Names that went, each with the one that replaced it and why: asked for, they are refused with a pointer. */
-export const RENAMED: { readonly [old: string]: { readonly now: string; readonly why: string } } = {
-  'counter-rfc': { now: 'counter-v1', why: "the series' first posting was v1, not tagged RFC; its only RFC is skip-on-unmap" },
-  'linux-6.1-rc1': { now: 'linux-6.0', why: 'the collapse hole shipped in 6.0 (bedf03416913), closed in 6.1' },
-};
+export const RENAMED: ReadonlyMap<string, { readonly now: string; readonly why: string }> = new Map([
+  ['counter-rfc', { now: 'counter-v1', why: "the series' first posting was v1, not tagged RFC; its only RFC is skip-on-unmap" }],
+  ['linux-6.1-rc1', { now: 'linux-6.0', why: 'the collapse hole shipped in 6.0 (bedf03416913), closed in 6.1' }],
+]);
 
 /** The floor every other answer's operation time and walker cost is compared against. */
 export const FLOOR: PgtblSyncStrategy = none;
@@ -70,6 +70,6 @@ export function strategyByName(name: string): PgtblSyncStrategy {
 
 /** ", now NEW: why" for a name that went; empty for any other. */
 export function renamedNote(name: string): string {
-  const renamed = RENAMED[name];
+  const renamed = RENAMED.get(name);
   return renamed ? `; ${name} is now ${renamed.now}: ${renamed.why}` : '';
 }

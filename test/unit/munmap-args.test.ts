@@ -29,6 +29,15 @@ describe('option parsing', () => {
     rejects(['--cpus', '4', '--inject', 'crash:0'], /^--inject: CPU 0 is not a walker CPU \(1\.\.3\)$/);
   });
 
+  it("takes no name from an object's prototype for an answer, version, profile or preset", () => {
+    for (const word of ['toString', 'constructor', '__proto__', 'hasOwnProperty']) {
+      rejects(['--strategy', word], new RegExp(`^--strategy: unknown strategy '${word}'`));
+      rejects(['--kernel', word], new RegExp(`^--kernel: unknown kernel version '${word}'`));
+      rejects(['--workload', word], new RegExp(`^--workload: unknown walker kind or profile '${word}'`));
+      rejects(['--preset', word], new RegExp(`^--preset: unknown preset '${word}'`));
+    }
+  });
+
   it('gives --race-window its own workload defaults, which explicit options still override', () => {
     expect(firstRun(['--race-window', '1']).workload).toEqual({
       mix: [{ kind: 'find-pte', weight: 1 }],
