@@ -4,6 +4,7 @@
 import { EmulatedCpu } from '../kernel/cpu.ts';
 import { LocklessWalker } from '../kernel/lockless-walk.ts';
 import { map_thp_range, teardown_range_offline } from '../kernel/map-thp.ts';
+import { pgtable_trans_huge_withdraw } from '../kernel/pgtable-deposit.ts';
 import { run_pmd_range } from '../kernel/pmd-ops.ts';
 import { Mulberry32 } from '../cpu-worker/prng.ts';
 import { HugePageTargets } from '../cpu-worker/walker-loop.ts';
@@ -76,34 +77,35 @@ export function walks(): { walk: Pair; traced: () => Figure } {
  * without its statistics, timing or trace checks (so that their cost is the ratio between the
  * last two); and, when `traced` is called, the same munmap traced.
  */
-export function munmaps(): { kernelSteps: Pair; munmap: Pair; traced: () => Figure } {
-  const machine = SharedMachine.create({ cpus: 1, hugePages: MUNMAP_PMDS });
+export function munmaps(pmds = MUNMAP_PMDS): { kernelSteps: Pair; munmap: Pair; traced: () => Figure } {
+  const machine = SharedMachine.create({ cpus: 1, hugePages: pmds });
   const cpu = new EmulatedCpu(machine, 0);
   cpu.beginRun();
   const kernel = kernelOf(runSpec());
   const { entries } = machine.arena;
   const munmapOnce = () => {
-    map_thp_range(machine, 0, MUNMAP_PMDS);
-    const result = run_pmd_range(cpu, none, kernel, 'munmap', 0, MUNMAP_PMDS);
-    return (result.opMs * 1e6) / MUNMAP_PMDS;
+    map_thp_range(machine, 0, pmds);
+    const result = run_pmd_range(cpu, none, kernel, 'munmap', 0, pmds);
+    return (result.opMs * 1e6) / pmds;
   };
   const rawOnce = () => {
-    map_thp_range(machine, 0, MUNMAP_PMDS);
+    map_thp_range(machine, 0, pmds);
     const start = performance.now();
-    for (let hpn = 0; hpn < MUNMAP_PMDS; hpn++) {
+    for (let hpn = 0; hpn < pmds; hpn++) {
       const slot = machine.arena.pmdSlot(hpn);
       const pmd = entries[slot];
       entries[slot] = 0;
       machine.frames.free(entry_pfn(pmd));
     }
-    const ns = elapsedUs(start, MUNMAP_PMDS) * 1000;
-    teardown_range_offline(machine, 0, MUNMAP_PMDS);
+    const ns = elapsedUs(start, pmds) * 1000;
+    teardown_range_offline(machine, 0, pmds);
     return ns;
   };
   // run_pmd_range()'s zap_huge_pmd() and mmu_gather under none, written out: the interrupt
-  // point between PMDs, the leaf check, the clear, the batch, its TLB flush (the tlbie's wait and
-  // the flush count), then each frame's reference dropped (tlb_flush_mmu(), mm/mmu_gather.c:
-  // flush, then free_pages_and_swap_cache(); one folio_put() a frame here).
+  // point between PMDs, the leaf check, the clear, the deposited PTE page withdrawn and freed
+  // (zap_deposited_table()), the batch, its TLB flush (the tlbie's wait and the flush count),
+  // then each frame's reference dropped (tlb_flush_mmu(), mm/mmu_gather.c: flush, then
+  // free_pages_and_swap_cache(); one folio_put() a frame here).
   const batch = new Int32Array(kernel.gatherBatch);
   const flushAndFree = (gathered: number) => {
     const until = performance.now() + kernel.tlbieUs / 1000;
@@ -112,15 +114,16 @@ export function munmaps(): { kernelSteps: Pair; munmap: Pair; traced: () => Figu
     for (let i = 0; i < gathered; i++) machine.frames.put(batch[i]);
   };
   const kernelStepsOnce = () => {
-    map_thp_range(machine, 0, MUNMAP_PMDS);
+    map_thp_range(machine, 0, pmds);
     const start = performance.now();
     let gathered = 0;
-    for (let hpn = 0; hpn < MUNMAP_PMDS; hpn++) {
+    for (let hpn = 0; hpn < pmds; hpn++) {
       cpu.interruptPoint();
       const slot = machine.arena.pmdSlot(hpn);
       if (slot < 0 || !pmd_is_leaf(entries[slot])) continue;
       const pmd = entries[slot];
       entries[slot] = 0;
+      machine.arena.pte.free(pgtable_trans_huge_withdraw(machine.arena, hpn));
       batch[gathered++] = entry_pfn(pmd);
       if (gathered === batch.length) {
         flushAndFree(gathered);
@@ -128,10 +131,12 @@ export function munmaps(): { kernelSteps: Pair; munmap: Pair; traced: () => Figu
       }
     }
     flushAndFree(gathered);
-    const ns = elapsedUs(start, MUNMAP_PMDS) * 1000;
-    // A floor that did less than the munmap would flatter it: every frame must be free again.
+    const ns = elapsedUs(start, pmds) * 1000;
+    // A floor that did less than the munmap would flatter it: every frame and PTE page must be free again.
     const left = machine.frames.mappedCount();
-    if (left !== 0) throw new Error(`munmap's kernel steps left ${left} of ${MUNMAP_PMDS} frames mapped`);
+    if (left !== 0) throw new Error(`munmap's kernel steps left ${left} of ${pmds} frames mapped`);
+    const tables = machine.arena.pte.inUse;
+    if (tables !== 0) throw new Error(`munmap's kernel steps left ${tables} PTE pages in use`);
     return ns;
   };
   const { figures, ratio } = measureTurnAbout('ns', [

@@ -58,7 +58,7 @@ export function teardown_range_offline(machine: SharedMachine, firstHpn: number,
     if (pmd_is_leaf(pmd)) {
       frames.free(entry_pfn(pmd));
     } else {
-      frames.free(pte_frame(arena.pte.ptes(entry_pfn(pmd))[0]));
+      frames.free(pte_frame(arena.pte.entries[arena.pte.slot(entry_pfn(pmd), 0)]));
       arena.pte.free(entry_pfn(pmd));
     }
   }

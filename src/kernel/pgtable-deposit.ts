@@ -22,19 +22,18 @@ export function pgtable_trans_huge_deposit(arena: PageTableArena, hpn: number, p
   // loaded it before sees the change. Its ptes are clear already: the collapse cleared each as it
   // copied it (__collapse_huge_page_copy()), or the page is new.
   deposit(pte.lives, pgtable);
-  const lh = pte.ptes(pgtable);
+  const { entries } = pte;
   const head = arena.hugePte[pmdPage];
   if (head === NO_PTE_PAGE) {
     // INIT_LIST_HEAD(lh): both pointers at itself.
-    lh[NEXT] = lh[PREV] = pte.listEntry(pgtable);
+    entries[pte.slot(pgtable, NEXT)] = entries[pte.slot(pgtable, PREV)] = pte.listEntry(pgtable);
   } else {
     // list_add(lh, head): after the head, whose next's prev and own next now point at lh.
-    const headPtes = pte.ptes(head);
-    const next = pte.listPage(headPtes[NEXT]);
-    lh[NEXT] = pte.listEntry(next);
-    lh[PREV] = pte.listEntry(head);
-    pte.ptes(next)[PREV] = pte.listEntry(pgtable);
-    headPtes[NEXT] = pte.listEntry(pgtable);
+    const next = pte.listPage(entries[pte.slot(head, NEXT)]);
+    entries[pte.slot(pgtable, NEXT)] = pte.listEntry(next);
+    entries[pte.slot(pgtable, PREV)] = pte.listEntry(head);
+    entries[pte.slot(next, PREV)] = pte.listEntry(pgtable);
+    entries[pte.slot(head, NEXT)] = pte.listEntry(pgtable);
   }
   arena.hugePte[pmdPage] = pgtable;
 }
@@ -45,19 +44,19 @@ export function pgtable_trans_huge_withdraw(arena: PageTableArena, hpn: number):
   const pmdPage = arena.pmdPage(hpn);
   const pgtable = arena.hugePte[pmdPage];
   if (pgtable === NO_PTE_PAGE) throw new Error(`huge page ${hpn}: nothing deposited beside its PMD to withdraw`);
-  const lh = pte.ptes(pgtable);
-  const next = pte.listPage(lh[NEXT]);
+  const { entries } = pte;
+  const next = pte.listPage(entries[pte.slot(pgtable, NEXT)]);
   if (next === pgtable) {
     arena.hugePte[pmdPage] = NO_PTE_PAGE; // list_empty(lh)
   } else {
     // list_del(lh): its neighbours point past it; the next is the new head.
-    const prev = pte.listPage(lh[PREV]);
-    pte.ptes(prev)[NEXT] = pte.listEntry(next);
-    pte.ptes(next)[PREV] = pte.listEntry(prev);
+    const prev = pte.listPage(entries[pte.slot(pgtable, PREV)]);
+    entries[pte.slot(prev, NEXT)] = pte.listEntry(next);
+    entries[pte.slot(next, PREV)] = pte.listEntry(prev);
     arena.hugePte[pmdPage] = next;
   }
   // *ptep = __pte(0) for the two words the list used.
-  lh[NEXT] = lh[PREV] = 0;
+  entries[pte.slot(pgtable, NEXT)] = entries[pte.slot(pgtable, PREV)] = 0;
   withdraw(pte.lives, pgtable);
   return pgtable;
 }

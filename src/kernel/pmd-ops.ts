@@ -272,7 +272,7 @@ function collapse_huge_page(op: PmdOpContext, hpn: number): void {
   const pmd = arena.entries[slot];
   if (!pte_present(pmd) || pmd_is_leaf(pmd)) return;
   const pgtable = entry_pfn(pmd);
-  const oldFrame = pte_frame(arena.pte.ptes(pgtable)[0]);
+  const oldFrame = pte_frame(arena.pte.entries[arena.pte.slot(pgtable, 0)]);
   const start = op.log.start(op.traced !== undefined);
   // pmdp_collapse_flush(): no new walk can find the PTE page after this, nor any TLB entry.
   arena.entries[slot] = 0;
@@ -282,7 +282,7 @@ function collapse_huge_page(op: PmdOpContext, hpn: number): void {
   serialized(op, hpn, start, flushSent + op.sync.serialize.tableSync(op.cpu));
   // __collapse_huge_page_copy() into a new huge page, clearing each pte it copies; the PTE page
   // is deposited beside the PMD, then set_pmd_at() maps the new page (under the PMD lock).
-  arena.pte.ptes(pgtable).fill(0);
+  arena.pte.clear(pgtable);
   pgtable_trans_huge_deposit(arena, hpn, pgtable);
   Atomics.store(arena.entries, slot, pfn_pmd(frames.alloc()));
   // The small pages go straight back (free_page_and_swap_cache()), the flush above covering them.
