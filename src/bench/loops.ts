@@ -96,6 +96,7 @@ export function munmaps(pmds = MUNMAP_PMDS): { kernelSteps: Pair; munmap: Pair; 
       const pmd = entries[slot];
       entries[slot] = 0;
       machine.frames.free(entry_pfn(pmd));
+      machine.arena.pte.free(pgtable_trans_huge_withdraw(machine.arena, hpn));
     }
     const ns = elapsedUs(start, pmds) * 1000;
     teardown_range_offline(machine, 0, pmds);
@@ -140,7 +141,7 @@ export function munmaps(pmds = MUNMAP_PMDS): { kernelSteps: Pair; munmap: Pair; 
     return ns;
   };
   const { figures, ratio } = measureTurnAbout('ns', [
-    { name: 'raw loop: clear the PMD, free the frame', once: rawOnce },
+    { name: 'raw loop: clear the PMD, free frame and deposit', once: rawOnce },
     { name: "raw loop: munmap's kernel steps, inline", once: kernelStepsOnce },
     { name: 'munmap per PMD under none', once: munmapOnce },
   ]);
