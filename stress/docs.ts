@@ -14,7 +14,9 @@ import { markdownTable } from '../src/base/text-table.ts';
 import { defineCommand, helpText, isMain, runCommand, type Command } from '../src/cli/command.ts';
 import { Expect, KERNELS, OUTCOMES, STRATEGIES, interestingOutcomes, isSafe, type PgtblSyncStrategy } from '../src/strategies/index.ts';
 import { serializingOps, walkerPlaces } from '../src/strategies/strategy.ts';
+import { ARCHS, ARCH_SPECS } from '../src/kernel/archs.ts';
 import { WALKER_KINDS } from '../src/kernel/walker-kinds.ts';
+import { formatSize } from '../src/base/sizes.ts';
 import { VERSION_ROWS } from '../src/strategies/versions/index.ts';
 import type { Serialization } from '../src/strategies/versions/version.ts';
 import { bench } from './bench.ts';
@@ -87,19 +89,38 @@ export const BLOCKS: { readonly [name: string]: () => string } = {
     ),
   versions: () =>
     markdownTable(
-      ['`--kernel`', 'what it did', 'PMD clear', 'invalidate (split)', 'collapse flush', 'table sync after collapse', 'walkers', 'guards', 'GUP-fast re-checks the PMD', '`mm_cpumask`', "munmap's TLB flush", 'sources'],
+      [
+        '`--kernel`',
+        'runs on',
+        'what it did',
+        'PMD clear',
+        'invalidate (split)',
+        'collapse flush',
+        'table sync after collapse',
+        'walkers',
+        'guards',
+        'GUP-fast re-checks the PMD',
+        '`mm_cpumask`',
+        "munmap's TLB flush",
+        'page tables freed',
+        'a table with no batch page',
+        'sources',
+      ],
       VERSION_ROWS.map((row) => [
         code(row.version),
+        row.arches.join(', '),
         row.models,
         SERIALIZATION_WORDS[row.serialize.pmdClear],
         SERIALIZATION_WORDS[row.serialize.pmdInvalidate],
         SERIALIZATION_WORDS[row.serialize.collapseFlush],
-        SERIALIZATION_WORDS[row.serialize.tableSync],
+        row.serialize.tableSync === 'online-ipi' && row.rcuTableFree === 'if-paravirt' ? 'IPI to every online CPU, with `--pv` only' : SERIALIZATION_WORDS[row.serialize.tableSync],
         row.walkerStyle,
         row.walkerGuards ? "each caller's (5.8)" : 'IRQs off',
         row.gupRechecksPmd ? 'from a pte too (6.0)' : 'from a leaf only',
         row.mmCpumask,
         row.tlbFlushEachPmd ? 'per PMD' : 'per mmu_gather batch',
+        row.rcuTableFree === 'always' ? 'through RCU' : 'through RCU with `--pv` (PARAVIRT); else after the shootdown',
+        row.tableRemoveOne === 'rcu' ? 'waits for a grace period' : 'IPI to every online CPU',
         row.sources.join('; '),
       ]),
     ),
@@ -110,9 +131,27 @@ export const BLOCKS: { readonly [name: string]: () => string } = {
     ),
   'walker-kinds': () =>
     markdownTable(
-      ['kind', 'models', 'hold (us, IRQs off)', 'walks per IRQ-off stretch', 'guard before 5.8', 'guard since 5.8'],
-      WALKER_KINDS.map((k) => [code(k.name), k.models, String(k.holdUs), String(k.walksPerIrqOff), k.guard.before58, k.guard.since58]),
-      ['left', 'left', 'right', 'right'],
+      ['kind', 'models', 'arch', 'hold (us, IRQs off)', 'walks per IRQ-off stretch', 'guard before 5.8', 'guard since 5.8'],
+      WALKER_KINDS.map((k) => [code(k.name), k.models, k.arch === 'any' ? 'any' : 'powerpc', String(k.holdUs), String(k.walksPerIrqOff), k.guard.before58, k.guard.since58]),
+      ['left', 'left', 'left', 'right', 'right'],
+    ),
+  archs: () =>
+    markdownTable(
+      ['`--arch`', 'what it is', 'base pages', 'THPs', 'TLB flush', 'deposit list', 'lazy-TLB CPUs skipped', '`--pv`', 'walkers'],
+      ARCHS.map((name) => {
+        const a = ARCH_SPECS[name];
+        return [
+          code(name),
+          a.models,
+          list(a.basePages.map(formatSize)),
+          list(a.thpSizes.map(formatSize)),
+          list([...a.tlbFlushes]),
+          a.depositList === 'ptes' ? `in the ptes (${a.bigEndian ? 'big' : 'little'}-endian)` : 'outside the ptes',
+          a.lazyTlb ? 'yes' : 'no',
+          list([...a.paravirt]),
+          a.walkers === 'generic' ? 'gup-fast' : 'powerpc\'s',
+        ];
+      }),
     ),
   layers: () => {
     const layers = createRequire(import.meta.url)('../.layers.cjs') as readonly { folder: string; is: string; mayImport: readonly string[] }[];

@@ -90,8 +90,8 @@ export async function roundTrip(halted: boolean): Promise<Pair> {
 
 /** Rounds run before a broadcast round is measured: enough for every target to reach optimised code. */
 const BROADCAST_WARM_ROUNDS = 6_000;
-/** Broadcast rounds to this many halted threads: the main job's 7, and the preset's 127. */
-export const BROADCAST_TARGETS = [7, 31, 127];
+/** Broadcast rounds to this many halted threads: the main job's 7, 31, x86's 64-CPU collapse's 63, and the preset's 127. */
+export const BROADCAST_TARGETS = [7, 31, 63, 127];
 
 /**
  * A broadcast round to `n` halted threads, two ways, measured turn about (paired): the floor

@@ -9,7 +9,7 @@ import { RING_MODES } from '../shared-memory/trace-ring.ts';
 import type { TraceOptions } from '../coordinator/trace-recorder.ts';
 import { RUN_OPTIONS, fromOptionValues, onCommandLine } from './run-options.ts';
 import { runSpec } from '../coordinator/run-spec.ts';
-import { PRESETS, PRESET_NAMES, type RunSpec, type RunSpecOverrides } from '../spec/run-spec.ts';
+import { DEFAULT_RUN, PRESETS, PRESET_NAMES, type RunSpec, type RunSpecOverrides } from '../spec/run-spec.ts';
 import { KERNELS, KERNEL_VERSIONS, RENAMED, STRATEGIES, STRATEGY_NAMES, interestingOutcomes, strategyByName, type Outcome } from '../strategies/index.ts';
 import type { Demonstration } from '../strategies/strategy.ts';
 
@@ -109,7 +109,16 @@ export function munmapCommandFrom(given: { readonly [name: string]: string | und
   if (demonstrating && (values.strategy !== undefined || values.kernel !== undefined || preset !== undefined)) {
     throw new UsageError('--demonstrate runs the answer it names and its fix; leave out --strategy, --kernel and --preset');
   }
-  const kernels = (values.kernel ?? []).map((version) => `linux-${version}`);
+  const arch = values.arch ?? DEFAULT_RUN.machine.arch;
+  // `all` is every version of the run's architecture; a version named is refused on another.
+  const versions = given.kernel?.trim() === 'all' ? KERNELS.filter((k) => k.arches.includes(arch)) : (values.kernel ?? []).map((version) => strategyByName(`linux-${version}`));
+  for (const version of versions) {
+    if (!version.arches.includes(arch)) {
+      const hint = values.arch === undefined ? `; add --arch ${version.arches[0]}` : '';
+      throw new UsageError(`--kernel ${version.name.replace(/^linux-/, '')} is a kernel of ${version.arches.join(', ')}, not of --arch ${arch}${hint}`);
+    }
+  }
+  const kernels = versions.map((version) => version.name);
   const strategies = demonstrating
     ? [demonstrating.strategy, demonstrating.demonstration.fixedBy]
     : [...(values.strategy ?? (kernels.length > 0 ? [] : preset ? PRESETS[preset].strategies : DEFAULT_STRATEGIES)), ...kernels];

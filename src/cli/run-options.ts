@@ -12,8 +12,8 @@ import { DEFAULT_HZ, MM_CPUMASKS, TLBIE_US, TLB_FLUSHES, WALKER_STYLES } from '.
 import { PMD_OPS } from '../kernel/pmd-ops.ts';
 import { WORKLOAD_PROFILES } from '../kernel/walker-kinds.ts';
 import { MAX_CPUS } from '../shared-memory/mm.ts';
-import { FAULT_KINDS, RUN_FIELDS } from '../spec/run-fields.ts';
-import { ARCHS } from '../spec/archs.ts';
+import { FAULT_KINDS, RUN_FIELDS, type FaultKind } from '../spec/run-fields.ts';
+import { ARCHS, ARCH_SPECS, PARAVIRTS } from '../kernel/archs.ts';
 import { DEFAULT_RUN, WALKER_WAKE_UPS_PER_S, type RunSpecOverrides } from '../spec/run-spec.ts';
 
 const F = RUN_FIELDS;
@@ -21,8 +21,26 @@ const D = DEFAULT_RUN;
 const W = F.workload;
 const K = F.kernel;
 
+/** What --inject asks for: faults on walker CPUs, and the share of page-table batch allocations that fail. */
+interface Injected {
+  readonly byCpu?: { readonly [cpu: number]: FaultKind };
+  readonly batchAllocFail?: number;
+}
+
+const BATCH_ALLOC_FAIL = 'batch-alloc-fail';
+
+/** `kind:cpu,...,batch-alloc-fail:SHARE`: the CPU faults as the faults field reads them, the batch failures apart. */
+function injectList(text: string, flag: string): Injected {
+  const parts = text.split(',').map((part) => part.trim());
+  const batch = parts.filter((part) => part.startsWith(`${BATCH_ALLOC_FAIL}:`));
+  const cpus = parts.filter((part) => !part.startsWith(`${BATCH_ALLOC_FAIL}:`));
+  if (batch.length > 1) throw new UsageError(`${flag}: ${BATCH_ALLOC_FAIL} is given ${batch.length} times`);
+  const batchAllocFail = batch.length === 0 ? undefined : K.batchAllocFail.type(batch[0].slice(BATCH_ALLOC_FAIL.length + 1), `${flag} ${BATCH_ALLOC_FAIL}`);
+  return { ...(cpus.length > 0 ? { byCpu: F.faults.type(cpus.join(','), flag) } : {}), ...(batchAllocFail === undefined ? {} : { batchAllocFail }) };
+}
+
 export const RUN_OPTIONS = {
-  arch: option({ field: F.machine.arch.path, value: 'ARCH', default: D.machine.arch, help: `the kernel's architecture: ${ARCHS.join(', ')} (big-endian)`, parse: F.machine.arch.type }),
+  arch: option({ field: F.machine.arch.path, value: 'ARCH', default: D.machine.arch, help: `the kernel's architecture: ${ARCHS.map((a) => `${a} (${ARCH_SPECS[a].models})`).join('; ')}`, parse: F.machine.arch.type }),
   op: option({ field: F.op.path, value: 'OP', default: D.op, help: `what CPU 0 does to every PMD: ${PMD_OPS.join(', ')}`, parse: F.op.type }),
   cpus: option({ field: F.machine.cpus.path, value: 'N', default: String(D.machine.cpus), help: `emulated CPUs, 1..${MAX_CPUS}: CPU 0 runs munmap, the others walk`, parse: F.machine.cpus.type }),
   'outside-cpus': option({
@@ -33,13 +51,28 @@ export const RUN_OPTIONS = {
     parse: F.machine.outsideCpus.type,
   }),
   memory: option({ field: F.machine.memoryBytes.path, value: 'SIZE', default: formatSize(D.machine.memoryBytes), help: 'THP memory to map and unmap (K, M, G, T suffixes)', parse: F.machine.memoryBytes.type }),
-  thp: option({ field: F.machine.thpBytes.path, value: 'SIZE', default: formatSize(D.machine.thpBytes), help: 'huge page size: 2M (radix MMU) or 16M (hash MMU)', parse: F.machine.thpBytes.type }),
+  thp: option({ field: F.machine.thpBytes.path, value: 'SIZE', default: undefined, defaultNote: "the architecture's: 2M; 16M on ppc64-hash", help: 'huge page size: 2M (radix MMU, x86) or 16M (hash MMU)', parse: F.machine.thpBytes.type }),
   'base-page': option({
     field: F.machine.basePageBytes.path,
     value: 'SIZE',
-    default: formatSize(D.machine.basePageBytes),
-    help: 'base page size: 64K (ppc64le: 32 ptes per 2M PMD) or 4K (512)',
+    default: undefined,
+    defaultNote: "the architecture's: 64K on powerpc, 4K on x86",
+    help: 'base page size: 64K (32 ptes per 2M PMD) or 4K (512)',
     parse: F.machine.basePageBytes.type,
+  }),
+  'vcpu-preempt': option({
+    field: F.machine.vcpuPreempt.path,
+    value: 'SHARE',
+    default: String(D.machine.vcpuPreempt),
+    help: "share of a walker vCPU's time the host preempts it, in 1 ms stretches, IRQ-off walks included (0..1)",
+    parse: F.machine.vcpuPreempt.type,
+  }),
+  pv: option({
+    field: K.paravirt.path,
+    value: 'HOW',
+    default: 'none',
+    help: `the guest's paravirt TLB flush: ${PARAVIRTS.join(' (bare metal), ')} (kvm_flush_tlb_multi(): a preempted vCPU gets no flush IPI; x86 only)`,
+    parse: K.paravirt.type,
   }),
   seed: option({ field: F.seed.path, value: 'N', default: String(D.seed), help: 'seed for the walk addresses', parse: F.seed.type }),
   workload: option({
@@ -78,7 +111,13 @@ export const RUN_OPTIONS = {
   }),
   'warmup-ms': option({ field: F.warmupMs.path, value: 'MS', default: String(D.warmupMs), help: 'walkers run this long before munmap; its second half measures them', parse: F.warmupMs.type }),
   timeout: option({ field: F.timeoutS.path, value: 'S', default: String(D.timeoutS), help: 'a strategy not done after this many seconds is reported stuck', parse: F.timeoutS.type }),
-  inject: option({ field: F.faults.path, value: 'LIST', default: undefined, help: `faults, KIND:CPU,...: ${FAULT_KINDS.join(', ')} (on walker CPUs)`, parse: F.faults.type }),
+  inject: option({
+    field: F.faults.path,
+    value: 'LIST',
+    default: undefined,
+    help: `faults, KIND:CPU,...: ${FAULT_KINDS.join(', ')} (on walker CPUs); and batch-alloc-fail:SHARE, the share of the mmu_gather's page-table batch allocations that fail`,
+    parse: injectList,
+  }),
   // In seconds here, budgetMs in the spec.
   budget: option({ field: F.budgetMs.path, value: 'S', default: undefined, help: 'stop each strategy after S seconds and estimate the rest from the PMDs done', parse: decimal(0.001, 86_400) }),
   'walker-style': option({
@@ -100,8 +139,9 @@ export const RUN_OPTIONS = {
   'tlb-flush': option({
     field: K.tlbFlushBy.path,
     value: 'HOW',
-    default: 'tlbie',
-    help: `how a TLB flush reaches the CPUs: ${TLB_FLUSHES.join(' (radix, a cost on the flusher), ')} (x86, an IPI round to the mm)`,
+    default: undefined,
+    defaultNote: "the architecture's: tlbie on powerpc, ipi on x86",
+    help: `how a TLB flush reaches the CPUs: ${TLB_FLUSHES.join(' (radix, a cost on the flusher), ')} (an IPI round to the mm's CPUs; x86's skips lazy ones)`,
     parse: K.tlbFlushBy.type,
   }),
   'tlbie-us': option({
@@ -136,16 +176,29 @@ export type RunOptions = typeof RUN_OPTIONS;
 /** The overrides that option values (as parsed; undefined where not given) stand for. */
 export function fromOptionValues(v: Partial<OptionValues<RunOptions>>): RunSpecOverrides {
   return {
-    ...definedFields({ op: v.op, seed: v.seed, warmupMs: v['warmup-ms'], timeoutS: v.timeout, faults: v.inject }),
+    ...definedFields({ op: v.op, seed: v.seed, warmupMs: v['warmup-ms'], timeoutS: v.timeout, faults: v.inject?.byCpu }),
     ...(v.budget === undefined ? {} : { budgetMs: v.budget * 1000 }),
-    machine: definedFields({ arch: v.arch, cpus: v.cpus, outsideCpus: v['outside-cpus'], memoryBytes: v.memory, thpBytes: v.thp, basePageBytes: v['base-page'] }),
+    machine: definedFields({ arch: v.arch, cpus: v.cpus, outsideCpus: v['outside-cpus'], memoryBytes: v.memory, thpBytes: v.thp, basePageBytes: v['base-page'], vcpuPreempt: v['vcpu-preempt'] }),
     workload: definedFields({ mix: v.workload, holdUs: v['hold-us'], walkRate: v['walk-rate'], busy: v.busy, dutyMs: v['duty-ms'], raceWindow: v['race-window'], otherMm: v['other-mm'] }),
     watchdog: definedFields({ thresholdMs: v['watchdog-ms'], onStuck: v['on-stuck'] }),
-    kernel: definedFields({ mmCpumask: v['mm-cpumask'], walkerStyle: v['walker-style'], tlbFlushBy: v['tlb-flush'], tlbieUs: v['tlbie-us'], gatherBatch: v['gather-batch'], hz: v.hz }),
+    kernel: definedFields({
+      paravirt: v.pv,
+      batchAllocFail: v.inject?.batchAllocFail,
+      mmCpumask: v['mm-cpumask'],
+      walkerStyle: v['walker-style'],
+      tlbFlushBy: v['tlb-flush'],
+      tlbieUs: v['tlbie-us'],
+      gatherBatch: v['gather-batch'],
+      hz: v.hz,
+    }),
   };
 }
 
-const FLAG_OF_FIELD = new Map(Object.entries(RUN_OPTIONS).map(([name, spec]) => [spec.field, `--${name}`]));
+const FLAG_OF_FIELD = new Map<string | undefined, string>([
+  ...Object.entries(RUN_OPTIONS).map(([name, spec]): [string | undefined, string] => [spec.field, `--${name}`]),
+  // --inject sets two fields: the faults by CPU, and this one.
+  [F.kernel.batchAllocFail.path, `--inject ${BATCH_ALLOC_FAIL}`],
+]);
 
 /** The flag that sets `field`, for wording a SpecError on a command line; the field itself if none does. */
 export const flagOf = (path: string): string => FLAG_OF_FIELD.get(path) ?? path;

@@ -18,6 +18,8 @@ export interface OpCounts {
   readonly pteTablesFreed: number;
   /** PTE pages deposited beside the range's PMDs once it is done. */
   readonly deposited: number;
+  /** Upper page tables handed to tlb_remove_table(): a whole munmap's PMD and PUD pages (free_pgtables()). */
+  readonly tablesRemoved: number;
 }
 
 export interface OpExpectations {
@@ -44,7 +46,7 @@ export const OP_EXPECTATIONS: { readonly [op in PmdOp]: OpExpectations } = {
   munmap: {
     setup: map_thp_range,
     wrongPmd: (_, pmd) => cleared(pmd),
-    counts: (done, pmds) => ({ framesFreed: done, pteTablesFreed: done, deposited: pmds - done }),
+    counts: (done, pmds) => ({ framesFreed: done, pteTablesFreed: done, deposited: pmds - done, tablesRemoved: done === pmds ? PageTableArena.tablePagesMapping(pmds) - 1 : 0 }),
   },
   split: {
     setup: map_thp_range,
@@ -55,12 +57,12 @@ export const OP_EXPECTATIONS: { readonly [op in PmdOp]: OpExpectations } = {
       if (!ptes.every((pte, i) => pte_present(pte) && entry_pfn(pte) === subpage_pfn(frame, i))) return 'a PTE page that does not map one THP';
       return inUse(machine, frame) ? undefined : `split into frame ${frame}, which is free`;
     },
-    counts: (done, pmds) => ({ framesFreed: 0, pteTablesFreed: 0, deposited: pmds - done }),
+    counts: (done, pmds) => ({ framesFreed: 0, pteTablesFreed: 0, deposited: pmds - done, tablesRemoved: 0 }),
   },
   collapse: {
     setup: map_pte_range,
     wrongPmd: collapsedInto,
-    counts: (done) => ({ framesFreed: done, pteTablesFreed: 0, deposited: done }),
+    counts: (done) => ({ framesFreed: done, pteTablesFreed: 0, deposited: done, tablesRemoved: 0 }),
   },
   // Pairs: the first PTE-mapped and collapsed, the second a THP and unmapped.
   'collapse-munmap': {
@@ -68,10 +70,19 @@ export const OP_EXPECTATIONS: { readonly [op in PmdOp]: OpExpectations } = {
     wrongPmd: (machine, pmd, i) => (i % 2 === 0 ? collapsedInto(machine, pmd) : cleared(pmd)),
     counts: (done, pmds) => {
       const [collapsed, unmapped] = [Math.ceil(done / 2), Math.floor(done / 2)];
-      return { framesFreed: done, pteTablesFreed: unmapped, deposited: Math.floor(pmds / 2) + collapsed - unmapped };
+      return { framesFreed: done, pteTablesFreed: unmapped, deposited: Math.floor(pmds / 2) + collapsed - unmapped, tablesRemoved: 0 };
     },
   },
 };
+
+/** Every CPU's IPIs received, by reason, summed: what /proc/interrupts would add up to. */
+function receivedIpis(machine: SharedMachine): number {
+  let sum = 0;
+  for (let cpu = 0; cpu < machine.cpus; cpu++) {
+    for (const word of ['irqSerialize', 'irqTlbFlush', 'irqTableSync'] as const) sum += Atomics.load(machine.cpuWords, cpuWord(cpu, word));
+  }
+  return sum;
+}
 
 /** What a run did, as the checks need it: the CPUs' statistics summed, and the unmapper's count. */
 export interface RunTotals {
@@ -109,6 +120,11 @@ export function tearDownAndCheck(machine: SharedMachine, spec: RunSpec, totals: 
   counted('frames freed', stats.framesFreed, expected.framesFreed);
   counted('PTE pages freed', stats.pteTablesFreed, expected.pteTablesFreed);
   counted('PTE pages deposited', deposited, expected.deposited);
+  counted('page tables removed', stats.tablesRemoved, expected.tablesRemoved);
+  const byReason = stats.ipisSerialize + stats.ipisTlbFlush + stats.ipisTableSync;
+  expect(byReason === stats.ipisSent, `IPIs by reason (${byReason}) != IPIs sent (${stats.ipisSent})`);
+  const received = receivedIpis(machine);
+  expect(received === stats.ipisSent, `IPIs counted as received (${received}) != IPIs sent (${stats.ipisSent})`);
   expect(stats.doubleFrees === 0, `${stats.doubleFrees} page(s) freed twice`);
   expect(stats.freedBeforeFlush === 0, `${stats.freedBeforeFlush} frame(s) freed before the TLB flush that covers them`);
   expect(stats.halfStates === 0, `${stats.halfStates} walk(s) followed a PMD into a PTE page whose ptes were not there yet`);

@@ -12,6 +12,10 @@ export function runSpec(overrides: RunSpecOverrides = {}): RunSpec {
   if (!runnableNames().includes(spec.strategy)) {
     throw new SpecError([field('strategy'), `: unknown strategy '${spec.strategy}' (known: ${STRATEGY_NAMES.join(', ')})${renamedNote(spec.strategy)}`]);
   }
+  const { arches } = strategyByName(spec.strategy);
+  if (!arches.includes(spec.machine.arch)) {
+    throw new SpecError([field('strategy', spec.strategy), ` is a kernel of ${arches.join(', ')}, not of `, field('machine.arch', spec.machine.arch)]);
+  }
   if (kernelOf(spec).walkerGuards && spec.workload.mix.some(({ kind }) => kind === UNGUARDED_AFTER_58)) {
     throw new SpecError([
       field('workload.mix'),

@@ -18,7 +18,8 @@ import type { WatchdogReport } from './ipi-watchdog.ts';
 import { estimateWholeRange, type Estimate } from './estimate.ts';
 import { OP_EXPECTATIONS, tearDownAndCheck, walksStillCounted } from './checks.ts';
 import { kernelOf } from './run-spec.ts';
-import { bigEndian } from '../spec/archs.ts';
+import { archSpec, type Arch } from '../kernel/archs.ts';
+import type { DepositLayout } from '../shared-memory/pte-pages.ts';
 import { type RunSpec } from '../spec/run-spec.ts';
 import type { TraceRecorder } from './trace-recorder.ts';
 
@@ -42,7 +43,22 @@ export interface StrategyRun {
   readonly estimate?: Estimate;
   /** The kernel below the strategy that this run emulated. */
   readonly kernel: KernelConfig;
-  readonly ipis: { readonly sent: number; readonly skipped: number; readonly acked: number };
+  readonly ipis: {
+    readonly sent: number;
+    /** PMD serialisations that sent no IPI. */
+    readonly skipped: number;
+    readonly acked: number;
+    /** The IPIs sent, by why: serialize_against_pte_lookup() and the answers' rounds, TLB shootdowns, tlb_remove_table_sync_one(). */
+    readonly byReason: { readonly serialize: number; readonly tlbFlush: number; readonly tableSync: number };
+    /** Shootdown IPIs not sent: to CPUs in lazy-TLB mode (no tables freed), to preempted vCPUs (--pv kvm). */
+    readonly flushSkipped: { readonly lazy: number; readonly preempted: number };
+  };
+  /** Each CPU's IPIs received, by reason, as /proc/interrupts would count them. */
+  readonly interrupts: readonly CpuInterrupts[];
+  /** The vCPUs' side: preemptions by the host (--vcpu-preempt), and flushes done late, on leaving lazy mode or as a preempted vCPU ran again. */
+  readonly vcpus: { readonly preemptions: number; readonly preemptedMs: number; readonly lazyFlushes: number; readonly deferredFlushes: number };
+  /** Upper page tables freed through the mmu_gather (free_pgtables()), the batch allocations that failed, and the grace periods waited for them. */
+  readonly tables: { readonly removed: number; readonly batchFails: number; readonly gracePeriodsWaited: number };
   /** What the operation freed: huge-page frames, and PTE pages (a THP's deposit, as munmap zaps it). */
   readonly freed: { readonly frames: number; readonly pteTables: number };
   /** TLB flushes on the unmapping CPU, and the microseconds they took in all (tlbie waits, or IPI rounds). */
@@ -90,6 +106,14 @@ export interface StrategyRun {
   readonly watchdog: readonly WatchdogReport[];
 }
 
+/** One CPU's IPIs received in a run, by reason. */
+export interface CpuInterrupts {
+  readonly cpu: number;
+  readonly serialize: number;
+  readonly tlbFlush: number;
+  readonly tableSync: number;
+}
+
 /** A walker's use-after-free, with the strategy it ran under and what the unmapper's side did for the same PMD. */
 export interface Violation extends WalkerViolation {
   readonly strategy: string;
@@ -119,9 +143,12 @@ export function createMachine(spec: RunSpec): SharedMachine {
     ptePages: hugePages,
     // A collapse holds old frames and new at once.
     frames: spec.op === 'collapse' || spec.op === 'collapse-munmap' ? 2 * hugePages : hugePages,
-    bigEndian: bigEndian(arch),
+    deposits: depositLayout(arch),
   });
 }
+
+/** Where `arch` keeps the deposit list, and how its pointers read. */
+const depositLayout = (arch: Arch): DepositLayout => ({ listInPtes: archSpec(arch).depositList === 'ptes', bigEndian: archSpec(arch).bigEndian });
 
 /** Run `spec` on the pool's CPUs; with a `recorder`, the CPUs trace the run into fresh rings it then reads. */
 export async function runStrategy(pool: CpuPool, spec: RunSpec, runIndex: number, recorder?: TraceRecorder): Promise<StrategyRun> {
@@ -129,7 +156,7 @@ export async function runStrategy(pool: CpuPool, spec: RunSpec, runIndex: number
   const machine = pool.machine;
   // A sticky mm_cpumask keeps the bits of the CPUs outside the mm: they ran it once.
   resetMachine(pool, spec.machine.cpus + (kernelOf(spec).mmCpumask === 'sticky' ? spec.machine.outsideCpus : 0));
-  machine.arena.pte.setBigEndian(bigEndian(spec.machine.arch));
+  machine.arena.pte.setLayout(depositLayout(spec.machine.arch));
   OP_EXPECTATIONS[spec.op].setup(machine, 0, spec.machine.hugePages);
 
   const trace = recorder?.buffersFor(machine.cpus);
@@ -161,7 +188,16 @@ export async function runStrategy(pool: CpuPool, spec: RunSpec, runIndex: number
     estimated: whole !== undefined,
     ...(whole ? { estimate: whole.estimate } : {}),
     kernel: kernelOf(spec),
-    ipis: { sent: stats.ipisSent, skipped: result.serializeSkipped, acked: stats.ipisHandled },
+    ipis: {
+      sent: stats.ipisSent,
+      skipped: result.serializeSkipped,
+      acked: stats.ipisHandled,
+      byReason: { serialize: stats.ipisSerialize, tlbFlush: stats.ipisTlbFlush, tableSync: stats.ipisTableSync },
+      flushSkipped: { lazy: stats.flushSkippedLazy, preempted: stats.flushSkippedPreempted },
+    },
+    interrupts: interruptsByCpu(machine),
+    vcpus: { preemptions: stats.preemptions, preemptedMs: stats.preemptedMs, lazyFlushes: stats.lazyFlushes, deferredFlushes: stats.deferredFlushes },
+    tables: { removed: stats.tablesRemoved, batchFails: stats.tableBatchFails, gracePeriodsWaited: stats.gracePeriodsWaited },
     freed: { frames: stats.framesFreed, pteTables: stats.pteTablesFreed },
     tlb: { flushes: stats.tlbFlushes, flushUs: stats.tlbFlushUs },
     serializeUs: percentiles(result.serializeUs),
@@ -309,6 +345,12 @@ function walkerSide(reports: readonly CpuRunReport[]) {
   };
 }
 
+/** What each CPU of the machine received, read once every CPU has stopped. */
+function interruptsByCpu(machine: SharedMachine): CpuInterrupts[] {
+  const word = (cpu: number, name: 'irqSerialize' | 'irqTlbFlush' | 'irqTableSync') => Atomics.load(machine.cpuWords, cpuWord(cpu, name));
+  return Array.from({ length: machine.cpus }, (_, cpu) => ({ cpu, serialize: word(cpu, 'irqSerialize'), tlbFlush: word(cpu, 'irqTlbFlush'), tableSync: word(cpu, 'irqTableSync') }));
+}
+
 /** One plan per CPU of the machine, with the role `roleOf` gives it. */
 export function cpuPlans(spec: RunSpec, run: number, roleOf: (cpu: number) => CpuRunPlan['role']): CpuRunPlan[] {
   const kernel = kernelOf(spec);
@@ -323,6 +365,7 @@ export function cpuPlans(spec: RunSpec, run: number, roleOf: (cpu: number) => Cp
     op: spec.op,
     kernel,
     fault: spec.faults[cpu],
+    vcpuPreempt: spec.machine.vcpuPreempt,
     budgetMs: spec.budgetMs,
     warmupMs: spec.warmupMs,
   }));
@@ -343,5 +386,6 @@ export function resetMachine(pool: CpuPool, mmCpus: number): void {
   for (let cpu = 0; cpu < cpus; cpu++) {
     if (cpu < mmCpus) cpumask_set_cpu(mm, cpu);
     Atomics.store(cpuWords, cpuWord(cpu, 'phase'), CpuPhase.IDLE);
+    for (const word of ['irqSerialize', 'irqTlbFlush', 'irqTableSync', 'isLazy', 'preempted'] as const) Atomics.store(cpuWords, cpuWord(cpu, word), 0);
   }
 }

@@ -38,6 +38,8 @@ export interface CpuRunPlan {
   readonly kernel: KernelConfig;
   /** A fault to inject into this (walker) CPU. */
   readonly fault?: FaultKind;
+  /** Share of a walker vCPU's running time the host preempts it (0: never). */
+  readonly vcpuPreempt: number;
   /** The unmapper stops after this long; the coordinator estimates the rest. */
   readonly budgetMs?: number;
   /** How long walkers run before the unmapper starts; its second half is RunPhase.MEASURE. */
@@ -81,7 +83,10 @@ const OUTSIDER_WAKE_MS = 1;
 
 export function runCpu(cpu: EmulatedCpu, plan: CpuRunPlan): CpuRunReport {
   const strategy = strategyByName(plan.strategy);
-  cpu.beginRun(plan.trace);
+  cpu.beginRun(plan.trace, plan.kernel);
+  // A kernel that may wait for a grace period (tlb_remove_table_one() since 1fb3d8c20bfa) needs
+  // every CPU's quiescent states; an answer that frees through RCU asks for them itself.
+  if (plan.kernel.tableRemoveOne === 'rcu' && plan.kernel.batchAllocFail > 0) cpu.reportQuiescentStates(plan.kernel.hz);
   strategy.lifecycle.runBegins(cpu, plan.kernel);
   Atomics.add(cpu.mm, mmWord.cpusRunning, 1);
   let report: Omit<CpuRunReport, 'stats'>;
@@ -132,6 +137,8 @@ function runWalker(cpu: EmulatedCpu, strategy: PgtblSyncStrategy, plan: CpuRunPl
   const targets = new HugePageTargets(cpu, { firstHpn: plan.firstHpn, hugePages: plan.hugePages, raceWindow: plan.workload.raceWindow }, random);
   const phases = new PhaseLog(cpu);
   const gapMs = walkRate > 0 ? 1000 / walkRate : 0;
+  // Each vCPU's preemptions start at its own point of the cycle, as its busy cycle does.
+  if (plan.vcpuPreempt > 0 && !plan.warmUp) cpu.hostPreempts(plan.vcpuPreempt, random.next());
   strategy.lifecycle.walkerStarts(cpu);
   try {
     if (plan.warmUp) {

@@ -10,7 +10,10 @@ import { CpuPhase, CpuStats, Mm, Stat, cpuStat, cpuWord } from '../shared-memory
 import { RunPhase, mmWord, mm_cpumask } from '../shared-memory/mm.ts';
 import type { SharedMachine } from '../shared-memory/shared-machine.ts';
 import type { TraceBuffers } from '../shared-memory/trace-ring.ts';
+import { archSpec } from './archs.ts';
 import { CpuTracer, TraceEvent } from './ftrace.ts';
+import { freesTablesByRcu, type KernelConfig } from './kernel-config.ts';
+import { HostPreemption } from './vcpu-preemption.ts';
 
 /** Thrown out of a wait when the coordinator aborts the run (another CPU crashed, or Ctrl-C). */
 export class RunAborted extends Error {
@@ -46,6 +49,16 @@ export class EmulatedCpu {
   readonly statBase: number;
   /** Scratch for smp_call_function_many(): the ticket each target must acknowledge. */
   readonly ipiTickets: Int32Array;
+  /** Scratch for a TLB flush: the CPUs of mm_cpumask it interrupts (tlb-flush.ts). */
+  readonly flushMask: Int32Array;
+  /** This run's kernel, as far as the CPU itself needs it: a halt enters lazy-TLB mode (x86). */
+  lazyTlb = false;
+  /** tlb_remove_table_sync_one() is a real IPI: page tables are freed through RCU (CONFIG_MMU_GATHER_RCU_TABLE_FREE). */
+  tablesByRcu = true;
+  /** The host's preemptions of this vCPU, when the run has them (--vcpu-preempt). */
+  private preemption: HostPreemption | undefined;
+  /** The mm's TLB flush count when this CPU went lazy. */
+  private lazyAtFlush = 0;
   /** mm_cpumask(mm) as a list, read once per run: the mask does not change while it runs. */
   mmCpus: readonly number[] = [];
   /** cpu_online_mask: every CPU of the machine, whether it ever ran the mm or not. */
@@ -84,6 +97,7 @@ export class EmulatedCpu {
   private readonly fenceWord: number;
   private readonly kindWord: number;
   private readonly lastHpnWord: number;
+  private readonly isLazyWord: number;
 
   constructor(
     readonly machine: SharedMachine,
@@ -96,6 +110,7 @@ export class EmulatedCpu {
     this.answerMmWords = machine.answerMmWords;
     this.statBase = cpuStat(id, 'walks') - CpuStats.offset.walks;
     this.ipiTickets = new Int32Array(machine.cpus);
+    this.flushMask = new Int32Array(machine.cpus);
     this.onlineCpus = Array.from({ length: machine.cpus }, (_, cpu) => cpu);
     this.requestWord = cpuWord(id, 'ipiRequest');
     this.ackWord = cpuWord(id, 'ipiAck');
@@ -106,6 +121,7 @@ export class EmulatedCpu {
     this.fenceWord = cpuWord(id, 'fence');
     this.kindWord = cpuWord(id, 'walkerKind');
     this.lastHpnWord = cpuWord(id, 'lastWalkedHpn');
+    this.isLazyWord = cpuWord(id, 'isLazy');
     this.handledRequests = Atomics.load(this.words, this.ackWord);
     this.words[this.irqWord] = 1;
   }
@@ -117,12 +133,18 @@ export class EmulatedCpu {
 
   /**
    * Called at the start of every run, once the coordinator has set mm_cpumask. `trace`, when the
-   * run is traced, holds this CPU's ring. The answer's runBegins() comes after.
+   * run is traced, holds this CPU's ring; `kernel`, the run's kernel (a bare CPU, as in a unit
+   * test, has powerpc's). The answer's runBegins() comes after.
    */
-  beginRun(trace?: TraceBuffers): void {
+  beginRun(trace?: TraceBuffers, kernel?: KernelConfig): void {
+    this.tablesByRcu = kernel ? freesTablesByRcu(kernel) : true;
+    this.preemption = undefined;
+    this.words[this.isLazyWord] = 0;
     this.tracer = trace && new CpuTracer(trace, this.id);
     this.walkTracer = undefined;
     this.mmCpus = mm_cpumask(this.mm, this.machine.cpus);
+    // Only a CPU that has run the mm keeps its page tables loaded when it idles.
+    this.lazyTlb = kernel !== undefined && archSpec(kernel.arch).lazyTlb && this.mmCpus.includes(this.id);
     this.reportsQuiescentStates = false;
     this.tickMs = Infinity;
     this.nextTickMs = 0;
@@ -168,11 +190,18 @@ export class EmulatedCpu {
     if (flags) this.interruptPoint();
   }
 
+  /** From now on the host preempts this vCPU `share` of its running time (0..1), its first stretch `phase` (0..1) of a cycle away. */
+  hostPreempts(share: number, phase: number): void {
+    this.preemption = share > 0 ? new HostPreemption(this, share, phase) : undefined;
+  }
+
   /**
    * A point where a real CPU could take an interrupt: with IRQs on, take pending IPIs and, under
    * a grace-period strategy, report a quiescent state (no lockless walk is in progress here).
+   * IRQs on or off, the host may preempt the vCPU here.
    */
   interruptPoint(): void {
+    if (this.preemption !== undefined) this.preemption.maybePreempt(performance.now());
     if (!this.irqsOn) return;
     if (Atomics.load(this.words, this.requestWord) !== this.handledRequests) this.generic_smp_call_function_interrupt();
     if (this.reportsQuiescentStates) this.rcu_qs();
@@ -266,6 +295,7 @@ export class EmulatedCpu {
    */
   cpu_idle(untilMs: number): void {
     const haltedAtUs = this.tracer ? this.tracer.now() : 0;
+    if (this.lazyTlb) this.enter_lazy_tlb();
     // Pairs with the sender's Atomics.load of `halted` after its Atomics.add on ipiRequest:
     // either the sender sees us halted and notifies, or our wait sees its request.
     Atomics.store(this.words, this.haltedWord, 1);
@@ -276,7 +306,26 @@ export class EmulatedCpu {
       Atomics.wait(this.words, this.requestWord, this.handledRequests, left);
     }
     Atomics.store(this.words, this.haltedWord, 0);
+    if (this.lazyTlb) this.leave_lazy_tlb();
     if (this.tracer?.recording) this.tracer.slice(TraceEvent.HALT, haltedAtUs);
+  }
+
+  /** enter_lazy_tlb() (arch/x86/mm/tlb.c): idle keeps the mm's page tables loaded, and says so. */
+  private enter_lazy_tlb(): void {
+    this.lazyAtFlush = Atomics.load(this.mm, mmWord.tlbFlushSeq);
+    Atomics.store(this.words, this.isLazyWord, 1);
+  }
+
+  /**
+   * switch_mm_irqs_off() back to the mm from lazy mode: no longer lazy, then, as after its
+   * smp_mb(), the flush count read: a flush that skipped this CPU meanwhile is done now.
+   */
+  private leave_lazy_tlb(): void {
+    // Sequentially consistent, so also the kernel's smp_mb(): pairs with the flushing CPU's
+    // Atomics.add of tlbFlushSeq before it reads isLazy (flush_tlb_range()). Either it saw this
+    // CPU not lazy and interrupts it, or this load sees its new count.
+    Atomics.store(this.words, this.isLazyWord, 0);
+    if (Atomics.load(this.mm, mmWord.tlbFlushSeq) !== this.lazyAtFlush) this.count(Stat.lazyFlushes);
   }
 
   /**

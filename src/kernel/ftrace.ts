@@ -38,6 +38,8 @@ export const TraceEvent = {
   WALK_TRACING: 14,
   /** Instant: a PTE page freed (zap_deposited_table()). a: the page. */
   FREE_PTE_PAGE: 15,
+  /** Instant: a page table handed to tlb_remove_table() (free_pgtables()). a: the table page. */
+  FREE_PAGE_TABLE: 16,
 } as const;
 export type TraceEvent = (typeof TraceEvent)[keyof typeof TraceEvent];
 

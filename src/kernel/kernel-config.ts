@@ -2,6 +2,10 @@
 // flushed, how many pages one mmu_gather frees at a time, and how lockless walkers use what
 // they find. Set per run (RunSpec.kernel); each field defaults to what the strategy's kernel did.
 
+import type { Arch, Paravirt, TlbFlushBy } from './archs.ts';
+
+export { TLB_FLUSHES, type TlbFlushBy } from './archs.ts';
+
 /** How a lockless walker uses the entry it found. */
 export const WALKER_STYLES = ['pointer', 'value'] as const;
 export type WalkerStyle = (typeof WALKER_STYLES)[number];
@@ -16,11 +20,33 @@ export type WalkerStyle = (typeof WALKER_STYLES)[number];
 export const MM_CPUMASKS = ['sticky', 'exact'] as const;
 export type MmCpumask = (typeof MM_CPUMASKS)[number];
 
-/** How a TLB flush reaches the other CPUs. */
-export const TLB_FLUSHES = ['tlbie', 'ipi'] as const;
-export type TlbFlushBy = (typeof TLB_FLUSHES)[number];
+
+/**
+ * When page tables are freed through RCU (CONFIG_MMU_GATHER_RCU_TABLE_FREE), which makes
+ * tlb_remove_table_sync_one() a real IPI: always (powerpc; x86 from a37259732a7d, 6.15), or only
+ * in a kernel built for paravirt (x86 before: `select MMU_GATHER_RCU_TABLE_FREE if PARAVIRT`),
+ * which here is a kernel run with --pv.
+ */
+export const RCU_TABLE_FREES = ['always', 'if-paravirt'] as const;
+export type RcuTableFree = (typeof RCU_TABLE_FREES)[number];
+
+/**
+ * What tlb_remove_table_one() does when the mmu_gather cannot allocate a batch page for a page
+ * table it frees: sync-ipi, tlb_remove_table_sync_one() and free at once (to 7.0); rcu, wait for
+ * a grace period instead (synchronize_rcu(), 1fb3d8c20bfa, Lance Yang).
+ */
+export const TABLE_REMOVE_ONES = ['sync-ipi', 'rcu'] as const;
+export type TableRemoveOne = (typeof TABLE_REMOVE_ONES)[number];
 
 export interface KernelConfig {
+  /** The architecture, as the run's machine has it (archs.ts). */
+  readonly arch: Arch;
+  /** The guest kernel's paravirt TLB flush (pv_ops.mmu.flush_tlb_multi): none, or KVM's. */
+  readonly paravirt: Paravirt;
+  readonly rcuTableFree: RcuTableFree;
+  readonly tableRemoveOne: TableRemoveOne;
+  /** Share of the mmu_gather's page-table batch allocations that fail (an injected fault), 0..1. */
+  readonly batchAllocFail: number;
   /**
    * pointer: before 5.8, __find_linux_pte() returned a pointer into the live table
    * ((pte_t *)pmdp for a THP) and the caller dereferenced it later, re-reading whatever the
@@ -39,8 +65,13 @@ export interface KernelConfig {
   readonly gupRechecksPmd: boolean;
   /** munmap flushes each PMD as it clears it (flush_pmd_tlb_range(), 5.8+), not once per mmu_gather batch. */
   readonly tlbFlushEachPmd: boolean;
+  /**
+   * x86's flush_tlb_range() says page tables were freed, so that its shootdown reaches lazy-TLB
+   * CPUs too: false in 6.1, true from 3ef938c35035 ("x86/mm: Fix flush_tlb_range() when used for
+   * zapping normal PMDs", Jann Horn, 2025), since collapse frees a PTE page through it.
+   */
+  readonly flushRangeFreedTables: boolean;
   readonly mmCpumask: MmCpumask;
-  /** tlbie: radix's broadcast invalidation, a cost on the flushing CPU alone. ipi: x86's shootdown, an IPI round to the mm's CPUs. */
   readonly tlbFlushBy: TlbFlushBy;
   /** What one tlbie flush costs the flushing CPU, in microseconds. */
   readonly tlbieUs: number;
@@ -77,3 +108,6 @@ export function gatherCapacity(basePageBytes: number): number {
 const MMU_GATHER_BATCH_HEADER_BYTES = 8 + 4 + 4;
 const POINTER_BYTES = 8;
 const MMU_GATHER_BUNDLE = 8;
+
+/** Whether page tables go through RCU, so that tlb_remove_table_sync_one() is a real IPI. */
+export const freesTablesByRcu = (kernel: KernelConfig): boolean => kernel.rcuTableFree === 'always' || kernel.paravirt !== 'none';

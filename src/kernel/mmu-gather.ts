@@ -1,7 +1,9 @@
 // What an operation frees, and when: the mmu_gather of one munmap. Pages are gathered in a
 // batch and freed only after a TLB flush that covers them (tlb_flush_mmu(): flush, then free),
 // when the batch is full and at the end; with RCU freeing (the hypothetical rcu-frames) the
-// freed batch then also waits for a grace period.
+// freed batch then also waits for a grace period. Page tables it frees (free_pgtables()) go
+// through tlb_remove_table(): batched for RCU, or, when no batch page can be had, freed one at
+// a time after an IPI to every CPU or, since 1fb3d8c20bfa, a grace period (tlb_remove_table_one()).
 // Models mm/mmu_gather.c (tlb_gather_mmu(), tlb_flush_mmu(), tlb_finish_mmu()) and
 // include/asm-generic/tlb.h (tlb_remove_page_size()).
 
@@ -11,7 +13,9 @@ import type { EmulatedCpu } from './cpu.ts';
 import { TraceEvent } from './ftrace.ts';
 import type { KernelConfig } from './kernel-config.ts';
 import type { PgtblSync } from './pgtbl-sync.ts';
-import { RcuFreeQueue } from './rcu.ts';
+import { archSpec } from './archs.ts';
+import { RcuFreeQueue, synchronize_rcu } from './rcu.ts';
+import { tlb_remove_table_sync_one } from './serialize.ts';
 import { flush_tlb_range } from './tlb-flush.ts';
 
 export class MmuGather {
@@ -25,6 +29,10 @@ export class MmuGather {
   private gathered = 0;
   /** The grace-period queue, when this gather frees through RCU. */
   private readonly rcu: RcuFreeQueue | undefined;
+  /** tlb->freed_tables: page tables were freed since the last flush, which must then reach lazy CPUs too. */
+  private freedTables = false;
+  /** Failed batch allocations owed: each table adds the failure share, and a whole one fails (KernelConfig.batchAllocFail). */
+  private failDue = 0;
 
   /** tlb_gather_mmu(): on the unmapping CPU, for one operation over a range. */
   constructor(
@@ -48,10 +56,36 @@ export class MmuGather {
 
   /** tlb_flush_mmu(): flush the TLB, then free what is gathered (through RCU when asked). */
   tlb_flush_mmu(): void {
-    if (this.gathered === 0) return;
-    flush_tlb_range(this.cpu, this.kernel);
+    if (this.gathered === 0 && !this.freedTables) return;
+    flush_tlb_range(this.cpu, this.kernel, this.freedTables);
+    this.freedTables = false;
     for (let i = 0; i < this.gathered; i++) this.free_flushed(this.frames[i], this.gatheredAt[i]);
     this.gathered = 0;
+  }
+
+  /**
+   * pmd_free_tlb() -> tlb_remove_table() (mm/mmu_gather.c): page table `table` is freed with this
+   * gather. Without RCU table freeing (x86 built without PARAVIRT, before 6.15) it is a page
+   * like the others, freed after the flush's IPIs (tlb_remove_page()); with it, it goes in a
+   * batch freed after the flush and a grace period (tlb_remove_table_rcu()), or, when the batch
+   * page cannot be allocated, through tlb_remove_table_one() at once. The emulator keeps the
+   * table page itself (docs/model.md): what it runs is each path's wait.
+   */
+  tlb_remove_table(table: number): void {
+    const { cpu, kernel } = this;
+    this.freedTables = true;
+    cpu.count(Stat.tablesRemoved);
+    if (cpu.tracer?.recording) cpu.tracer.instant(TraceEvent.FREE_PAGE_TABLE, table);
+    if (!cpu.tablesByRcu) return;
+    this.failDue += kernel.batchAllocFail;
+    if (this.failDue < 1) return;
+    this.failDue -= 1;
+    cpu.count(Stat.tableBatchFails);
+    // tlb_table_invalidate(): the hardware walker may cache the table; flush before it goes.
+    if (archSpec(kernel.arch).tableInvalidate) flush_tlb_range(cpu, kernel, true);
+    // tlb_remove_table_one(): wait for every lockless walker, then free.
+    if (kernel.tableRemoveOne === 'rcu') synchronize_rcu(cpu);
+    else tlb_remove_table_sync_one(cpu);
   }
 
   /** Free a frame cleared when the flush count was `clearedAt`, once flushed: at once, or after a grace period. */

@@ -1,18 +1,16 @@
 // The PTE pages kept beside THPs for a later split, on a list per PMD page whose head is the
-// PMD page's pmd_huge_pte(), threaded through the deposited pages' first two ptes as a
-// list_head (next, prev), as radix__pgtable_trans_huge_deposit() and _withdraw() do
-// (arch/powerpc/mm/book3s64/radix_pgtable.c; the generic mm/pgtable-generic.c keeps the same
-// list). A withdraw takes the list's head, whichever THP of the PMD page deposited it: so when
+// PMD page's pmd_huge_pte(), a list_head (next, prev) threaded through the deposited pages'
+// first two ptes, as radix__pgtable_trans_huge_deposit() and _withdraw() do
+// (arch/powerpc/mm/book3s64/radix_pgtable.c), or through their struct pages (pgtable->lru), as
+// the generic ones do (mm/pgtable-generic.c, which x86 uses), leaving the ptes alone: the
+// architecture says which (PtePages.setLayout()). A withdraw takes the list's head, whichever THP of the PMD page deposited it: so when
 // another THP is unmapped, the table a collapse has just deposited can be the one withdrawn and
 // freed, with a walker still reading it (the first of Jann Horn's reasons for 2ba99c5e0881).
 // Called with the PMD's lock held, by one thread at a time.
 
 import { deposit, withdraw } from '../shared-memory/lifetime-word.ts';
 import type { PageTableArena } from '../shared-memory/page-table-arena.ts';
-import { NO_PTE_PAGE } from '../shared-memory/pte-pages.ts';
-
-const NEXT = 0;
-const PREV = 1;
+import { NEXT, NO_PTE_PAGE, PREV } from '../shared-memory/pte-pages.ts';
 
 /** pgtable_trans_huge_deposit(): keep PTE page `pgtable` on the list of the PMD page mapping `hpn`. */
 export function pgtable_trans_huge_deposit(arena: PageTableArena, hpn: number, pgtable: number): void {
@@ -22,18 +20,18 @@ export function pgtable_trans_huge_deposit(arena: PageTableArena, hpn: number, p
   // loaded it before sees the change. Its ptes are clear already: the collapse cleared each as it
   // copied it (__collapse_huge_page_copy()), or the page is new.
   deposit(pte.lives, pgtable);
-  const { entries } = pte;
   const head = arena.hugePte[pmdPage];
   if (head === NO_PTE_PAGE) {
     // INIT_LIST_HEAD(lh): both pointers at itself.
-    entries[pte.slot(pgtable, NEXT)] = entries[pte.slot(pgtable, PREV)] = pte.listEntry(pgtable);
+    pte.setListLink(pgtable, NEXT, pgtable);
+    pte.setListLink(pgtable, PREV, pgtable);
   } else {
     // list_add(lh, head): after the head, whose next's prev and own next now point at lh.
-    const next = pte.listPage(entries[pte.slot(head, NEXT)]);
-    entries[pte.slot(pgtable, NEXT)] = pte.listEntry(next);
-    entries[pte.slot(pgtable, PREV)] = pte.listEntry(head);
-    entries[pte.slot(next, PREV)] = pte.listEntry(pgtable);
-    entries[pte.slot(head, NEXT)] = pte.listEntry(pgtable);
+    const next = pte.listLink(head, NEXT);
+    pte.setListLink(pgtable, NEXT, next);
+    pte.setListLink(pgtable, PREV, head);
+    pte.setListLink(next, PREV, pgtable);
+    pte.setListLink(head, NEXT, pgtable);
   }
   arena.hugePte[pmdPage] = pgtable;
 }
@@ -44,19 +42,17 @@ export function pgtable_trans_huge_withdraw(arena: PageTableArena, hpn: number):
   const pmdPage = arena.pmdPage(hpn);
   const pgtable = arena.hugePte[pmdPage];
   if (pgtable === NO_PTE_PAGE) throw new Error(`huge page ${hpn}: nothing deposited beside its PMD to withdraw`);
-  const { entries } = pte;
-  const next = pte.listPage(entries[pte.slot(pgtable, NEXT)]);
+  const next = pte.listLink(pgtable, NEXT);
   if (next === pgtable) {
     arena.hugePte[pmdPage] = NO_PTE_PAGE; // list_empty(lh)
   } else {
     // list_del(lh): its neighbours point past it; the next is the new head.
-    const prev = pte.listPage(entries[pte.slot(pgtable, PREV)]);
-    entries[pte.slot(prev, NEXT)] = pte.listEntry(next);
-    entries[pte.slot(next, PREV)] = pte.listEntry(prev);
+    const prev = pte.listLink(pgtable, PREV);
+    pte.setListLink(prev, NEXT, next);
+    pte.setListLink(next, PREV, prev);
     arena.hugePte[pmdPage] = next;
   }
-  // *ptep = __pte(0) for the two words the list used.
-  entries[pte.slot(pgtable, NEXT)] = entries[pte.slot(pgtable, PREV)] = 0;
+  pte.clearListLinks(pgtable);
   withdraw(pte.lives, pgtable);
   return pgtable;
 }

@@ -6,7 +6,7 @@
 
 import { Stat } from '../shared-memory/cpu-block.ts';
 import { mmWord } from '../shared-memory/mm.ts';
-import { entry_pfn, pfn_pmd, pmd_is_leaf, pmd_mkinvalid, pte_frame, pte_present, table_entry } from '../shared-memory/pgtable-entry.ts';
+import { PTRS_PER_TABLE, entry_pfn, pfn_pmd, pmd_is_leaf, pmd_mkinvalid, pte_frame, pte_present, table_entry } from '../shared-memory/pgtable-entry.ts';
 import type { EmulatedCpu } from './cpu.ts';
 import { RunAborted } from './cpu.ts';
 import { TraceEvent, type CpuTracer } from './ftrace.ts';
@@ -170,6 +170,8 @@ export function run_pmd_range(cpu: EmulatedCpu, sync: PgtblSync, kernel: KernelC
     aborted = true;
   }
   if (notifying && !aborted) mmu_notifier_invalidate_range_end(cpu);
+  // munmap() of the whole range: unmap_region() frees its page tables before the last flush.
+  if (op === 'munmap' && !aborted && !stoppedAtBudget) free_pgtables(context, firstHpn, count);
   context.tlb.tlb_finish_mmu();
   const opMs = performance.now() - start;
   // The call has returned; frees deferred to a grace period complete in the background.
@@ -222,9 +224,22 @@ function zap_huge_pmd(op: PmdOpContext, hpn: number): void {
   // in between.
   entries[slot] = 0;
   serialized(op, hpn, start, op.sync.serialize.pmdClear(op.cpu));
-  if (op.kernel.tlbFlushEachPmd) flush_tlb_range(op.cpu, op.kernel); // flush_pmd_tlb_range()
+  if (op.kernel.tlbFlushEachPmd) flush_tlb_range(op.cpu, op.kernel, op.kernel.flushRangeFreedTables); // flush_pmd_tlb_range()
   zap_deposited_table(op, hpn);
   op.tlb.tlb_remove_page(entry_pfn(orig));
+}
+
+/**
+ * free_pgtables() (mm/memory.c), for a range no other mapping shares: every PMD page and PUD
+ * page under it goes through the mmu_gather (pmd_free_tlb(), pud_free_tlb()), which makes its
+ * last flush one that freed tables.
+ */
+function free_pgtables(op: PmdOpContext, firstHpn: number, count: number): void {
+  const { arena } = op.cpu.machine;
+  const end = firstHpn + count;
+  for (let hpn = firstHpn; hpn < end; hpn = (Math.floor(hpn / PTRS_PER_TABLE) + 1) * PTRS_PER_TABLE) op.tlb.tlb_remove_table(arena.pmdPage(hpn));
+  const pudSpan = PTRS_PER_TABLE * PTRS_PER_TABLE;
+  for (let hpn = firstHpn; hpn < end; hpn = (Math.floor(hpn / pudSpan) + 1) * pudSpan) op.tlb.tlb_remove_table(arena.pudPage(hpn));
 }
 
 /** zap_deposited_table() (mm/huge_memory.c): the deposit list's head withdrawn and freed, whichever THP deposited it. */
@@ -251,7 +266,7 @@ function split_huge_pmd(op: PmdOpContext, hpn: number): void {
   // flushed (flush_pmd_tlb_range(), in every version).
   arena.entries[slot] = pmd_mkinvalid(orig);
   serialized(op, hpn, start, op.sync.serialize.pmdInvalidate(op.cpu));
-  flush_tlb_range(op.cpu, op.kernel);
+  flush_tlb_range(op.cpu, op.kernel, op.kernel.flushRangeFreedTables);
   const pgtable = pgtable_trans_huge_withdraw(arena, hpn);
   arena.pte.fill(pgtable, entry_pfn(orig));
   // smp_wmb(); pmd_populate(): the ptes are visible before the PMD points at them. Pairs with
@@ -277,7 +292,7 @@ function collapse_huge_page(op: PmdOpContext, hpn: number): void {
   // pmdp_collapse_flush(): no new walk can find the PTE page after this, nor any TLB entry.
   arena.entries[slot] = 0;
   const flushSent = op.sync.serialize.collapseFlush(op.cpu);
-  const flushedAt = flush_tlb_range(op.cpu, op.kernel);
+  const flushedAt = flush_tlb_range(op.cpu, op.kernel, op.kernel.flushRangeFreedTables);
   // khugepaged, once pmdp_collapse_flush() has returned: tlb_remove_table_sync_one() (6.1+).
   serialized(op, hpn, start, flushSent + op.sync.serialize.tableSync(op.cpu));
   // __collapse_huge_page_copy() into a new huge page, clearing each pte it copies; the PTE page

@@ -6,7 +6,7 @@
 // The reading side is EmulatedCpu.rcu_qs() in cpu.ts.
 // Models kernel/rcu/tree.c (call_rcu(), rcu_barrier()) and mm/mmu_gather.c (tlb_remove_table_rcu()).
 
-import { cpuWord } from '../shared-memory/cpu-block.ts';
+import { Stat, cpuWord } from '../shared-memory/cpu-block.ts';
 import { mmWord } from '../shared-memory/mm.ts';
 import type { EmulatedCpu } from './cpu.ts';
 import { TraceEvent } from './ftrace.ts';
@@ -86,4 +86,16 @@ export class RcuFreeQueue {
     }
     return true;
   }
+}
+
+/**
+ * synchronize_rcu(): wait, taking interrupts, for a grace period that starts now to end: every
+ * other CPU past a quiescent state (or idle) since. Its CPUs must be reporting quiescent states
+ * (EmulatedCpu.reportQuiescentStates()); an abort ends the wait.
+ */
+export function synchronize_rcu(cpu: EmulatedCpu): void {
+  const queue = new RcuFreeQueue(cpu);
+  queue.call_rcu(() => {});
+  queue.rcu_barrier();
+  cpu.count(Stat.gracePeriodsWaited);
 }

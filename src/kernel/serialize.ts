@@ -2,7 +2,7 @@
 // target has taken an interrupt, which it can only do with IRQs on, after its walk.
 
 import type { EmulatedCpu } from './cpu.ts';
-import { smp_call_function_many } from './ipi.ts';
+import { IpiReason, smp_call_function_many } from './ipi.ts';
 
 /**
  * serialize_against_pte_lookup() (arch/powerpc/mm/book3s64/pgtable.c): smp_mb(), then a
@@ -18,11 +18,13 @@ export function serialize_against_pte_lookup(cpu: EmulatedCpu): number {
 
 /**
  * tlb_remove_table_sync_one() (mm/mmu_gather.c): smp_call_function(..., 1), an IPI to every
- * online CPU but this one, whether it ever ran the mm or not. Returns the IPIs sent.
+ * online CPU but this one, whether it ever ran the mm or not; an empty inline in a kernel that
+ * does not free page tables through RCU (include/asm-generic/tlb.h). Returns the IPIs sent.
  */
 export function tlb_remove_table_sync_one(cpu: EmulatedCpu): number {
+  if (!cpu.tablesByRcu) return 0;
   // smp_call_function() orders the caller's earlier stores before the targets' handlers, as
   // the explicit barrier does here: pairs with each target's Atomics.load of ipiRequest.
   cpu.smp_mb();
-  return smp_call_function_many(cpu, cpu.onlineCpus, true);
+  return smp_call_function_many(cpu, cpu.onlineCpus, true, IpiReason.TABLE_SYNC);
 }

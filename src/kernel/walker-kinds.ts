@@ -33,6 +33,8 @@ export interface WalkerKind {
    * MSR_EE=0.
    */
   readonly irqsOff: { readonly before58: boolean; readonly since58: boolean };
+  /** Whose kernel walks this way: powerpc's alone, or every architecture's (GUP-fast is generic). */
+  readonly arch: 'powerpc' | 'any';
 }
 
 const ALWAYS = { before58: true, since58: true } as const;
@@ -40,14 +42,14 @@ const ALWAYS = { before58: true, since58: true } as const;
 export const WALKER_KINDS: readonly WalkerKind[] = [
   // Its last user that touched the page, perf's read_user_stack_slow(), went through
   // __get_user_pages_fast() from 15759cb054ef; find_current_mm_pte() itself went in 2022.
-  { name: 'find-pte', models: 'find_current_mm_pte() (arch/powerpc/include/asm/pte-walk.h)', holdUs: 2, walksPerIrqOff: 1, guard: { before58: 'irqs-off', since58: 'page-ref' }, irqsOff: ALWAYS },
-  { name: 'gup-fast', models: 'gup_pgd_range() under get_user_pages_fast() (mm/gup.c)', holdUs: 1, walksPerIrqOff: 1, guard: { before58: 'page-ref', since58: 'page-ref' }, irqsOff: ALWAYS },
-  { name: 'kvm-fault', models: 'kvmppc_book3s_radix_page_fault() -> kvmppc_book3s_instantiate_page() (book3s_64_mmu_radix.c) -> find_kvm_host_pte() (asm/kvm_book3s_64.h)', holdUs: 2, walksPerIrqOff: 1, guard: { before58: 'irqs-off', since58: 'mmu-lock' }, irqsOff: { before58: true, since58: false } },
-  { name: 'kvm-realmode', models: 'real-mode hcalls with MSR_EE=0 (arch/powerpc/kvm/book3s_hv_rm_mmu.c)', holdUs: 1, walksPerIrqOff: 32, guard: { before58: 'irqs-off', since58: 'mmu-lock' }, irqsOff: ALWAYS },
+  { name: 'find-pte', models: 'find_current_mm_pte() (arch/powerpc/include/asm/pte-walk.h)', holdUs: 2, walksPerIrqOff: 1, guard: { before58: 'irqs-off', since58: 'page-ref' }, irqsOff: ALWAYS, arch: 'powerpc' },
+  { name: 'gup-fast', models: 'gup_pgd_range() under get_user_pages_fast() (mm/gup.c)', holdUs: 1, walksPerIrqOff: 1, guard: { before58: 'page-ref', since58: 'page-ref' }, irqsOff: ALWAYS, arch: 'any' },
+  { name: 'kvm-fault', models: 'kvmppc_book3s_radix_page_fault() -> kvmppc_book3s_instantiate_page() (book3s_64_mmu_radix.c) -> find_kvm_host_pte() (asm/kvm_book3s_64.h)', holdUs: 2, walksPerIrqOff: 1, guard: { before58: 'irqs-off', since58: 'mmu-lock' }, irqsOff: { before58: true, since58: false }, arch: 'powerpc' },
+  { name: 'kvm-realmode', models: 'real-mode hcalls with MSR_EE=0 (arch/powerpc/kvm/book3s_hv_rm_mmu.c)', holdUs: 1, walksPerIrqOff: 32, guard: { before58: 'irqs-off', since58: 'mmu-lock' }, irqsOff: ALWAYS, arch: 'powerpc' },
   // The hash MMU's: hash__pmdp_collapse_flush() still sends serialize_against_pte_lookup().
-  { name: 'hash-fault', models: 'hash_page_mm() inserting a hash PTE (arch/powerpc/mm/book3s64/hash_utils.c)', holdUs: 8, walksPerIrqOff: 1, guard: { before58: 'irqs-off', since58: 'irqs-off' }, irqsOff: ALWAYS },
-  { name: 'perf-callchain', models: 'user stack reads from the PMU interrupt (arch/powerpc/perf/callchain.c)', holdUs: 0.5, walksPerIrqOff: 1, guard: { before58: 'irqs-off', since58: 'page-ref' }, irqsOff: ALWAYS },
-  { name: 'mce', models: "the machine-check handler's addr_to_pfn() (arch/powerpc/kernel/mce_power.c)", holdUs: 1, walksPerIrqOff: 1, guard: { before58: 'pfn-only', since58: 'pfn-only' }, irqsOff: ALWAYS },
+  { name: 'hash-fault', models: 'hash_page_mm() inserting a hash PTE (arch/powerpc/mm/book3s64/hash_utils.c)', holdUs: 8, walksPerIrqOff: 1, guard: { before58: 'irqs-off', since58: 'irqs-off' }, irqsOff: ALWAYS, arch: 'powerpc' },
+  { name: 'perf-callchain', models: 'user stack reads from the PMU interrupt (arch/powerpc/perf/callchain.c)', holdUs: 0.5, walksPerIrqOff: 1, guard: { before58: 'irqs-off', since58: 'page-ref' }, irqsOff: ALWAYS, arch: 'powerpc' },
+  { name: 'mce', models: "the machine-check handler's addr_to_pfn() (arch/powerpc/kernel/mce_power.c)", holdUs: 1, walksPerIrqOff: 1, guard: { before58: 'pfn-only', since58: 'pfn-only' }, irqsOff: ALWAYS, arch: 'powerpc' },
 ];
 
 export const WALKER_KIND_NAMES: readonly string[] = WALKER_KINDS.map((k) => k.name);
@@ -72,6 +74,8 @@ export const WORKLOAD_PROFILES: { readonly [name: string]: readonly KindShare[] 
   ],
   // The plain find_current_mm_pte() walker alone.
   'find-pte': [{ kind: 'find-pte', weight: 1 }],
+  // GUP-fast alone: the lockless walker every architecture has, x86's only one.
+  'gup-fast': [{ kind: 'gup-fast', weight: 1 }],
 };
 
 export function walkerKind(name: string): WalkerKind {

@@ -142,6 +142,10 @@ function entryEvent(run: TracedRun, pid: number, tid: number, e: TraceEntry): Ch
       return slice(`flush_tlb_range (${e.a === 1 ? 'IPIs' : 'tlbie'})`, 'tlb');
     case TraceEvent.FREE:
       return instant('free frame', 'free', { frame: e.a });
+    case TraceEvent.FREE_PTE_PAGE:
+      return instant('zap_deposited_table', 'free', { ptePage: e.a });
+    case TraceEvent.FREE_PAGE_TABLE:
+      return instant('tlb_remove_table', 'free', { tablePage: e.a });
     case TraceEvent.VIOLATION: {
       const what = VIOLATION_KINDS[e.b] ?? 'frame';
       return instant(what === 'frame' || what === 'page-table' ? `use-after-free (${what})` : `misread (${what})`, 'violation', { hugePage: e.a });

@@ -138,6 +138,8 @@ const COLUMNS: readonly Column[] = [
   { title: 'TLB flushes', cell: (r) => `${r.tlb.flushes}` },
   { title: 'flush ms', cell: (r) => fixed(r.tlb.flushUs / 1000) },
   { title: 'IPIs sent', cell: (r) => `${r.ipis.sent}` },
+  // Why they were sent: serialize_against_pte_lookup() and the answers' rounds / TLB shootdowns / tlb_remove_table_sync_one().
+  { title: 'serialize/flush/sync', cell: (r) => `${r.ipis.byReason.serialize}/${r.ipis.byReason.tlbFlush}/${r.ipis.byReason.tableSync}` },
   { title: 'acked', cell: (r) => `${r.ipis.acked}` },
   { title: 'skipped', cell: (r) => `${r.ipis.skipped}` },
   { title: 'serialize us p50/p99/max', cell: (r) => `${fixed(r.serializeUs.p50)}/${fixed(r.serializeUs.p99)}/${fixed(r.serializeUs.max)}` },
@@ -175,6 +177,8 @@ export function formatFindings(runs: readonly StrategyRun[]): string {
     for (const v of run.violations.first) lines.push(`${run.strategy}: ${describeViolation(v)}`);
     for (const w of run.watchdog) lines.push(`${run.strategy}: ${describeWatchdog(w)}`);
     if (run.partial) lines.push(`${run.strategy}: PARTIAL: interrupted after ${run.pmdsDone} of ${run.pmds} PMDs`);
+    const ipiLine = describeIpis(run);
+    if (ipiLine) lines.push(`${run.strategy}: ${ipiLine}`);
     if (run.estimate) lines.push(`${run.strategy}: ${describeEstimate(run.op, run.estimate, run.pmds)}`);
     else if (!run.safe) lines.push(...unsafeVerdict(run));
   }
@@ -188,6 +192,28 @@ export function formatFindings(runs: readonly StrategyRun[]): string {
     }
   }
   return lines.join('\n');
+}
+
+/**
+ * Where a run's IPIs went, where that says more than their number: table syncs per PMD (what
+ * the 2026 series set out to remove), shootdowns skipped (lazy CPUs, preempted vCPUs), the
+ * host's preemptions, the batch failures' waits. Undefined when there is nothing of it.
+ */
+export function describeIpis(run: StrategyRun): string | undefined {
+  const { byReason, flushSkipped } = run.ipis;
+  const parts: string[] = [];
+  const perPmd = (n: number) => (run.pmdsDone > 0 ? ` (${(n / run.pmdsDone).toFixed(1)} a PMD)` : '');
+  if (byReason.tableSync > 0) parts.push(`${byReason.tableSync.toLocaleString('en-US')} table-sync IPIs${perPmd(byReason.tableSync)}`);
+  if (byReason.tlbFlush > 0 || flushSkipped.lazy + flushSkipped.preempted > 0) {
+    const skipped = [flushSkipped.lazy > 0 ? `${flushSkipped.lazy} to lazy-TLB CPUs` : '', flushSkipped.preempted > 0 ? `${flushSkipped.preempted} to preempted vCPUs` : ''].filter(Boolean);
+    parts.push(`${byReason.tlbFlush.toLocaleString('en-US')} shootdown IPIs${perPmd(byReason.tlbFlush)}${skipped.length > 0 ? `, ${skipped.join(' and ')} not sent` : ''}`);
+  }
+  const { preemptions, preemptedMs, lazyFlushes, deferredFlushes } = run.vcpus;
+  if (preemptions > 0) parts.push(`vCPUs preempted ${preemptions} times (${fixed(preemptedMs)} ms), ${deferredFlushes} flushes done for them as they ran again`);
+  if (lazyFlushes > 0) parts.push(`${lazyFlushes} flushes done by CPUs leaving lazy-TLB mode`);
+  const { removed, batchFails, gracePeriodsWaited } = run.tables;
+  if (batchFails > 0) parts.push(`${batchFails} of ${removed} page tables found no batch page: ${gracePeriodsWaited > 0 ? `${gracePeriodsWaited} grace periods waited` : 'each an IPI to every CPU'}`);
+  return parts.length > 0 ? parts.join('; ') : undefined;
 }
 
 /** Both sides of one violation: what the walker read, and what the unmapper read and did. */

@@ -32,6 +32,16 @@ export const CpuWords = paddedRecord(
     'walkerKind',
     // 1 + the CPU this CPU is waiting on in csd_lock_wait(), or 0. See CpuStats.ipiWaitSince.
     'ipiWaitTarget',
+    // x86's cpu_tlbstate_shared.is_lazy: 1 while this CPU, having run the mm, idles in lazy-TLB
+    // mode. Written by this CPU, read by flushing CPUs (native_flush_tlb_multi()).
+    'isLazy',
+    // KVM's steal_time.preempted for this vCPU: KVM_VCPU_PREEMPTED while the host has it scheduled
+    // out, with KVM_VCPU_FLUSH_TLB added by a guest CPU that skipped it in a flush.
+    'preempted',
+    // IPIs received, by reason (IpiReason), as /proc/interrupts counts them: added to by senders.
+    'irqSerialize',
+    'irqTlbFlush',
+    'irqTableSync',
   ],
   INT32_WORDS_PER_LINE,
 );
@@ -53,6 +63,18 @@ export const CpuStats = paddedRecord(
     'collisions', // walks whose PMD was changed while they used its page
     'halfStates', // walks that followed a PMD to a PTE page whose ptes were not there yet
     'ipisSent', // IPIs this CPU sent (one per target)
+    'ipisSerialize', // of them, serialize_against_pte_lookup() and the answers' own rounds
+    'ipisTlbFlush', // TLB shootdowns (x86's flush_tlb_mm_range())
+    'ipisTableSync', // tlb_remove_table_sync_one()
+    'flushSkippedLazy', // flush IPIs not sent to a CPU in lazy-TLB mode (no page tables freed)
+    'flushSkippedPreempted', // flush IPIs not sent to a preempted vCPU, marked KVM_VCPU_FLUSH_TLB instead
+    'lazyFlushes', // flushes this CPU did leaving lazy-TLB mode, its TLB gone stale meanwhile
+    'deferredFlushes', // flushes done for this vCPU as it ran again (KVM_VCPU_FLUSH_TLB)
+    'preemptions', // times the host preempted this vCPU
+    'preemptedMs', // milliseconds it was preempted
+    'tablesRemoved', // page tables this CPU handed to tlb_remove_table()
+    'tableBatchFails', // of them, ones whose batch page could not be allocated (tlb_remove_table_one())
+    'gracePeriodsWaited', // synchronize_rcu() calls this CPU waited in
     'ipisHandled', // IPIs this CPU acknowledged
     'pmdsDone', // PMDs this CPU unmapped, split or collapsed
     'framesFreed', // huge-page frames this CPU freed

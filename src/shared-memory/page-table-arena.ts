@@ -12,7 +12,7 @@
 import { INT32_WORDS_PER_LINE, lineGroupedRecord } from './layout.ts';
 import { poison, revive } from './lifetime-word.ts';
 import { PTRS_PER_TABLE, entry_pfn, pgd_index, pmd_is_leaf, pmd_present, pud_index, pmd_index, table_entry, MAX_PFN } from './pgtable-entry.ts';
-import { PtePages } from './pte-pages.ts';
+import { PtePages, type DepositLayout } from './pte-pages.ts';
 
 const Header = lineGroupedRecord([['nextUnusedPage', 'freeListHead', 'pagesInUse', 'capacity']], INT32_WORDS_PER_LINE);
 
@@ -44,8 +44,8 @@ export interface ArenaShape {
   readonly ptePages: number;
   /** Ptes in a PTE page: a THP's worth of base pages (32 with radix's 64K pages, 512 with 4K). */
   readonly ptesPerPmd: number;
-  /** How a list pointer in a deposited PTE page reads as a pte (PtePages.listEntry()). */
-  readonly bigEndian: boolean;
+  /** Where the deposit list lives, and how its pointers read as ptes (PtePages.setLayout()). */
+  readonly deposits: DepositLayout;
 }
 
 export class PageTableArena {
@@ -70,11 +70,11 @@ export class PageTableArena {
     return 1 + pudPages + pmdPages;
   }
 
-  static create({ hugePages, ptePages, ptesPerPmd, bigEndian }: ArenaShape): PageTableArena {
+  static create({ hugePages, ptePages, ptesPerPmd, deposits }: ArenaShape): PageTableArena {
     const pages = PageTableArena.pagesToMap(hugePages);
     if (pages >= MAX_PFN) throw new RangeError(`arena of ${pages} pages`);
     const int32s = (n: number) => new SharedArrayBuffer(n * Int32Array.BYTES_PER_ELEMENT);
-    const arena = new PageTableArena({ tables: int32s(pages * PTRS_PER_TABLE), tableLives: int32s(pages), hugePte: int32s(pages), pte: PtePages.create(ptePages, ptesPerPmd, bigEndian).buffers });
+    const arena = new PageTableArena({ tables: int32s(pages * PTRS_PER_TABLE), tableLives: int32s(pages), hugePte: int32s(pages), pte: PtePages.create(ptePages, ptesPerPmd, deposits).buffers });
     arena.header(Header.offset.capacity, pages);
     arena.header(Header.offset.nextUnusedPage, FIRST_ALLOCATABLE_PAGE);
     revive(arena.lives, HEADER_PAGE);
@@ -142,6 +142,12 @@ export class PageTableArena {
   pmdPage(hpn: number): number {
     const slot = this.pmdSlot(hpn);
     return slot < 0 ? 0 : Math.floor(slot / PTRS_PER_TABLE);
+  }
+
+  /** The PUD page above huge page `hpn`'s PMD page; 0 if not populated. */
+  pudPage(hpn: number): number {
+    const pgd = this.entries[tableSlot(PGD_PAGE, pgd_index(hpn))];
+    return !pmd_present(pgd) || pmd_is_leaf(pgd) ? 0 : entry_pfn(pgd);
   }
 
   /** Like pmdSlot(), but allocates the missing PUD and PMD pages: pud_alloc(), pmd_alloc(). */

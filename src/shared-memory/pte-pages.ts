@@ -13,7 +13,20 @@ import { INT32_WORDS_PER_LINE, lineGroupedRecord } from './layout.ts';
 import { Life, lifeState, poison, revive } from './lifetime-word.ts';
 import { _PAGE_PRESENT, entry_pfn, pfn_pte, subpage_pfn } from './pgtable-entry.ts';
 
-const Header = lineGroupedRecord([['nextUnused', 'freeListHead', 'inUse', 'capacity', 'ptesPerPmd', 'bigEndian']], INT32_WORDS_PER_LINE);
+const Header = lineGroupedRecord([['nextUnused', 'freeListHead', 'inUse', 'capacity', 'ptesPerPmd', 'bigEndian', 'listInPtes']], INT32_WORDS_PER_LINE);
+
+/** The deposit list's two links, as list_head has them: next, then prev. */
+export const NEXT = 0;
+export const PREV = 1;
+const LINKS = 2;
+
+/** Where the deposit list lives and how its pointers read: the architecture's (kernel/archs.ts). */
+export interface DepositLayout {
+  /** The list's links are in each deposited page's first two ptes (radix), not in its struct page (generic, hash). */
+  readonly listInPtes: boolean;
+  /** How a list pointer stored in a pte reads: listEntry(). */
+  readonly bigEndian: boolean;
+}
 
 /** Page 0 is no page: a list or a PMD that points nowhere. */
 export const NO_PTE_PAGE = 0;
@@ -30,23 +43,28 @@ export class PtePages {
   /** Ptes a page: a THP's worth of base pages. */
   readonly ptesPerPmd: number;
 
-  /** Room for `pages` PTE pages of `ptesPerPmd` ptes each; `bigEndian`: how a list pointer in one reads as a pte (listEntry()). */
-  static create(pages: number, ptesPerPmd: number, bigEndian: boolean): PtePages {
+  /** Each page's struct page list links (pgtable->lru), for a deposit list kept outside the ptes. */
+  readonly lru: Int32Array;
+
+  /** Room for `pages` PTE pages of `ptesPerPmd` ptes each, their deposit list laid out as `layout` says. */
+  static create(pages: number, ptesPerPmd: number, layout: DepositLayout): PtePages {
     if (!(ptesPerPmd >= 1 && ptesPerPmd <= 512 && (ptesPerPmd & (ptesPerPmd - 1)) === 0)) throw new RangeError(`${ptesPerPmd} ptes per PMD`);
     const int32s = (n: number) => new SharedArrayBuffer(n * Int32Array.BYTES_PER_ELEMENT);
     const capacity = FIRST_PAGE + pages;
-    const buffers = { entries: int32s(capacity * ptesPerPmd), lives: int32s(capacity), header: int32s(Header.stride) };
+    const buffers = { entries: int32s(capacity * ptesPerPmd), lives: int32s(capacity), lru: int32s(capacity * LINKS), header: int32s(Header.stride) };
     const header = new Int32Array(buffers.header);
     header[Header.offset.capacity] = capacity;
     header[Header.offset.ptesPerPmd] = ptesPerPmd;
-    header[Header.offset.bigEndian] = bigEndian ? 1 : 0;
     header[Header.offset.nextUnused] = FIRST_PAGE;
-    return new PtePages(buffers);
+    const ptePages = new PtePages(buffers);
+    ptePages.setLayout(layout);
+    return ptePages;
   }
 
-  constructor(readonly buffers: { readonly entries: SharedArrayBuffer; readonly lives: SharedArrayBuffer; readonly header: SharedArrayBuffer }) {
+  constructor(readonly buffers: { readonly entries: SharedArrayBuffer; readonly lives: SharedArrayBuffer; readonly lru: SharedArrayBuffer; readonly header: SharedArrayBuffer }) {
     this.entries = new Int32Array(buffers.entries);
     this.lives = new Int32Array(buffers.lives);
+    this.lru = new Int32Array(buffers.lru);
     this.header = new Int32Array(buffers.header);
     this.ptesPerPmd = this.header[Header.offset.ptesPerPmd];
   }
@@ -65,8 +83,9 @@ export class PtePages {
     return page * this.ptesPerPmd + index;
   }
 
-  /** Between runs, every CPU stopped: the byte order the next run's kernel has (listEntry()). */
-  setBigEndian(bigEndian: boolean): void {
+  /** Between runs, every CPU stopped (and no page deposited): where the next run's kernel keeps its deposit list, and its byte order. */
+  setLayout({ listInPtes, bigEndian }: DepositLayout): void {
+    this.header[Header.offset.listInPtes] = listInPtes ? 1 : 0;
     this.header[Header.offset.bigEndian] = bigEndian ? 1 : 0;
   }
 
@@ -141,5 +160,24 @@ export class PtePages {
   /** The page a list pointer (listEntry()) points at. */
   listPage(entry: number): number {
     return entry_pfn(entry);
+  }
+
+  /** Deposit-list link `link` (NEXT, PREV) of page `page`: the page it points at. */
+  listLink(page: number, link: number): number {
+    return this.header[Header.offset.listInPtes] !== 0 ? this.listPage(this.entries[this.slot(page, link)]) : this.lru[page * LINKS + link];
+  }
+
+  /** Point deposit-list link `link` of page `page` at page `to`: in its ptes (radix), or its struct page. */
+  setListLink(page: number, link: number, to: number): void {
+    if (this.header[Header.offset.listInPtes] !== 0) this.entries[this.slot(page, link)] = this.listEntry(to);
+    else this.lru[page * LINKS + link] = to;
+  }
+
+  /** A withdrawn page's links cleared: in ptes, `*ptep = __pte(0)` for the two words the list used (radix__pgtable_trans_huge_withdraw()). */
+  clearListLinks(page: number): void {
+    for (let link = NEXT; link < LINKS; link++) {
+      if (this.header[Header.offset.listInPtes] !== 0) this.entries[this.slot(page, link)] = 0;
+      else this.lru[page * LINKS + link] = 0;
+    }
   }
 }

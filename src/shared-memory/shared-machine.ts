@@ -8,6 +8,7 @@ import { FrameTable } from './frame-table.ts';
 import { MM_WORDS } from './mm.ts';
 import { PageTableArena, type ArenaBuffers } from './page-table-arena.ts';
 import { PTRS_PER_TABLE } from './pgtable-entry.ts';
+import type { DepositLayout } from './pte-pages.ts';
 
 export interface SharedMachineBuffers {
   readonly cpus: number;
@@ -33,9 +34,12 @@ export interface MachineShape {
   readonly frames?: number;
   /** Ptes in a PTE page, a THP's worth of base pages; 512 if not said. */
   readonly ptesPerPmd?: number;
-  /** Whether the kernel is big-endian: how a deposited PTE page's list pointers read as ptes (PtePages.listEntry()). */
-  readonly bigEndian?: boolean;
+  /** Where the deposit list lives and how its pointers read as ptes (PtePages.setLayout()); radix's little-endian layout if not said. */
+  readonly deposits?: DepositLayout;
 }
+
+/** ppc64le radix's deposit list: in the ptes, little-endian pointers. */
+const RADIX_LE_DEPOSITS: DepositLayout = { listInPtes: true, bigEndian: false };
 
 export class SharedMachine {
   readonly cpus: number;
@@ -56,7 +60,7 @@ export class SharedMachine {
 
   static create(shape: MachineShape): SharedMachine {
     const int32s = (words: number) => new SharedArrayBuffer(words * Int32Array.BYTES_PER_ELEMENT);
-    const arena = PageTableArena.create({ hugePages: shape.hugePages, ptePages: shape.ptePages ?? shape.hugePages, ptesPerPmd: shape.ptesPerPmd ?? PTRS_PER_TABLE, bigEndian: shape.bigEndian ?? false });
+    const arena = PageTableArena.create({ hugePages: shape.hugePages, ptePages: shape.ptePages ?? shape.hugePages, ptesPerPmd: shape.ptesPerPmd ?? PTRS_PER_TABLE, deposits: shape.deposits ?? RADIX_LE_DEPOSITS });
     const frames = FrameTable.create(Math.max(shape.hugePages, shape.frames ?? 0));
     return new SharedMachine({
       cpus: shape.cpus,

@@ -4,11 +4,11 @@
 
 import { SpecError, UsageError, field } from '../base/usage-error.ts';
 import { decimal, integer, oneOf, optional, quote, shown, size, valueType, type ValueType } from '../base/value-types.ts';
-import { MM_CPUMASKS, TLB_FLUSHES, WALKER_STYLES } from '../kernel/kernel-config.ts';
+import { MM_CPUMASKS, RCU_TABLE_FREES, TABLE_REMOVE_ONES, TLB_FLUSHES, WALKER_STYLES } from '../kernel/kernel-config.ts';
 import { PMD_OPS } from '../kernel/pmd-ops.ts';
 import { WALKER_KIND_NAMES, WORKLOAD_PROFILES, type KindShare } from '../kernel/walker-kinds.ts';
 import { MAX_CPUS } from '../shared-memory/mm.ts';
-import { ARCHS } from './archs.ts';
+import { ARCHS, PARAVIRTS } from '../kernel/archs.ts';
 
 export const FAULT_KINDS = ['stuck-irq', 'crash', 'slow'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
@@ -116,6 +116,7 @@ export const RUN_FIELDS = {
     memoryBytes: at('machine.memoryBytes', size),
     thpBytes: at('machine.thpBytes', size),
     basePageBytes: at('machine.basePageBytes', size),
+    vcpuPreempt: at('machine.vcpuPreempt', decimal(0, 1)),
   },
   workload: {
     mix: at('workload.mix', walkerMix),
@@ -136,11 +137,16 @@ export const RUN_FIELDS = {
     onStuck: at('watchdog.onStuck', oneOf(['abort', 'wait'] as const, 'choice')),
   },
   kernel: {
+    paravirt: at('kernel.paravirt', optional(oneOf(PARAVIRTS, 'paravirt TLB flush'))),
+    rcuTableFree: at('kernel.rcuTableFree', optional(oneOf(RCU_TABLE_FREES, 'RCU table freeing'))),
+    tableRemoveOne: at('kernel.tableRemoveOne', optional(oneOf(TABLE_REMOVE_ONES, 'batch-failure path'))),
+    batchAllocFail: at('kernel.batchAllocFail', optional(decimal(0, 1))),
     walkerStyle: at('kernel.walkerStyle', optional(oneOf(WALKER_STYLES, 'walker style'))),
     walkerGuards: at('kernel.walkerGuards', optional(yesNo)),
     gupRechecksPmd: at('kernel.gupRechecksPmd', optional(yesNo)),
     mmCpumask: at('kernel.mmCpumask', optional(oneOf(MM_CPUMASKS, 'mm_cpumask'))),
     tlbFlushEachPmd: at('kernel.tlbFlushEachPmd', optional(yesNo)),
+    flushRangeFreedTables: at('kernel.flushRangeFreedTables', optional(yesNo)),
     tlbFlushBy: at('kernel.tlbFlushBy', optional(oneOf(TLB_FLUSHES, 'TLB flush'))),
     tlbieUs: at('kernel.tlbieUs', optional(decimal(0, 1e6))),
     gatherBatch: at('kernel.gatherBatch', optional(integer(1, 1 << 20))),

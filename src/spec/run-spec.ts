@@ -8,17 +8,16 @@
 import { definedFields } from '../base/defined-fields.ts';
 import { formatSize } from '../base/sizes.ts';
 import { SpecError, field } from '../base/usage-error.ts';
+import { archSpec, type Arch } from '../kernel/archs.ts';
 import { DEFAULT_HZ, TLBIE_US, gatherCapacity, type KernelConfig } from '../kernel/kernel-config.ts';
 import type { PmdOp } from '../kernel/pmd-ops.ts';
-import { WORKLOAD_PROFILES, type KindShare } from '../kernel/walker-kinds.ts';
+import { WORKLOAD_PROFILES, walkerKind, type KindShare } from '../kernel/walker-kinds.ts';
 import { MAX_CPUS } from '../shared-memory/mm.ts';
-import { PTRS_PER_TABLE } from '../shared-memory/pgtable-entry.ts';
-import type { Arch } from './archs.ts';
 import { RUN_FIELDS, type FaultKind } from './run-fields.ts';
 
-/** THP sizes of book3s64: 2M under the radix MMU, 16M under the hash MMU with 64K pages. */
+/** THP sizes any architecture has: 2M (radix, x86), 16M (the hash MMU, with 64K pages). */
 export const THP_SIZES: readonly number[] = [2 ** 21, 2 ** 24];
-/** Base page sizes: 64K (ppc64le's), 4K. */
+/** Base page sizes any architecture has: 64K (ppc64le's), 4K. */
 export const BASE_PAGE_SIZES: readonly number[] = [2 ** 16, 2 ** 12];
 /** The most huge pages one run maps: 4 TiB of 2M THPs. Refused before anything is allocated. */
 export const MAX_HUGE_PAGES = 2 ** 21;
@@ -55,9 +54,15 @@ export interface MachineSpec {
   /** Online CPUs that never ran the mm: they only idle, and only sync-one interrupts them. */
   readonly outsideCpus: number;
   readonly memoryBytes: number;
+  /** The THP size; given none, the architecture's. */
   readonly thpBytes: number;
-  /** The base page: 64K on ppc64le, 4K elsewhere. A PTE page maps a THP's worth of them. */
+  /** The base page: 64K on ppc64le, 4K on x86. A PTE page maps a THP's worth of them. Given none, the architecture's. */
   readonly basePageBytes: number;
+  /**
+   * Share of a walker vCPU's time the host preempts it, in stretches, IRQ-off walks included, as
+   * an overcommitted host does: 0..1 (0: never).
+   */
+  readonly vcpuPreempt: number;
   /** memoryBytes / thpBytes: the PMDs the operation goes over. */
   readonly hugePages: number;
   /** thpBytes / basePageBytes: the ptes of a PTE page. */
@@ -88,12 +93,15 @@ export interface RunSpec {
   readonly budgetMs: number | undefined;
   readonly watchdog: WatchdogSpec;
   /** The kernel below the answer, as far as chosen; the rest is the answer's kernel (kernelBelow()). */
-  readonly kernel: Partial<KernelConfig>;
+  readonly kernel: Partial<KernelChoices>;
 }
 
-/** What a run is before its derived fields: what defaults and overrides set. */
-type MachineInput = Omit<MachineSpec, 'hugePages' | 'ptesPerPmd'>;
-type WorkloadInput = Omit<Workload, 'dutyMs'> & { readonly dutyMs: number | 'auto' };
+/** What a run may choose of its kernel: everything but the architecture, which is the machine's. */
+export type KernelChoices = Omit<KernelConfig, 'arch'>;
+
+/** What a run is before its derived fields: what defaults and overrides set; page sizes left out are the architecture's. */
+type MachineInput = Omit<MachineSpec, 'hugePages' | 'ptesPerPmd' | 'thpBytes' | 'basePageBytes'> & { readonly thpBytes?: number; readonly basePageBytes?: number };
+type WorkloadInput = Omit<Workload, 'dutyMs' | 'mix'> & { readonly dutyMs: number | 'auto'; readonly mix?: readonly KindShare[] };
 type RunInput = Omit<RunSpec, 'machine' | 'workload'> & { readonly machine: MachineInput; readonly workload: WorkloadInput };
 
 /** A workload's changes from the defaults; `dutyMs: 'auto'` is resolved with the walker count. */
@@ -114,7 +122,7 @@ export interface RunSpecOverrides {
   /** Undefined, given, lifts a preset's budget. */
   readonly budgetMs?: number | undefined;
   readonly watchdog?: Partial<WatchdogSpec>;
-  readonly kernel?: Partial<KernelConfig>;
+  readonly kernel?: Partial<KernelChoices>;
 }
 
 /**
@@ -129,12 +137,12 @@ export function autoDutyMs(walkers: number): number {
   return Math.max(1, (walkers * 1000) / WALKER_WAKE_UPS_PER_S);
 }
 
-/** The run when nothing is said: 8 CPUs unmapping 1 GiB of 2M THPs under qemu-guest walkers. */
+/** The run when nothing is said: 8 CPUs unmapping 1 GiB of 2M THPs under the architecture's walkers (qemu-guest on powerpc). */
 export const DEFAULT_RUN: RunInput = {
   op: 'munmap',
   strategy: 'none',
-  machine: { arch: 'ppc64le-radix', cpus: 8, outsideCpus: 0, memoryBytes: 2 ** 30, thpBytes: 2 ** 21, basePageBytes: 2 ** 16 },
-  workload: { mix: WORKLOAD_PROFILES['qemu-guest'], holdUs: undefined, walkRate: 20_000, busy: 0.5, dutyMs: 'auto', raceWindow: 0, otherMm: 0 },
+  machine: { arch: 'ppc64le-radix', cpus: 8, outsideCpus: 0, memoryBytes: 2 ** 30, vcpuPreempt: 0 },
+  workload: { holdUs: undefined, walkRate: 20_000, busy: 0.5, dutyMs: 'auto', raceWindow: 0, otherMm: 0 },
   seed: 1,
   warmupMs: 100,
   timeoutS: 300,
@@ -173,17 +181,20 @@ export type PresetName = keyof typeof PRESETS;
 export const PRESET_NAMES = Object.keys(PRESETS) as PresetName[];
 
 /**
- * Under race amplification: one kind of short walk, back to back, so that walks and PMD changes
- * really meet; each holds its page for 1 us, enough to outlast a PMD clear, its flush and the
- * free of its page when an answer misses the walk.
+ * Under race amplification: one kind of short walk (the architecture's raceWorkload), back to
+ * back, so that walks and PMD changes really meet; each holds its page for 1 us, enough to
+ * outlast a PMD clear, its flush and the free of its page when an answer misses the walk.
  */
-export const RACE_WORKLOAD: WorkloadOverrides = { mix: WORKLOAD_PROFILES['find-pte'], holdUs: 1, walkRate: 0, busy: 1 };
+export const RACE_WORKLOAD: WorkloadOverrides = { holdUs: 1, walkRate: 0, busy: 1 };
 
 /** A run: the defaults, under the preset, under race-amplification defaults, under `overrides`. */
 export function buildRunSpec(overrides: RunSpecOverrides = {}): RunSpec {
   const preset: Preset | undefined = overrides.preset === undefined ? undefined : PRESETS[overrides.preset];
   const racing = (overrides.workload?.raceWindow ?? preset?.spec.workload?.raceWindow ?? 0) > 0;
-  const layers: RunSpecOverrides[] = [preset?.spec ?? {}, racing ? { workload: RACE_WORKLOAD } : {}, overrides];
+  // The race's walkers are the architecture's: known before the layers, as the race layer needs them.
+  const arch = archSpec(RUN_FIELDS.machine.arch.check(overrides.machine?.arch ?? preset?.spec.machine?.arch ?? DEFAULT_RUN.machine.arch));
+  const race: RunSpecOverrides = { workload: { ...RACE_WORKLOAD, mix: WORKLOAD_PROFILES[arch.raceWorkload] } };
+  const layers: RunSpecOverrides[] = [preset?.spec ?? {}, racing ? race : {}, overrides];
   return checked(layers.reduce(merge, DEFAULT_RUN));
 }
 
@@ -198,15 +209,22 @@ export function walkersAloneSpec(cpus: number, kind = 'find-pte', holdUs = 0, me
  * Race amplification keeps the time from a PMD clear to the free of its page at its least (a
  * batch of one page, a flush that costs nothing), so that a walker the answer missed meets the free.
  */
-export function kernelBelow(spec: RunSpec, answerKernel: Partial<KernelConfig> = {}): KernelConfig {
+export function kernelBelow(spec: RunSpec, answerKernel: Partial<KernelChoices> = {}): KernelConfig {
   const racing = spec.workload.raceWindow > 0;
+  const arch = archSpec(spec.machine.arch);
   return {
+    arch: arch.name,
+    paravirt: spec.kernel.paravirt ?? 'none',
+    rcuTableFree: spec.kernel.rcuTableFree ?? answerKernel.rcuTableFree ?? 'always',
+    tableRemoveOne: spec.kernel.tableRemoveOne ?? answerKernel.tableRemoveOne ?? 'sync-ipi',
+    batchAllocFail: spec.kernel.batchAllocFail ?? 0,
     walkerStyle: spec.kernel.walkerStyle ?? answerKernel.walkerStyle ?? 'pointer',
     walkerGuards: spec.kernel.walkerGuards ?? answerKernel.walkerGuards ?? false,
     gupRechecksPmd: spec.kernel.gupRechecksPmd ?? answerKernel.gupRechecksPmd ?? false,
     mmCpumask: spec.kernel.mmCpumask ?? answerKernel.mmCpumask ?? 'exact',
     tlbFlushEachPmd: spec.kernel.tlbFlushEachPmd ?? answerKernel.tlbFlushEachPmd ?? false,
-    tlbFlushBy: spec.kernel.tlbFlushBy ?? answerKernel.tlbFlushBy ?? 'tlbie',
+    flushRangeFreedTables: spec.kernel.flushRangeFreedTables ?? answerKernel.flushRangeFreedTables ?? false,
+    tlbFlushBy: spec.kernel.tlbFlushBy ?? answerKernel.tlbFlushBy ?? arch.tlbFlushes[0],
     tlbieUs: spec.kernel.tlbieUs ?? answerKernel.tlbieUs ?? (racing ? 0 : TLBIE_US),
     gatherBatch: spec.kernel.gatherBatch ?? answerKernel.gatherBatch ?? (racing ? 1 : gatherCapacity(spec.machine.basePageBytes)),
     hz: spec.kernel.hz ?? answerKernel.hz ?? DEFAULT_HZ,
@@ -232,17 +250,20 @@ function merge(under: RunInput, over: RunSpecOverrides): RunInput {
 
 /** Every field checked by its type, then what no single field can say, then the derived fields. */
 function checked(input: RunInput): RunSpec {
-  const machine: MachineInput = {
-    arch: RUN_FIELDS.machine.arch.check(input.machine.arch),
-    cpus: RUN_FIELDS.machine.cpus.check(input.machine.cpus),
-    outsideCpus: RUN_FIELDS.machine.outsideCpus.check(input.machine.outsideCpus),
-    memoryBytes: RUN_FIELDS.machine.memoryBytes.check(input.machine.memoryBytes),
-    thpBytes: RUN_FIELDS.machine.thpBytes.check(input.machine.thpBytes),
-    basePageBytes: RUN_FIELDS.machine.basePageBytes.check(input.machine.basePageBytes),
+  const M = RUN_FIELDS.machine;
+  const arch = archSpec(M.arch.check(input.machine.arch));
+  const machine = {
+    arch: arch.name,
+    cpus: M.cpus.check(input.machine.cpus),
+    outsideCpus: M.outsideCpus.check(input.machine.outsideCpus),
+    memoryBytes: M.memoryBytes.check(input.machine.memoryBytes),
+    thpBytes: input.machine.thpBytes === undefined ? arch.thpSizes[0] : M.thpBytes.check(input.machine.thpBytes),
+    basePageBytes: input.machine.basePageBytes === undefined ? arch.basePages[0] : M.basePageBytes.check(input.machine.basePageBytes),
+    vcpuPreempt: M.vcpuPreempt.check(input.machine.vcpuPreempt),
   };
   const w = input.workload;
-  const workload: WorkloadInput = {
-    mix: RUN_FIELDS.workload.mix.check(w.mix),
+  const workload = {
+    mix: w.mix === undefined ? WORKLOAD_PROFILES[arch.workload] : RUN_FIELDS.workload.mix.check(w.mix),
     holdUs: RUN_FIELDS.workload.holdUs.check(w.holdUs),
     walkRate: RUN_FIELDS.workload.walkRate.check(w.walkRate),
     busy: RUN_FIELDS.workload.busy.check(w.busy),
@@ -252,12 +273,17 @@ function checked(input: RunInput): RunSpec {
   };
   const k = input.kernel;
   const K = RUN_FIELDS.kernel;
-  const kernel: Partial<KernelConfig> = {
+  const kernel: Partial<KernelChoices> = {
+    paravirt: K.paravirt.check(k.paravirt),
+    rcuTableFree: K.rcuTableFree.check(k.rcuTableFree),
+    tableRemoveOne: K.tableRemoveOne.check(k.tableRemoveOne),
+    batchAllocFail: K.batchAllocFail.check(k.batchAllocFail),
     walkerStyle: K.walkerStyle.check(k.walkerStyle),
     walkerGuards: K.walkerGuards.check(k.walkerGuards),
     gupRechecksPmd: K.gupRechecksPmd.check(k.gupRechecksPmd),
     mmCpumask: K.mmCpumask.check(k.mmCpumask),
     tlbFlushEachPmd: K.tlbFlushEachPmd.check(k.tlbFlushEachPmd),
+    flushRangeFreedTables: K.flushRangeFreedTables.check(k.flushRangeFreedTables),
     tlbFlushBy: K.tlbFlushBy.check(k.tlbFlushBy),
     tlbieUs: K.tlbieUs.check(k.tlbieUs),
     gatherBatch: K.gatherBatch.check(k.gatherBatch),
@@ -281,15 +307,19 @@ function checked(input: RunInput): RunSpec {
   }
   if (!THP_SIZES.includes(thpBytes)) throw new SpecError([field('machine.thpBytes'), ` must be 2M or 16M, got '${formatSize(thpBytes)}'`]);
   if (!BASE_PAGE_SIZES.includes(basePageBytes)) throw new SpecError([field('machine.basePageBytes'), ` must be 64K or 4K, got '${formatSize(basePageBytes)}'`]);
-  const ptesPerPmd = thpBytes / basePageBytes;
-  if (ptesPerPmd > PTRS_PER_TABLE) {
-    throw new SpecError([
-      field('machine.thpBytes', formatSize(thpBytes)),
-      ' with ',
-      field('machine.basePageBytes', formatSize(basePageBytes)),
-      ` is ${ptesPerPmd} ptes a PMD, more than a PTE page holds (${PTRS_PER_TABLE}): 16M THPs are the hash MMU's, with 64K pages`,
-    ]);
+  const notOn = (path: string, value: string, has: readonly string[], hint = '') =>
+    new SpecError([field(path, value), ` does not exist on `, field('machine.arch', arch.name), ` (it has ${has.join(', ')})${hint}`]);
+  if (!arch.thpSizes.includes(thpBytes)) {
+    throw notOn('machine.thpBytes', formatSize(thpBytes), arch.thpSizes.map(formatSize), thpBytes === 2 ** 24 ? ": 16M THPs are the hash MMU's, ppc64-hash" : '');
   }
+  if (!arch.basePages.includes(basePageBytes)) throw notOn('machine.basePageBytes', formatSize(basePageBytes), arch.basePages.map(formatSize));
+  if (kernel.tlbFlushBy !== undefined && !arch.tlbFlushes.includes(kernel.tlbFlushBy)) throw notOn('kernel.tlbFlushBy', kernel.tlbFlushBy, arch.tlbFlushes);
+  if (kernel.paravirt !== undefined && !arch.paravirt.includes(kernel.paravirt)) throw notOn('kernel.paravirt', kernel.paravirt, arch.paravirt, ': KVM\'s paravirt TLB flush is x86\'s (kvm_flush_tlb_multi())');
+  const foreign = workload.mix.find(({ kind }) => arch.walkers === 'generic' && walkerKind(kind).arch !== 'any');
+  if (foreign) {
+    throw new SpecError([field('workload.mix'), `: ${foreign.kind} walks powerpc's tables (${walkerKind(foreign.kind).models}); `, field('machine.arch', arch.name), ` has only the generic gup-fast`]);
+  }
+  const ptesPerPmd = thpBytes / basePageBytes;
   if (memoryBytes % thpBytes !== 0) throw new SpecError([field('machine.memoryBytes', formatSize(memoryBytes)), ` is not a whole number of ${formatSize(thpBytes)} huge pages`]);
   const hugePages = memoryBytes / thpBytes;
   const limit = maxHugePages(ptesPerPmd);

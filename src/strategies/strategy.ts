@@ -6,10 +6,10 @@
 // (the outcomes), the conformance suite (test/conformance/) and the docs' tables.
 // One file per answer; the registry in index.ts lists them.
 
-import type { KernelConfig } from '../kernel/kernel-config.ts';
+import { ARCHS, type Arch } from '../kernel/archs.ts';
 import type { Freeing, Lifecycle, PgtblSync, SerializeHook, SerializeSide, WalkerHook, WalkerSide } from '../kernel/pgtbl-sync.ts';
 import { NO_WORDS, type AnswerWords } from '../shared-memory/answer-words.ts';
-import type { RunSpecOverrides } from '../spec/run-spec.ts';
+import type { KernelChoices, RunSpecOverrides } from '../spec/run-spec.ts';
 
 /** What an outcome means for an answer, in jcstress's words. */
 export const Expect = {
@@ -71,7 +71,9 @@ export interface StrategyDeclaration {
   /** Default: immediate. */
   readonly freeing?: Freeing;
   /** What its kernel does below it, where that differs from before 5.8 (pointer walkers, batched flushes). */
-  readonly kernel?: Partial<KernelConfig>;
+  readonly kernel?: Partial<KernelChoices>;
+  /** The architectures it runs on (a Linux version's own); left out, any: an answer is hooks, not an architecture. */
+  readonly arches?: readonly Arch[];
 }
 
 /** An answer with every hook in place. */
@@ -80,7 +82,8 @@ export interface PgtblSyncStrategy extends PgtblSync {
   readonly models: string;
   readonly outcomes: Outcomes;
   readonly words: AnswerWords;
-  readonly kernel: Partial<KernelConfig>;
+  readonly kernel: Partial<KernelChoices>;
+  readonly arches: readonly Arch[];
 }
 
 const nothing: WalkerHook = () => {};
@@ -142,6 +145,7 @@ export function defineStrategy(declaration: StrategyDeclaration): PgtblSyncStrat
     lifecycle: new LifecycleHooks(declaration.lifecycle ?? {}),
     freeing: declaration.freeing ?? 'immediate',
     kernel: declaration.kernel ?? {},
+    arches: declaration.arches ?? ARCHS,
   };
 }
 

@@ -33,9 +33,27 @@ describe('stress/munmap.ts', () => {
       for (const key of ['completed', 'perSecond']) expect(typeof run.walks[key]).toBe('number');
       // Every key docs/commands/munmap.md documents, and no other.
       expect(Object.keys(run).sort()).toEqual(
-        ['strategy', 'safe', 'models', 'op', 'pmds', 'pmdsDone', 'opMs', 'allFreedMs', 'peakPendingFrees', 'estimated', 'kernel', 'ipis', 'freed', 'tlb', 'serializeUs', 'walks', 'violations', 'counterDrift', 'brokenInvariants', 'demonstrated', 'partial', 'watchdog'].sort(),
+        ['strategy', 'safe', 'models', 'op', 'pmds', 'pmdsDone', 'opMs', 'allFreedMs', 'peakPendingFrees', 'estimated', 'kernel', 'ipis', 'interrupts', 'vcpus', 'tables', 'freed', 'tlb', 'serializeUs', 'walks', 'violations', 'counterDrift', 'brokenInvariants', 'demonstrated', 'partial', 'watchdog'].sort(),
       );
-      expect(run.kernel).toEqual({ walkerStyle: 'pointer', walkerGuards: false, gupRechecksPmd: false, mmCpumask: 'exact', tlbFlushEachPmd: false, tlbFlushBy: 'tlbie', tlbieUs: expect.closeTo(1.3, 2), gatherBatch: 8198, hz: 100 });
+      expect(run.kernel).toEqual({
+        arch: 'ppc64le-radix',
+        paravirt: 'none',
+        rcuTableFree: 'always',
+        tableRemoveOne: 'sync-ipi',
+        batchAllocFail: 0,
+        walkerStyle: 'pointer',
+        walkerGuards: false,
+        gupRechecksPmd: false,
+        mmCpumask: 'exact',
+        tlbFlushEachPmd: false,
+        flushRangeFreedTables: false,
+        tlbFlushBy: 'tlbie',
+        tlbieUs: expect.closeTo(1.3, 2),
+        gatherBatch: 8198,
+        hz: 100,
+      });
+      expect(run.interrupts).toHaveLength(3);
+      expect(run.tables).toEqual({ removed: 2, batchFails: 0, gracePeriodsWaited: 0 });
       // One batch, one flush: 8 PMDs fit in the mmu_gather's batch.
       expect(run.tlb).toEqual({ flushes: 1, flushUs: expect.any(Number) });
       expect(Object.keys(run.violations).sort()).toEqual(['firstAfterMs', 'first', 'misreads', 'perMillionPmds', 'useAfterFree'].sort());

@@ -6,6 +6,9 @@ import { expose } from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { EmulatedCpu } from '../../src/kernel/cpu.ts';
 import { smp_call_function_many } from '../../src/kernel/ipi.ts';
+import type { KernelConfig } from '../../src/kernel/kernel-config.ts';
+import { HostPreemption } from '../../src/kernel/vcpu-preemption.ts';
+import { Stat } from '../../src/shared-memory/cpu-block.ts';
 import { SharedMachine, type SharedMachineBuffers } from '../../src/shared-memory/shared-machine.ts';
 
 let cpu: EmulatedCpu | undefined;
@@ -30,6 +33,27 @@ const api = {
     Atomics.add(done, 0, 1);
     while (Atomics.load(done, 0) < participants) me.cpu_idle(performance.now() + 1);
     return sent;
+  },
+
+  /** Run as a CPU of `kernel` does: an x86 one halts in lazy-TLB mode. */
+  runsKernel(kernel: KernelConfig): void {
+    self().beginRun(undefined, kernel);
+  },
+
+  /**
+   * Preempted by the host for `ms`, as if in the middle of whatever it did, then halted
+   * `thenIdleMs`, taking IPIs; returns the flushes done for it as it ran again.
+   */
+  preemptedFor(ms: number, thenIdleMs = 0): number {
+    const me = self();
+    new HostPreemption(me, 0.5, 0, ms).maybePreempt(performance.now());
+    if (thenIdleMs > 0) me.cpu_idle(performance.now() + thenIdleMs);
+    return me.stat(Stat.deferredFlushes);
+  },
+
+  /** Its statistic `stat` (a Stat offset). */
+  stat(stat: number): number {
+    return self().stat(stat);
   },
 
   /** Halt with IRQs on for `ms`, taking any IPI that comes. */

@@ -16,6 +16,7 @@ function plans(cpus: number, overrides: (cpu: number) => Partial<CpuRunPlan>): C
     workload: { mix: [{ kind: 'find-pte', weight: 1 }], holdUs: 1, walkRate: 0, busy: 1, dutyMs: 1, raceWindow: 0, otherMm: 0 },
     op: 'munmap',
     kernel: kernelOf(runSpec({ strategy: 'ipi-broadcast' })),
+    vcpuPreempt: 0,
     warmupMs: 0,
     ...overrides(cpu),
   }));

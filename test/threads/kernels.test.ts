@@ -44,8 +44,9 @@ describe.each(['munmap', 'split', 'collapse'] as const)('Linux 5.4, 5.8 and 6.1 
   it('5.8 flushes each PMD as munmap clears it; 5.4 once per mmu_gather batch', () => {
     const [v54, v58] = runs;
     if (op === 'munmap') {
-      expect(v54.tlb.flushes).toBe(2048); // race amplification: a batch of one page
-      expect(v58.tlb.flushes).toBe(2 * 2048);
+      // Race amplification: a batch of one page; then one for the page tables (free_pgtables()).
+      expect(v54.tlb.flushes).toBe(2048 + 1);
+      expect(v58.tlb.flushes).toBe(2 * 2048 + 1);
     } else {
       expect(v54.tlb.flushes).toBe(2048); // split and collapse flush each PMD in every version
     }

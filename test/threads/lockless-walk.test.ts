@@ -151,7 +151,7 @@ describe('the walker catches its misreads: page-table data of another kind taken
   });
 
   it('reading a deposited PTE page: its list pointers look like present ptes, and are caught', () => {
-    const machine = SharedMachine.create({ cpus: 1, hugePages: 1, ptePages: 1, bigEndian: true });
+    const machine = SharedMachine.create({ cpus: 1, hugePages: 1, ptePages: 1, deposits: { listInPtes: true, bigEndian: true } });
     map_pte_range(machine, 0, 1);
     const pmd = pmdOf(machine, 0);
     const table = entry_pfn(pmd);

@@ -26,6 +26,7 @@ const plans = (cpus: number): CpuRunPlan[] =>
     workload: { mix: [{ kind: 'find-pte', weight: 1 }], holdUs: 1, walkRate: 0, busy: 0.001, dutyMs: 1000, raceWindow: 0, otherMm: 0 },
     op: 'munmap',
     kernel: kernelOf(runSpec({ strategy: 'ipi-broadcast' })),
+    vcpuPreempt: 0,
     warmupMs: 0,
   }));
 

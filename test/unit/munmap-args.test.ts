@@ -112,6 +112,27 @@ describe('option parsing', () => {
     expect(strategies(['--memory', '496G'])).toEqual(['ipi-broadcast', 'counter']);
     expect(run.workload).toEqual({ mix: WORKLOAD_PROFILES['qemu-guest'], holdUs: undefined, walkRate: 20_000, busy: 0.5, dutyMs: 1, raceWindow: 0, otherMm: 0 });
     expect(strategies(['--strategy', 'all'])).toEqual(STRATEGY_NAMES);
-    expect(firstRun(['--thp', '16M', '--memory', '1G']).machine.hugePages).toBe(64);
+    expect(firstRun(['--arch', 'ppc64-hash', '--memory', '1G']).machine).toMatchObject({ thpBytes: 2 ** 24, hugePages: 64 });
+  });
+
+  it('runs x86 with its own sizes, walkers and kernels, and refuses what x86 does not have', () => {
+    const run = firstRun(['--arch', 'x86', '--kernel', 'x86-6.15']);
+    expect(run.machine).toMatchObject({ arch: 'x86', basePageBytes: 2 ** 12, thpBytes: 2 ** 21, ptesPerPmd: 512 });
+    expect(run.workload.mix).toEqual(WORKLOAD_PROFILES['gup-fast']);
+    expect(strategies(['--arch', 'x86', '--kernel', 'all'])).toEqual(['linux-x86-6.1', 'linux-x86-6.15', 'linux-x86-7.1']);
+    expect(strategies(['--kernel', 'all'])).not.toContain('linux-x86-6.1');
+    expect(firstRun(['--arch', 'x86', '--pv', 'kvm', '--vcpu-preempt', '0.2', '--inject', 'batch-alloc-fail:0.5']).kernel).toMatchObject({ paravirt: 'kvm', batchAllocFail: 0.5 });
+    rejects(['--kernel', 'x86-6.15'], /^--kernel x86-6\.15 is a kernel of x86, not of --arch ppc64le-radix; add --arch x86$/);
+    rejects(['--arch', 'x86', '--kernel', '5.8'], /^--kernel 5\.8 is a kernel of ppc64le-radix, ppc64-radix, ppc64-hash, not of --arch x86$/);
+    rejects(['--arch', 'x86', '--thp', '16M'], /^--thp 16M does not exist on --arch x86 \(it has 2M\)/);
+    rejects(['--arch', 'x86', '--base-page', '64K'], /^--base-page 64K does not exist on --arch x86 \(it has 4K\)$/);
+    rejects(['--arch', 'x86', '--tlb-flush', 'tlbie'], /^--tlb-flush tlbie does not exist on --arch x86 \(it has ipi\)$/);
+    rejects(['--pv', 'kvm'], /^--pv kvm does not exist on --arch ppc64le-radix/);
+    rejects(['--pv', 'xen'], /^--pv: unknown paravirt TLB flush 'xen'/);
+    rejects(['--vcpu-preempt', '2'], /^--vcpu-preempt must be a number from 0 to 1, got '2'$/);
+    rejects(['--inject', 'batch-alloc-fail:1.5'], /^--inject batch-alloc-fail must be a number from 0 to 1, got '1\.5'$/);
+    rejects(['--inject', 'batch-alloc-fail:0.1,batch-alloc-fail:0.2'], /^--inject: batch-alloc-fail is given 2 times$/);
+    rejects(['--arch', 'x86', '--workload', 'kvm-fault'], /^--workload: kvm-fault walks powerpc's tables/);
+    rejects(['--thp', '16M'], /^--thp 16M does not exist on --arch ppc64le-radix \(it has 2M\): 16M THPs are the hash MMU's, ppc64-hash$/);
   });
 });

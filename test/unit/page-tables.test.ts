@@ -91,7 +91,7 @@ describe('page-table arena', () => {
 
   it('reuses freed pages and says when it is full', () => {
     // Room for one huge page: the header, the PGD, and two more pages (a PUD and a PMD).
-    const arena = PageTableArena.create({ hugePages: 1, ptePages: 1, ptesPerPmd: 32, bigEndian: false });
+    const arena = PageTableArena.create({ hugePages: 1, ptePages: 1, ptesPerPmd: 32, deposits: { listInPtes: true, bigEndian: false } });
     const a = arena.allocPage();
     const b = arena.allocPage();
     expect(() => arena.allocPage()).toThrow(ArenaFullError);
@@ -108,7 +108,7 @@ describe('page-table arena', () => {
 
 describe('PTE pages', () => {
   it('fills a PTE page with the small pages of one huge frame, in order, and reads them back as a view', () => {
-    const pte = PtePages.create(1, SUBPAGES, false);
+    const pte = PtePages.create(1, SUBPAGES, { listInPtes: true, bigEndian: false });
     const page = pte.alloc();
     pte.fill(page, 5);
     const ptes = pte.ptes(page);
@@ -127,7 +127,7 @@ describe('PTE pages', () => {
 
   it('reads a list pointer as a present pte on a big-endian kernel, and as not present on a little-endian one', () => {
     for (const [bigEndian, present] of [[true, true], [false, false]] as const) {
-      const pte = PtePages.create(2, 32, bigEndian);
+      const pte = PtePages.create(2, 32, { listInPtes: true, bigEndian });
       const page = pte.alloc();
       expect(pte_present(pte.listEntry(page))).toBe(present);
       expect(pte.listPage(pte.listEntry(page))).toBe(page);
@@ -137,7 +137,7 @@ describe('PTE pages', () => {
 
 describe('deposits beside THPs', () => {
   it('keeps a list per PMD page, withdrawn last in first out, its pointers in the deposited pages', () => {
-    const machine = SharedMachine.create({ cpus: 1, hugePages: 4, ptesPerPmd: 32, bigEndian: true });
+    const machine = SharedMachine.create({ cpus: 1, hugePages: 4, ptesPerPmd: 32, deposits: { listInPtes: true, bigEndian: true } });
     map_thp_range(machine, 0, 4);
     const { arena } = machine;
     // Four THPs under one PMD page: four deposits, the last at the head.
@@ -157,6 +157,22 @@ describe('deposits beside THPs', () => {
     expect(new Set([withdrawn, ...rest]).size).toBe(4);
     expect(arena.hugePte[arena.pmdPage(0)]).toBe(0);
     expect(() => pgtable_trans_huge_withdraw(arena, 0)).toThrow(/nothing deposited/);
+  });
+
+  it('keeps the same list in the pages\' struct pages where the architecture does (generic, x86), the ptes left clear', () => {
+    const machine = SharedMachine.create({ cpus: 1, hugePages: 4, ptesPerPmd: 512, deposits: { listInPtes: false, bigEndian: false } });
+    map_thp_range(machine, 0, 4);
+    const { arena } = machine;
+    expect(arena.pte.depositedCount()).toBe(4);
+    const head = arena.hugePte[arena.pmdPage(0)];
+    expect(lifeState(arena.pte.lives[head])).toBe(Life.DEPOSITED);
+    // Nothing of the list is in the table: a walker still reading it finds no pte at all.
+    expect(arena.pte.ptes(head).every((entry) => entry === 0)).toBe(true);
+    const order = [0, 1, 2, 3].map(() => pgtable_trans_huge_withdraw(arena, 0));
+    expect(order[0]).toBe(head);
+    expect(new Set(order).size).toBe(4);
+    expect(arena.hugePte[arena.pmdPage(0)]).toBe(0);
+    expect(arena.pte.lru.every((link) => link === 0)).toBe(true);
   });
 });
 

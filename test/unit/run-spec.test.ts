@@ -24,8 +24,9 @@ describe('runSpec()', () => {
   it('takes every default from DEFAULT_RUN, a typed value', () => {
     const spec = runSpec();
     expect(spec.op).toBe(DEFAULT_RUN.op);
-    expect(spec.machine).toEqual({ ...DEFAULT_RUN.machine, hugePages: 512, ptesPerPmd: 32 });
-    expect(spec.workload).toEqual({ ...DEFAULT_RUN.workload, dutyMs: 1 });
+    // Page sizes and walkers are the architecture's when not given: ppc64le radix's.
+    expect(spec.machine).toEqual({ ...DEFAULT_RUN.machine, thpBytes: 2 ** 21, basePageBytes: 2 ** 16, hugePages: 512, ptesPerPmd: 32 });
+    expect(spec.workload).toEqual({ ...DEFAULT_RUN.workload, mix: WORKLOAD_PROFILES['qemu-guest'], dutyMs: 1 });
     expect(spec).toMatchObject({ seed: 1, warmupMs: DEFAULT_RUN.warmupMs, timeoutS: DEFAULT_RUN.timeoutS, faults: {}, budgetMs: undefined });
     expect(spec.watchdog).toEqual(DEFAULT_RUN.watchdog);
     expect(spec.strategy).toBe(FLOOR.name);
@@ -54,6 +55,10 @@ describe('runSpec()', () => {
     expect(runSpec({ preset: 'qemu-128', budgetMs: undefined }).budgetMs).toBeUndefined();
     const racing = runSpec({ preset: 'qemu-128', workload: { raceWindow: 1 } });
     expect(racing.workload).toMatchObject({ mix: WORKLOAD_PROFILES['find-pte'], holdUs: 1, walkRate: 0, busy: 1, dutyMs: 50, raceWindow: 1 });
+    // x86's walkers are GUP-fast alone, racing or not; its TLB flush is an IPI round.
+    expect(runSpec({ machine: { arch: 'x86' } }).workload.mix).toEqual(WORKLOAD_PROFILES['gup-fast']);
+    expect(runSpec({ machine: { arch: 'x86' }, workload: { raceWindow: 1 } }).workload.mix).toEqual(WORKLOAD_PROFILES['gup-fast']);
+    expect(kernelOf(runSpec({ machine: { arch: 'x86' } })).tlbFlushBy).toBe('ipi');
     const mine = runSpec({ preset: 'qemu-128', workload: { raceWindow: 1, busy: 0.5 }, machine: { cpus: 4 } });
     expect(mine.workload.busy).toBe(0.5);
     expect(mine.machine.cpus).toBe(4);
@@ -89,15 +94,24 @@ describe('runSpec()', () => {
     refused(() => runSpec({ op: 'collapse', machine: { memoryBytes: 2 ** 41, basePageBytes: 2 ** 12 } }), 'machine.memoryBytes', /with a PTE page of machine\.basePageBytes 4K pages for each/);
     refused(() => runSpec({ strategy: 'bogus' }), 'strategy', /unknown strategy 'bogus'/);
     refused(() => runSpec({ machine: { basePageBytes: 2 ** 13 } }), 'machine.basePageBytes', /^machine\.basePageBytes must be 64K or 4K, got '8K'$/);
-    refused(() => runSpec({ machine: { thpBytes: 2 ** 24, basePageBytes: 2 ** 12 } }), 'machine.thpBytes', /^machine\.thpBytes 16M with machine\.basePageBytes 4K is 4096 ptes a PMD/);
+    refused(() => runSpec({ machine: { thpBytes: 2 ** 24 } }), 'machine.thpBytes', /^machine\.thpBytes 16M does not exist on machine\.arch ppc64le-radix \(it has 2M\): 16M THPs are the hash MMU's, ppc64-hash$/);
+    refused(() => runSpec({ machine: { arch: 'ppc64-hash', basePageBytes: 2 ** 12 } }), 'machine.basePageBytes', /^machine\.basePageBytes 4K does not exist on machine\.arch ppc64-hash \(it has 64K\)$/);
+    refused(() => runSpec({ machine: { arch: 'x86', basePageBytes: 2 ** 16 } }), 'machine.basePageBytes', /^machine\.basePageBytes 64K does not exist on machine\.arch x86 \(it has 4K\)$/);
+    refused(() => runSpec({ machine: { arch: 'x86' }, kernel: { tlbFlushBy: 'tlbie' } }), 'kernel.tlbFlushBy', /^kernel\.tlbFlushBy tlbie does not exist on machine\.arch x86 \(it has ipi\)$/);
+    refused(() => runSpec({ kernel: { paravirt: 'kvm' } }), 'kernel.paravirt', /^kernel\.paravirt kvm does not exist on machine\.arch ppc64le-radix/);
+    refused(() => runSpec({ machine: { vcpuPreempt: 1.5 } }), 'machine.vcpuPreempt', /^machine\.vcpuPreempt must be a number from 0 to 1, got 1\.5$/);
+    refused(() => runSpec({ machine: { arch: 'x86' }, workload: { mix: [{ kind: 'kvm-fault', weight: 1 }] } }), 'workload.mix', /^workload\.mix: kvm-fault walks powerpc's tables .* machine\.arch x86 has only the generic gup-fast$/);
+    refused(() => runSpec({ strategy: 'linux-x86-6.15' }), 'strategy', /^strategy linux-x86-6\.15 is a kernel of x86, not of machine\.arch ppc64le-radix$/);
+    refused(() => runSpec({ machine: { arch: 'x86' }, strategy: 'linux-5.8' }), 'strategy', /^strategy linux-5\.8 is a kernel of ppc64le-radix, ppc64-radix, ppc64-hash, not of machine\.arch x86$/);
     // The hash MMU's walker has no guard here after 5.8: refused for 5.8's walkers, fine before.
     refused(() => runSpec({ strategy: 'stale-tolerant', workload: { mix: [{ kind: 'hash-fault', weight: 1 }] } }), 'workload.mix', /^workload\.mix: hash-fault walks the hash MMU's tables/);
     expect(runSpec({ strategy: 'ipi-broadcast', workload: { mix: [{ kind: 'hash-fault', weight: 1 }] } }).strategy).toBe('ipi-broadcast');
   });
 
   it('words the same errors with the flags the command line maps to those fields', () => {
-    const error = specError(() => runSpec({ machine: { thpBytes: 2 ** 24, basePageBytes: 2 ** 12 } }));
-    expect(error.worded(flagOf)).toMatch(/^--thp 16M with --base-page 4K is 4096 ptes a PMD/);
+    const error = specError(() => runSpec({ machine: { arch: 'x86', basePageBytes: 2 ** 16 } }));
+    expect(error.worded(flagOf)).toBe('--base-page 64K does not exist on --arch x86 (it has 4K)');
+    expect(flagOf('kernel.batchAllocFail')).toBe('--inject batch-alloc-fail');
     expect(flagOf('machine.memoryBytes')).toBe('--memory');
     expect(flagOf('faults')).toBe('--inject');
     // Every option of a run names a field, and no two the same one.
@@ -109,7 +123,8 @@ describe('runSpec()', () => {
   it('gives a PTE page a THP of base pages: 32 with 64K pages, 512 with 4K, 256 for the hash MMU\'s 16M', () => {
     expect(runSpec().machine.ptesPerPmd).toBe(32);
     expect(runSpec({ machine: { basePageBytes: 2 ** 12 } }).machine.ptesPerPmd).toBe(512);
-    expect(runSpec({ machine: { thpBytes: 2 ** 24 } }).machine.ptesPerPmd).toBe(256);
+    expect(runSpec({ machine: { arch: 'ppc64-hash' } }).machine).toMatchObject({ thpBytes: 2 ** 24, basePageBytes: 2 ** 16, ptesPerPmd: 256 });
+    expect(runSpec({ machine: { arch: 'x86' } }).machine).toMatchObject({ thpBytes: 2 ** 21, basePageBytes: 2 ** 12, ptesPerPmd: 512 });
     // The mmu_gather's capacity: MMU_GATHER_BUNDLE, then MAX_GATHER_BATCH_COUNT batches of a page of pointers each.
     expect(kernelOf(runSpec()).gatherBatch).toBe(8198);
     expect(kernelOf(runSpec({ machine: { basePageBytes: 2 ** 12 } })).gatherBatch).toBe(9698);

@@ -28,8 +28,15 @@ describe('a version written sameAs another', () => {
 
   it('every version runs as linux-VERSION, with the kernel below it its row says', () => {
     expect(KERNELS.map((k) => k.name)).toEqual(KERNEL_VERSIONS.map((v) => `linux-${v}`));
-    expect(strategyByName('linux-5.4').kernel).toEqual({ walkerStyle: 'pointer', walkerGuards: false, tlbFlushEachPmd: false, gupRechecksPmd: false, mmCpumask: 'sticky' });
-    expect(strategyByName('linux-6.1').kernel).toEqual({ walkerStyle: 'value', walkerGuards: true, tlbFlushEachPmd: true, gupRechecksPmd: true, mmCpumask: 'exact' });
+    const powerpc = { rcuTableFree: 'always', tableRemoveOne: 'sync-ipi', flushRangeFreedTables: false };
+    expect(strategyByName('linux-5.4').kernel).toEqual({ walkerStyle: 'pointer', walkerGuards: false, tlbFlushEachPmd: false, gupRechecksPmd: false, mmCpumask: 'sticky', ...powerpc });
+    expect(strategyByName('linux-6.1').kernel).toEqual({ walkerStyle: 'value', walkerGuards: true, tlbFlushEachPmd: true, gupRechecksPmd: true, mmCpumask: 'exact', ...powerpc });
+    // x86: RCU table freeing only with paravirt in 6.1, always from 6.15; the batch failure's grace period from 7.1.
+    expect(strategyByName('linux-x86-6.1').kernel).toMatchObject({ rcuTableFree: 'if-paravirt', tableRemoveOne: 'sync-ipi', flushRangeFreedTables: false });
+    expect(strategyByName('linux-x86-6.15').kernel).toMatchObject({ rcuTableFree: 'always', tableRemoveOne: 'sync-ipi', flushRangeFreedTables: true });
+    expect(strategyByName('linux-x86-7.1').kernel).toMatchObject({ rcuTableFree: 'always', tableRemoveOne: 'rcu', flushRangeFreedTables: true });
+    expect(strategyByName('linux-x86-7.1').arches).toEqual(['x86']);
+    expect(strategyByName('linux-5.8').arches).not.toContain('x86');
     expect(strategyByName('linux-5.10').kernel).toEqual(strategyByName('linux-5.8').kernel);
     // The series on its base: its walker side and words, serialising as it posted.
     expect(strategyByName('linux-series-v5').walker).toEqual(strategyByName('counter').walker);

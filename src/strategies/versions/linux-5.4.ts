@@ -2,7 +2,7 @@
 // (radix__pmdp_huge_get_and_clear(), pmdp_invalidate(), radix__pmdp_collapse_flush()); walkers
 // keep the pointer __find_linux_pte() returned; munmap flushes once per mmu_gather batch.
 
-import { SAFE_VERSION, type VersionRow } from './version.ts';
+import { POWERPC, SAFE_VERSION, type VersionRow } from './version.ts';
 
 export const linux54: VersionRow = {
   version: '5.4',
@@ -14,5 +14,9 @@ export const linux54: VersionRow = {
   tlbFlushEachPmd: false,
   gupRechecksPmd: false,
   mmCpumask: 'sticky',
+  arches: POWERPC,
+  rcuTableFree: 'always',
+  tableRemoveOne: 'sync-ipi',
+  flushRangeFreedTables: false,
   outcomes: SAFE_VERSION,
 };

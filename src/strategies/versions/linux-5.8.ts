@@ -2,7 +2,7 @@
 // PMD"): no IPI on clear or invalidation, walkers that read each entry once and guard what they
 // use, a TLB flush per PMD in pmdp_huge_get_and_clear_full(); collapse keeps its IPI.
 
-import { SAFE_VERSION, type VersionRow } from './version.ts';
+import { POWERPC, SAFE_VERSION, type VersionRow } from './version.ts';
 
 export const linux58: VersionRow = {
   version: '5.8',
@@ -14,5 +14,9 @@ export const linux58: VersionRow = {
   tlbFlushEachPmd: true,
   gupRechecksPmd: false,
   mmCpumask: 'sticky',
+  arches: POWERPC,
+  rcuTableFree: 'always',
+  tableRemoveOne: 'sync-ipi',
+  flushRangeFreedTables: false,
   outcomes: SAFE_VERSION,
 };

@@ -3,7 +3,8 @@
 // how munmap flushed the TLB. A version like another is written `sameAs` it, with its
 // differences said explicitly, so that what it inherits is the version it names, whole.
 
-import type { MmCpumask, WalkerStyle } from '../../kernel/kernel-config.ts';
+import type { Arch } from '../../kernel/archs.ts';
+import type { MmCpumask, RcuTableFree, TableRemoveOne, WalkerStyle } from '../../kernel/kernel-config.ts';
 import { serialize_against_pte_lookup, tlb_remove_table_sync_one } from '../../kernel/serialize.ts';
 import type { SerializeHook, SerializeSide } from '../../kernel/pgtbl-sync.ts';
 import { SAFE, SENDS_NOTHING, defineStrategy, type Outcomes, type PgtblSyncStrategy } from '../strategy.ts';
@@ -18,8 +19,10 @@ import { SAFE, SENDS_NOTHING, defineStrategy, type Outcomes, type PgtblSyncStrat
 export type Serialization = 'none' | 'mm-ipi' | 'online-ipi' | 'answer';
 
 export interface VersionRow {
-  /** As --kernel takes it: 5.4, 6.1. */
+  /** As --kernel takes it: 5.4, 6.1, x86-6.15. */
   readonly version: string;
+  /** The architectures this row is the kernel of: powerpc's, or x86. */
+  readonly arches: readonly Arch[];
   /** What it did, in a few words, and where that is written (commits, postings). */
   readonly models: string;
   readonly sources: readonly string[];
@@ -36,6 +39,12 @@ export interface VersionRow {
   readonly gupRechecksPmd: boolean;
   /** Which CPUs mm_cpumask holds: sticky before 5.12, exact since (032b7f08932c). */
   readonly mmCpumask: MmCpumask;
+  /** Whether page tables are freed through RCU: always, or (x86 before 6.15) only in a paravirt kernel. */
+  readonly rcuTableFree: RcuTableFree;
+  /** What a page table freed without a batch page waits for: every CPU's IPI, or (1fb3d8c20bfa) a grace period. */
+  readonly tableRemoveOne: TableRemoveOne;
+  /** x86's flush_tlb_range() reaches lazy-TLB CPUs too (3ef938c35035). */
+  readonly flushRangeFreedTables: boolean;
   readonly outcomes: Outcomes;
 }
 
@@ -52,6 +61,9 @@ export interface SameAs {
 export function sameAs({ version, sameAs: base, models, sources, differences = {} }: SameAs): VersionRow {
   return { ...base, ...differences, version, models, sources, serialize: { ...base.serialize, ...differences.serialize } };
 }
+
+/** The powerpc kernels a powerpc version row runs on. */
+export const POWERPC: readonly Arch[] = ['ppc64le-radix', 'ppc64-radix', 'ppc64-hash'];
 
 /** Every version but a hole's is safe. */
 export const SAFE_VERSION: Outcomes = SAFE;
@@ -73,6 +85,16 @@ export function versionStrategy(row: VersionRow): PgtblSyncStrategy {
     outcomes: row.outcomes,
     ...(row.answer ? { words: row.answer.words, walker: row.answer.walker, lifecycle: row.answer.lifecycle } : {}),
     serialize: { pmdClear: hook('pmdClear'), pmdInvalidate: hook('pmdInvalidate'), collapseFlush: hook('collapseFlush'), tableSync: hook('tableSync') },
-    kernel: { walkerStyle: row.walkerStyle, walkerGuards: row.walkerGuards, tlbFlushEachPmd: row.tlbFlushEachPmd, gupRechecksPmd: row.gupRechecksPmd, mmCpumask: row.mmCpumask },
+    kernel: {
+      walkerStyle: row.walkerStyle,
+      walkerGuards: row.walkerGuards,
+      tlbFlushEachPmd: row.tlbFlushEachPmd,
+      gupRechecksPmd: row.gupRechecksPmd,
+      mmCpumask: row.mmCpumask,
+      rcuTableFree: row.rcuTableFree,
+      tableRemoveOne: row.tableRemoveOne,
+      flushRangeFreedTables: row.flushRangeFreedTables,
+    },
+    arches: row.arches,
   });
 }
