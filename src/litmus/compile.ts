@@ -47,6 +47,9 @@ export function threadSource(test: LitmusTest, t: number, ops: readonly JsOp[]):
         case 'fence':
           // Pairs with whatever the test's other threads do: that is the litmus test's question.
           return [`${indent}Atomics.add(f, 0, 0);`];
+        case 'compiler-barrier':
+          // Stops V8, not the store buffer: a plain mov on x86-64.
+          return [`${indent}Atomics.load(f, 0);`];
         case 'lock':
           return [`${indent}while (Atomics.compareExchange(m, ${at(op.loc)}, 0, 1) !== 0);`];
         case 'unlock':

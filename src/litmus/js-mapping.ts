@@ -2,14 +2,17 @@
 // primitive becomes an operation at least as strong as LKMM requires of it, and as weak as that
 // allows: READ_ONCE()/WRITE_ONCE() are plain typed-array accesses (unordered in JavaScript; a
 // plain mov on x86-64), every fence is a full barrier (an `Atomics` read-modify-write on the
-// thread's own word: a locked instruction), acquire, release and value-returning atomics go
-// through `Atomics` (sequentially consistent), and a void atomic_inc() stays unfenced where it
-// can do so without losing an update.
+// thread's own word: a locked instruction) but for smp_rmb(), smp_wmb() and barrier() on an
+// x86-64 host, which are compiler barriers as the kernel's x86 code has them (an `Atomics.load`
+// of the thread's own word: a plain mov that V8 moves no access across; x86-TSO keeps loads in
+// order with loads and stores with stores, so nothing LKMM asks of them is lost), acquire,
+// release and value-returning atomics go through `Atomics` (sequentially consistent), and a void
+// atomic_inc() stays unfenced where it can do so without losing an update.
 //
 // The same vocabulary describes the kernel's own x86-64 instructions for each primitive, so
 // that the x86-TSO model can say whether the host or the mapping kept an outcome away.
 
-import { locations, type Expr, type Instr, type LitmusTest } from './litmus-test.ts';
+import { locations, type Expr, type FenceKind, type Instr, type LitmusTest } from './litmus-test.ts';
 
 /**
  * `as-written`: each primitive as the table below says. `atomics`: every access through
@@ -41,6 +44,8 @@ export type JsOp =
     }
   /** A full barrier: `Atomics.add` on the thread's own fence word (a lock xadd, or mfence). */
   | { readonly op: 'fence' }
+  /** A compiler barrier: `Atomics.load` of the thread's own fence word (a plain mov on x86-64); the hardware may still pass a store with a later load. */
+  | { readonly op: 'compiler-barrier' }
   /** spin_lock(): an `Atomics.compareExchange` loop. spin_unlock(): `Atomics.store` of 0. */
   | { readonly op: 'lock' | 'unlock'; readonly loc: string }
   | { readonly op: 'assign'; readonly into: string; readonly value: Expr }
@@ -54,9 +59,14 @@ export const MAPPING_TABLE: readonly { readonly primitives: readonly string[]; r
   { primitives: ['smp_store_release()', 'atomic_set_release()'], js: '`Atomics.store`', why: 'sequentially consistent (an xchg on x86-64): stronger than release' },
   { primitives: ['smp_store_mb()'], js: 'plain store, then the full barrier below', why: 'as linux-kernel.def defines it' },
   {
-    primitives: ['smp_mb()', 'smp_rmb()', 'smp_wmb()', 'smp_mb__before_atomic()', 'smp_mb__after_atomic()', 'smp_mb__after_spinlock()', 'smp_mb__after_unlock_lock()', 'barrier()'],
+    primitives: ['smp_mb()', 'smp_mb__before_atomic()', 'smp_mb__after_atomic()', 'smp_mb__after_spinlock()', 'smp_mb__after_unlock_lock()'],
     js: "`Atomics.add(f, 0, 0)` on the thread's own word",
-    why: 'a locked read-modify-write, a full barrier; JavaScript has no lighter fence, so the lighter ones are full too',
+    why: "a locked read-modify-write, a full barrier; the lighter ones are full too (stronger than LKMM), since a void atomic may run as a plain add here, which the kernel's locked x86 atomics are not",
+  },
+  {
+    primitives: ['smp_rmb()', 'smp_wmb()', 'barrier()'],
+    js: "on an x86-64 host `Atomics.load(f, 0)` of the thread's own word; elsewhere the full barrier above",
+    why: 'a compiler barrier, as the kernel\'s x86 code has them: a plain mov V8 moves no access across, and x86-TSO keeps loads in order with loads and stores with stores (exactly as strong as LKMM asks); on a weaker host a full barrier (stronger)',
   },
   {
     primitives: ['atomic_inc()', 'atomic_dec()', 'atomic_add()', 'atomic_sub()'],
@@ -74,11 +84,17 @@ export const MAPPING_TABLE: readonly { readonly primitives: readonly string[]; r
   { primitives: ['if (r) on registers'], js: 'a JavaScript `if`', why: 'a store under it waits for the branch: neither V8 nor the CPU makes a store visible speculatively' },
 ];
 
-/** The threads as JavaScript runs them under `variant`. */
-export function lowerTest(test: LitmusTest, variant: Variant): JsOp[][] {
+/** The fences that are compiler barriers only on x86-64, in the kernel's code and (on such a host) here. */
+const COMPILER_ONLY_ON_X86: ReadonlySet<FenceKind> = new Set(['rmb', 'wmb', 'barrier']);
+
+/** Whether fence `fence` runs as a compiler barrier on a host of `hostArch` (process.arch). */
+export const compilerOnly = (fence: FenceKind, hostArch: string): boolean => hostArch === 'x64' && COMPILER_ONLY_ON_X86.has(fence);
+
+/** The threads as JavaScript runs them under `variant`, on a host of `hostArch` (process.arch). */
+export function lowerTest(test: LitmusTest, variant: Variant, hostArch: string = process.arch): JsOp[][] {
   const soleWriters = soleWriterOf(test);
   return test.threads.map((instrs, t) => {
-    const ops = lowerInstrs(instrs, (instr) => lowerAsWritten(instr, 'loc' in instr && soleWriters.get(instr.loc) === t));
+    const ops = lowerInstrs(instrs, (instr) => lowerAsWritten(instr, 'loc' in instr && soleWriters.get(instr.loc) === t, hostArch));
     if (variant === 'atomics') return ops.map(allAtomic);
     if (variant === 'fenced') return withFences(ops, true);
     return ops;
@@ -119,7 +135,7 @@ export function lowerForKernelX86(test: LitmusTest): JsOp[][] {
  * The primitives of a test that this mapping makes stronger than the kernel's x86-64 code. An
  * acquire load is not among them: `Atomics.load` is a plain mov on x86-64, as READ_ONCE() is.
  */
-export function strongerThanKernelX86(test: LitmusTest): string[] {
+export function strongerThanKernelX86(test: LitmusTest, hostArch: string = process.arch): string[] {
   const stronger = new Set<string>();
   const visit = (instrs: readonly Instr[]) => {
     for (const instr of instrs) {
@@ -127,7 +143,7 @@ export function strongerThanKernelX86(test: LitmusTest): string[] {
         visit(instr.then);
         visit(instr.else);
       } else if (instr.kind === 'store' && instr.order === 'release') stronger.add(`${instr.primitive}() is an Atomics.store (an xchg)`);
-      else if (instr.kind === 'fence' && instr.fence !== 'mb') stronger.add(`${instr.primitive}() is a full barrier`);
+      else if (instr.kind === 'fence' && instr.fence !== 'mb' && !compilerOnly(instr.fence, hostArch)) stronger.add(`${instr.primitive}() is a full barrier`);
       else if (instr.kind === 'unlock') stronger.add(`${instr.primitive}() is an Atomics.store (an xchg)`);
     }
   };
@@ -160,14 +176,14 @@ function lowerInstrs(instrs: readonly Instr[], leaf: (instr: Leaf) => JsOp[]): J
   });
 }
 
-function lowerAsWritten(instr: Leaf, soleWriter: boolean): JsOp[] {
+function lowerAsWritten(instr: Leaf, soleWriter: boolean, hostArch: string): JsOp[] {
   switch (instr.kind) {
     case 'load':
       return [{ op: 'load', loc: instr.loc, into: instr.into, atomic: instr.order === 'acquire' }];
     case 'store':
       return [{ op: 'store', loc: instr.loc, value: instr.value, atomic: instr.order === 'release' }];
     case 'fence':
-      return [{ op: 'fence' }];
+      return [compilerOnly(instr.fence, hostArch) ? { op: 'compiler-barrier' } : { op: 'fence' }];
     case 'rmw':
       // Only the void forms may stay plain (LKMM orders nothing around them), and only for a
       // sole writer: a second writer's update could fall between the load and the store.

@@ -79,6 +79,8 @@ export function allowedOutcomes(test: LitmusTest, threads: readonly (readonly Js
       }
       case 'fence':
         return buffered && !empty ? undefined : next;
+      case 'compiler-barrier':
+        return next;
       case 'lock': {
         const loc = locIndex.get(instr.loc)!;
         if ((buffered && !empty) || s.memory[loc] !== 0) return undefined;

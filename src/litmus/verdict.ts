@@ -90,7 +90,7 @@ function whyNotObserved(test: LitmusTest, models: Models, hostArch: string, iter
   if (hostArch !== 'x64') return { why: 'host model not computed', text: `not shown on this ${hostArch} host ${inRun}; only x86-TSO is computed here` };
   if (someOutcomeHolds(test, models.tso)) return { why: 'not in this run', text: `x86-TSO allows it (computed), but this run did not show it ${inRun}` };
   if (someOutcomeHolds(test, models.kernelTso)) {
-    return { why: 'mapping stronger', text: `the mapping is stronger than the kernel's x86 code (${strongerThanKernelX86(test).join('; ')}): x86-TSO allows it with the kernel's instructions, not with these (computed)` };
+    return { why: 'mapping stronger', text: `the mapping is stronger than the kernel's x86 code (${strongerThanKernelX86(test, hostArch).join('; ')}): x86-TSO allows it with the kernel's instructions, not with these (computed)` };
   }
   return { why: 'x86-TSO forbids it', text: 'x86-TSO, this host\'s model, forbids it (computed over every store-buffer execution)' };
 }

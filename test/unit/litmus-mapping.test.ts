@@ -42,12 +42,28 @@ describe('each primitive compiled as the mapping says', () => {
     expect(code.match(/Atomics\.add\(f/g)).toHaveLength(1);
   });
 
-  it('every fence a full barrier on the thread’s own word; acquire and release through Atomics', () => {
-    const test = twoThreads('int r0; smp_rmb(); smp_wmb(); smp_mb__before_atomic(); r0 = smp_load_acquire(x); smp_store_release(x, 2);');
-    const code = source(test, 0);
-    expect(code.match(/Atomics\.add\(f, 0, 0\);/g)).toHaveLength(3);
+  it('every fence a full barrier on the thread’s own word on a weak host; acquire and release through Atomics', () => {
+    const test = twoThreads('int r0; smp_rmb(); smp_wmb(); smp_mb__before_atomic(); barrier(); r0 = smp_load_acquire(x); smp_store_release(x, 2);');
+    const code = threadSource(test, 0, lowerTest(test, 'as-written', 'arm64')[0]);
+    expect(code.match(/Atomics\.add\(f, 0, 0\);/g)).toHaveLength(4);
+    expect(code).not.toContain('Atomics.load(f');
     expect(code).toContain('$r0 = Atomics.load(m, b + 0);');
     expect(code).toContain('Atomics.store(m, b + 0, 2);');
+  });
+
+  it("on an x86-64 host smp_rmb(), smp_wmb() and barrier() are compiler barriers, as the kernel's x86 code has them; smp_mb__before_atomic() stays full", () => {
+    const test = twoThreads('int r0; smp_rmb(); smp_wmb(); smp_mb__before_atomic(); barrier(); r0 = READ_ONCE(*x);');
+    const code = threadSource(test, 0, lowerTest(test, 'as-written', 'x64')[0]);
+    expect(code.match(/Atomics\.load\(f, 0\);/g)).toHaveLength(3);
+    expect(code.match(/Atomics\.add\(f, 0, 0\);/g)).toHaveLength(1);
+  });
+
+  it('SB+mb+rmb: x86-TSO allows its condition with the compiler barrier, SB+mbs forbids it', () => {
+    const rmb = read('C SB+mb+rmb\n{ y = 1; }\nP0(int *x, int *y) { int r0; WRITE_ONCE(*x, 1); smp_mb(); r0 = READ_ONCE(*y); }\nP1(int *x, int *y) { int r1; WRITE_ONCE(*y, 0); smp_rmb(); r1 = READ_ONCE(*x); }\nexists (0:r0=1 /\\ 1:r1=0)');
+    const outcomes = (test: LitmusTest) => [...allowedOutcomes(test, lowerTest(test, 'as-written', 'x64'), 'x86-tso').keys()];
+    expect(outcomes(rmb)).toContain('0:r0=1; 1:r1=0;');
+    const mbs = read('C SB+mbs\n{ y = 1; }\nP0(int *x, int *y) { int r0; WRITE_ONCE(*x, 1); smp_mb(); r0 = READ_ONCE(*y); }\nP1(int *x, int *y) { int r1; WRITE_ONCE(*y, 0); smp_mb(); r1 = READ_ONCE(*x); }\nexists (0:r0=1 /\\ 1:r1=0)');
+    expect(outcomes(mbs)).not.toContain('0:r0=1; 1:r1=0;');
   });
 
   it("a void atomic_inc() by a location's only writer: a plain load, add and store, unfenced", () => {
