@@ -73,6 +73,12 @@ export const OP_EXPECTATIONS: { readonly [op in PmdOp]: OpExpectations } = {
       return { framesFreed: done, pteTablesFreed: unmapped, deposited: Math.floor(pmds / 2) + collapsed - unmapped, tablesRemoved: 0 };
     },
   },
+  // Hypothetical: every PTE page freed at once, its small pages through the mmu_gather.
+  'retract-unflushed': {
+    setup: map_pte_range,
+    wrongPmd: (_, pmd) => cleared(pmd),
+    counts: (done) => ({ framesFreed: done, pteTablesFreed: done, deposited: 0, tablesRemoved: 0 }),
+  },
 };
 
 /** Every CPU's IPIs received, by reason, summed: what /proc/interrupts would add up to. */

@@ -116,14 +116,18 @@ function runOperation(cpu: EmulatedCpu, sync: PgtblSync, plan: CpuRunPlan): OpRe
   advanceRunPhase(cpu.mm, RunPhase.MEASURE);
   if (!cpu.aborted) cpu.cpu_idle(performance.now() + plan.warmupMs / 2);
   advanceRunPhase(cpu.mm, RunPhase.OPERATE);
+  // Under race amplification an operation's unordered page-table store drains late too.
+  if (plan.workload.raceWindow > 0) cpu.storeBuffer = storeBufferFill();
   return run_pmd_range(cpu, sync, plan.kernel, plan.op, plan.firstHpn, plan.hugePages, plan.budgetMs);
 }
 
 /**
  * Under race amplification a walk aims at a PTE page's first two ptes, where a deposit writes its
- * list pointers, and takes this long from its PMD to its pte (see WalkAim).
+ * list pointers, and takes this long from its PMD to its pte (see WalkAim): chosen, long enough for
+ * an operation that frees a table at once to do so in between, short enough that the walker is
+ * often between walks, where a tracker's scan misses it (docs/model.md).
  */
-const AMPLIFIED_AIM: WalkAim = { firstTwoPtes: true, descentNs: 1_000 };
+const AMPLIFIED_AIM: WalkAim = { firstTwoPtes: true, descentNs: 300 };
 
 /** Walk in busy/idle cycles until the run stops, noting the walks of each phase. */
 function runWalker(cpu: EmulatedCpu, strategy: PgtblSyncStrategy, plan: CpuRunPlan): Omit<CpuRunReport, 'stats'> {

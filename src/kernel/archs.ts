@@ -41,6 +41,12 @@ export interface ArchSpec {
    * true (x86); powerpc's is radix_enabled() (arch/powerpc/include/asm/tlb.h).
    */
   readonly tableInvalidate: boolean;
+  /**
+   * How pmdp_huge_get_and_clear() clears a PMD: x86-64's native_pmdp_get_and_clear() is an xchg
+   * (arch/x86/include/asm/pgtable_64.h), a locked instruction and so a full barrier; powerpc's
+   * is modelled as a plain store, its order against walkers left to the answer.
+   */
+  readonly pmdGetAndClear: 'xchg' | 'store';
   /** Walker families it has: powerpc's, or only the generic GUP-fast (WalkerKind.arch). */
   readonly walkers: 'powerpc' | 'generic';
   /** Its walkers when a run names none, and under race amplification (profiles of walker-kinds.ts). */
@@ -57,7 +63,7 @@ const K4 = 2 ** 12;
 const M2 = 2 ** 21;
 const M16 = 2 ** 24;
 
-const powerpc = { lazyTlb: false, paravirt: ['none'], walkers: 'powerpc', workload: 'qemu-guest', raceWorkload: 'find-pte' } as const;
+const powerpc = { lazyTlb: false, paravirt: ['none'], pmdGetAndClear: 'store', walkers: 'powerpc', workload: 'qemu-guest', raceWorkload: 'find-pte' } as const;
 const radix = { ...powerpc, basePages: [K64, K4], thpSizes: [M2], tlbFlushes: ['tlbie', 'ipi'], depositList: 'ptes', tableInvalidate: true } as const;
 
 export const ARCH_SPECS: { readonly [arch in Arch]: ArchSpec } = {
@@ -84,6 +90,7 @@ export const ARCH_SPECS: { readonly [arch in Arch]: ArchSpec } = {
     bigEndian: false,
     lazyTlb: true,
     tableInvalidate: true,
+    pmdGetAndClear: 'xchg',
     paravirt: ['none', 'kvm'],
     walkers: 'generic',
     workload: 'gup-fast',

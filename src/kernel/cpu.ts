@@ -55,6 +55,10 @@ export class EmulatedCpu {
   lazyTlb = false;
   /** tlb_remove_table_sync_one() is a real IPI: page tables are freed through RCU (CONFIG_MMU_GATHER_RCU_TABLE_FREE). */
   tablesByRcu = true;
+  /** The guest's TLB flush is KVM's paravirt one (kvm_flush_tlb_multi()), not native_flush_tlb_multi(). */
+  paravirtFlush = false;
+  /** tlb_remove_table_one() waits for a grace period (1fb3d8c20bfa), not every CPU's IPI. */
+  tableRemoveOneByRcu = false;
   /** The host's preemptions of this vCPU, when the run has them (--vcpu-preempt). */
   private preemption: HostPreemption | undefined;
   /** The mm's TLB flush count when this CPU went lazy. */
@@ -138,6 +142,8 @@ export class EmulatedCpu {
    */
   beginRun(trace?: TraceBuffers, kernel?: KernelConfig): void {
     this.tablesByRcu = kernel ? freesTablesByRcu(kernel) : true;
+    this.paravirtFlush = kernel?.paravirt === 'kvm';
+    this.tableRemoveOneByRcu = kernel?.tableRemoveOne === 'rcu';
     this.preemption = undefined;
     this.words[this.isLazyWord] = 0;
     this.tracer = trace && new CpuTracer(trace, this.id);
@@ -188,6 +194,15 @@ export class EmulatedCpu {
     this.irqsOn = flags;
     this.words[this.irqWord] = flags ? 1 : 0;
     if (flags) this.interruptPoint();
+  }
+
+  /**
+   * A point inside a walk, IRQs off, where only the host can stop this vCPU: between a walk's
+   * PMD load and its pte load, as a vCPU preempted there would be (Sean Christopherson on Lance
+   * Yang's v4: "it's entirely possible the vCPU is in a software/lockless walk").
+   */
+  preemptionPoint(): void {
+    if (this.preemption !== undefined) this.preemption.maybePreempt(performance.now());
   }
 
   /** From now on the host preempts this vCPU `share` of its running time (0..1), its first stretch `phase` (0..1) of a cycle away. */
@@ -267,6 +282,17 @@ export class EmulatedCpu {
    */
   smp_mb(): void {
     Atomics.add(this.words, this.fenceWord, 0);
+  }
+
+  /**
+   * x86's smp_rmb(), smp_wmb() and barrier() (arch/x86/include/asm/barrier.h): a compiler
+   * barrier and nothing else, x86 keeping loads in order with loads and stores with stores. An
+   * Atomics.load of this CPU's own word is a plain mov on x86-64, and V8 moves no memory access
+   * across an Atomics operation: the compiler is stopped, the store buffer is not drained. Only
+   * an answer modelling x86's code uses it; under it a store before may still pass a load after.
+   */
+  barrier(): void {
+    Atomics.load(this.words, this.fenceWord);
   }
 
   // ---- run control ------------------------------------------------------------------------

@@ -235,6 +235,8 @@ export class LocklessWalker {
       // The detector notes the page's lifetime before the plain load of the pte, and again after.
       const table = entry_pfn(pmd);
       const tableSeen = Atomics.load(ptePages.lives, table);
+      // Between the two loads the host may stop this vCPU, IRQs off or not (--vcpu-preempt).
+      cpu.preemptionPoint();
       spinFor(this.descentNs);
       const ptep = ptePages.slot(table, this.walks & this.pteIndexMask);
       // The detector: the page's lifetime just before the pte is read, to tell a read of a table

@@ -12,10 +12,10 @@ import { mmWord } from '../shared-memory/mm.ts';
 import type { EmulatedCpu } from './cpu.ts';
 import { TraceEvent } from './ftrace.ts';
 import type { KernelConfig } from './kernel-config.ts';
-import type { PgtblSync } from './pgtbl-sync.ts';
+import type { PgtblSync, SerializeHook } from './pgtbl-sync.ts';
 import { archSpec } from './archs.ts';
-import { RcuFreeQueue, synchronize_rcu } from './rcu.ts';
-import { tlb_remove_table_sync_one } from './serialize.ts';
+import { RcuFreeQueue } from './rcu.ts';
+import { tlb_remove_table_one_wait } from './serialize.ts';
 import { flush_tlb_range } from './tlb-flush.ts';
 
 export class MmuGather {
@@ -39,6 +39,8 @@ export class MmuGather {
     private readonly cpu: EmulatedCpu,
     freeing: PgtblSync['freeing'],
     private readonly kernel: KernelConfig,
+    /** What a page table freed without a batch page waits for: the answer's, or its kernel's (tlb_remove_table_one()). */
+    private readonly tableFree: SerializeHook = tlb_remove_table_one_wait,
   ) {
     this.rcu = freeing === 'rcu' ? new RcuFreeQueue(cpu) : undefined;
     this.frames = new Int32Array(kernel.gatherBatch);
@@ -84,8 +86,7 @@ export class MmuGather {
     // tlb_table_invalidate(): the hardware walker may cache the table; flush before it goes.
     if (archSpec(kernel.arch).tableInvalidate) flush_tlb_range(cpu, kernel, true);
     // tlb_remove_table_one(): wait for every lockless walker, then free.
-    if (kernel.tableRemoveOne === 'rcu') synchronize_rcu(cpu);
-    else tlb_remove_table_sync_one(cpu);
+    this.tableFree(cpu);
   }
 
   /** Free a frame cleared when the flush count was `clearedAt`, once flushed: at once, or after a grace period. */

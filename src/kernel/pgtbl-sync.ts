@@ -35,6 +35,8 @@ export interface SerializeSide {
   readonly collapseFlush: SerializeHook;
   /** collapse: after pmdp_collapse_flush() returns, khugepaged's tlb_remove_table_sync_one() (6.1+). */
   readonly tableSync: SerializeHook;
+  /** mmu_gather: a page table freed with no batch page (tlb_remove_table_one()), after its flush, before it is freed. */
+  readonly tableFree: SerializeHook;
 }
 
 /** When a run begins, and when a walker CPU starts and stops walking for it. */

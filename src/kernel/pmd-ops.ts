@@ -3,10 +3,12 @@
 //   munmap    zap_huge_pmd()        mm/huge_memory.c, via radix__pmdp_huge_get_and_clear()
 //   split     split_huge_pmd()      mm/huge_memory.c, via pmdp_invalidate() and pmd_populate()
 //   collapse  collapse_huge_page()  mm/khugepaged.c, via pmdp_collapse_flush()
+//   retract-unflushed  hypothetical: retract_page_tables() (mm/khugepaged.c, 6.1) without its flush
 
 import { Stat } from '../shared-memory/cpu-block.ts';
 import { mmWord } from '../shared-memory/mm.ts';
 import { PTRS_PER_TABLE, entry_pfn, pfn_pmd, pmd_is_leaf, pmd_mkinvalid, pte_frame, pte_present, table_entry } from '../shared-memory/pgtable-entry.ts';
+import { archSpec } from './archs.ts';
 import type { EmulatedCpu } from './cpu.ts';
 import { RunAborted } from './cpu.ts';
 import { TraceEvent, type CpuTracer } from './ftrace.ts';
@@ -20,9 +22,10 @@ import { flush_tlb_range } from './tlb-flush.ts';
 /**
  * What CPU 0 does to the range. collapse-munmap takes the PMDs in pairs: it collapses the first
  * (PTE-mapped) and unmaps the second (a THP), so that the unmap withdraws the table the collapse
- * has just deposited, the interleaving Jann Horn's first reason needs.
+ * has just deposited, the interleaving Jann Horn's first reason needs. retract-unflushed is no
+ * kernel's: a caller of the table sync with no TLB flush before it (retract_unflushed()).
  */
-export const PMD_OPS = ['munmap', 'split', 'collapse', 'collapse-munmap'] as const;
+export const PMD_OPS = ['munmap', 'split', 'collapse', 'collapse-munmap', 'retract-unflushed'] as const;
 export type PmdOp = (typeof PMD_OPS)[number];
 
 export interface OpResult {
@@ -117,6 +120,8 @@ interface PmdOpContext {
   readonly log: SerializeLog;
   /** The tracer while this PMD is in the window traced (--trace-pmds); undefined otherwise. */
   traced: CpuTracer | undefined;
+  /** pmdp_huge_get_and_clear() is an xchg (x86-64), not a plain store. */
+  readonly lockedClear: boolean;
 }
 
 type PerPmd = (op: PmdOpContext, hpn: number) => void;
@@ -126,6 +131,7 @@ const PER_PMD: { readonly [op in PmdOp]: PerPmd } = {
   split: split_huge_pmd,
   collapse: collapse_huge_page,
   'collapse-munmap': (op, hpn) => ((hpn - op.log.firstHpn) % 2 === 0 ? collapse_huge_page : zap_huge_pmd)(op, hpn),
+  'retract-unflushed': retract_unflushed,
 };
 
 /**
@@ -135,7 +141,7 @@ const PER_PMD: { readonly [op in PmdOp]: PerPmd } = {
 export function run_pmd_range(cpu: EmulatedCpu, sync: PgtblSync, kernel: KernelConfig, op: PmdOp, firstHpn: number, count: number, budgetMs = Infinity): OpResult {
   const start = performance.now();
   const log = new SerializeLog(count, firstHpn, start);
-  const context: PmdOpContext = { cpu, sync, kernel, tlb: new MmuGather(cpu, sync.freeing, kernel), log, traced: undefined };
+  const context: PmdOpContext = { cpu, sync, kernel, tlb: new MmuGather(cpu, sync.freeing, kernel, sync.serialize.tableFree), log, traced: undefined, lockedClear: archSpec(kernel.arch).pmdGetAndClear === 'xchg' };
   const tracer = cpu.tracer;
   const perPmd = PER_PMD[op];
   let aborted = false;
@@ -219,10 +225,8 @@ function zap_huge_pmd(op: PmdOpContext, hpn: number): void {
   if (slot < 0 || !pmd_is_leaf(entries[slot])) return;
   const orig = entries[slot];
   const start = op.log.start(op.traced !== undefined);
-  // radix__pmdp_huge_get_and_clear(): a plain store (the page-table lock serialises writers;
-  // the ordering against walkers is the strategy's business), then the strategy, with nothing
-  // in between.
-  entries[slot] = 0;
+  // pmdp_huge_get_and_clear(), then the strategy, with nothing in between.
+  pmdp_huge_get_and_clear(op, slot);
   serialized(op, hpn, start, op.sync.serialize.pmdClear(op.cpu));
   if (op.kernel.tlbFlushEachPmd) flush_tlb_range(op.cpu, op.kernel, op.kernel.flushRangeFreedTables); // flush_pmd_tlb_range()
   zap_deposited_table(op, hpn);
@@ -290,7 +294,7 @@ function collapse_huge_page(op: PmdOpContext, hpn: number): void {
   const oldFrame = pte_frame(arena.pte.entries[arena.pte.slot(pgtable, 0)]);
   const start = op.log.start(op.traced !== undefined);
   // pmdp_collapse_flush(): no new walk can find the PTE page after this, nor any TLB entry.
-  arena.entries[slot] = 0;
+  pmdp_huge_get_and_clear(op, slot);
   const flushSent = op.sync.serialize.collapseFlush(op.cpu);
   const flushedAt = flush_tlb_range(op.cpu, op.kernel, op.kernel.flushRangeFreedTables);
   // khugepaged, once pmdp_collapse_flush() has returned: tlb_remove_table_sync_one() (6.1+).
@@ -302,6 +306,47 @@ function collapse_huge_page(op: PmdOpContext, hpn: number): void {
   Atomics.store(arena.entries, slot, pfn_pmd(frames.alloc()));
   // The small pages go straight back (free_page_and_swap_cache()), the flush above covering them.
   op.tlb.free_flushed(oldFrame, flushedAt);
+}
+
+/**
+ * pmdp_huge_get_and_clear(): on x86-64 native_pmdp_get_and_clear(), an xchg, which drains this
+ * CPU's store buffer before any later load; on powerpc (radix__pmdp_huge_get_and_clear()) a
+ * plain store here, the page-table lock serialising writers and the order against walkers
+ * being the answer's business.
+ */
+function pmdp_huge_get_and_clear(op: PmdOpContext, slot: number): void {
+  const entries = op.cpu.machine.arena.entries;
+  if (op.lockedClear) Atomics.exchange(entries, slot, 0);
+  else entries[slot] = 0;
+}
+
+/**
+ * Hypothetical, in no kernel: retract_page_tables() as 6.1 had it (2ba99c5e0881: clear the PMD,
+ * tlb_remove_table_sync_one(), pte_free() at once), but with the PMD cleared by a plain
+ * pmd_clear() and no TLB flush before the sync. It is the caller Peter Zijlstra warned of on
+ * Lance Yang's v10 ("there is nothing that guarantees there is [a preceding TLB flush]"), and
+ * the only kind of caller where v4's smp_rmb() meets store buffering with no locked instruction
+ * in between to hide it (docs/table-sync.md). The small pages go to the mmu_gather.
+ */
+function retract_unflushed(op: PmdOpContext, hpn: number): void {
+  const { cpu } = op;
+  const { arena } = cpu.machine;
+  const slot = arena.pmdSlot(hpn);
+  if (slot < 0) return;
+  const pmd = arena.entries[slot];
+  if (!pte_present(pmd) || pmd_is_leaf(pmd)) return;
+  const pgtable = entry_pfn(pmd);
+  const frame = pte_frame(arena.pte.entries[arena.pte.slot(pgtable, 0)]);
+  const start = op.log.start(op.traced !== undefined);
+  // Race amplification fills the store buffer first, so that the clear drains late.
+  cpu.storeBuffer.beforeUnorderedStore();
+  // pmd_clear(): a plain store, still in this CPU's store buffer as the sync reads.
+  arena.entries[slot] = 0;
+  serialized(op, hpn, start, op.sync.serialize.tableSync(cpu));
+  // pte_free(): at once, not through the mmu_gather or RCU.
+  cpu.count(arena.pte.free(pgtable) ? Stat.pteTablesFreed : Stat.doubleFrees);
+  if (op.traced) op.traced.instant(TraceEvent.FREE_PTE_PAGE, pgtable);
+  op.tlb.tlb_remove_page(frame);
 }
 
 /**

@@ -3,6 +3,7 @@
 
 import type { EmulatedCpu } from './cpu.ts';
 import { IpiReason, smp_call_function_many } from './ipi.ts';
+import { synchronize_rcu } from './rcu.ts';
 
 /**
  * serialize_against_pte_lookup() (arch/powerpc/mm/book3s64/pgtable.c): smp_mb(), then a
@@ -27,4 +28,15 @@ export function tlb_remove_table_sync_one(cpu: EmulatedCpu): number {
   // the explicit barrier does here: pairs with each target's Atomics.load of ipiRequest.
   cpu.smp_mb();
   return smp_call_function_many(cpu, cpu.onlineCpus, true, IpiReason.TABLE_SYNC);
+}
+
+/**
+ * What __tlb_remove_table_one() (mm/mmu_gather.c) waits with before it frees a page table the
+ * mmu_gather had no batch page for: tlb_remove_table_sync_one() or, since 1fb3d8c20bfa (Lance
+ * Yang, 2026), tlb_remove_table_sync_rcu(), a grace period. Returns the IPIs sent.
+ */
+export function tlb_remove_table_one_wait(cpu: EmulatedCpu): number {
+  if (!cpu.tableRemoveOneByRcu) return tlb_remove_table_sync_one(cpu);
+  synchronize_rcu(cpu);
+  return 0;
 }

@@ -8,6 +8,7 @@
 
 import { ARCHS, type Arch } from '../kernel/archs.ts';
 import type { Freeing, Lifecycle, PgtblSync, SerializeHook, SerializeSide, WalkerHook, WalkerSide } from '../kernel/pgtbl-sync.ts';
+import { tlb_remove_table_one_wait } from '../kernel/serialize.ts';
 import { NO_WORDS, type AnswerWords } from '../shared-memory/answer-words.ts';
 import type { KernelChoices, RunSpecOverrides } from '../spec/run-spec.ts';
 
@@ -58,13 +59,16 @@ export interface StrategyDeclaration {
   readonly name: string;
   /** The kernel version or patch series it models, in a few words. */
   readonly models: string;
+  /** Where it was posted or merged, and what its reviewers said, by name (posting, date, Message-Id); none for a teaching variant. */
+  readonly sources?: readonly string[];
   readonly outcomes: Outcomes;
   /** The words it keeps in shared memory, laid out in its file with answerWords(). */
   readonly words?: AnswerWords;
   readonly walker?: Partial<WalkerSide>;
   /**
    * Its serialisation. Left out, an operation's hook is the PMD clear's (the IPI of before 5.8
-   * sat in every PMD change), and the table sync after a collapse sends nothing.
+   * sat in every PMD change), the table sync after a collapse sends nothing, and a page table
+   * freed without a batch page waits as its kernel does (tlb_remove_table_one()).
    */
   readonly serialize?: Partial<SerializeSide>;
   readonly lifecycle?: Partial<Lifecycle>;
@@ -80,6 +84,7 @@ export interface StrategyDeclaration {
 export interface PgtblSyncStrategy extends PgtblSync {
   readonly name: string;
   readonly models: string;
+  readonly sources: readonly string[];
   readonly outcomes: Outcomes;
   readonly words: AnswerWords;
   readonly kernel: Partial<KernelChoices>;
@@ -114,11 +119,13 @@ class SerializeHooks implements SerializeSide {
   readonly pmdInvalidate: SerializeHook;
   readonly collapseFlush: SerializeHook;
   readonly tableSync: SerializeHook;
+  readonly tableFree: SerializeHook;
   constructor(hooks: Partial<SerializeSide>) {
     this.pmdClear = hooks.pmdClear ?? SENDS_NOTHING;
     this.pmdInvalidate = hooks.pmdInvalidate ?? this.pmdClear;
     this.collapseFlush = hooks.collapseFlush ?? this.pmdClear;
     this.tableSync = hooks.tableSync ?? SENDS_NOTHING;
+    this.tableFree = hooks.tableFree ?? tlb_remove_table_one_wait;
   }
 }
 
@@ -138,6 +145,7 @@ export function defineStrategy(declaration: StrategyDeclaration): PgtblSyncStrat
   return {
     name: declaration.name,
     models: declaration.models,
+    sources: declaration.sources ?? [],
     outcomes: declaration.outcomes,
     words: declaration.words ?? NO_WORDS,
     walker: new WalkerHooks(declaration.walker ?? {}),
@@ -155,11 +163,11 @@ export function walkerPlaces(strategy: PgtblSyncStrategy): (keyof WalkerSide)[] 
 }
 const WALKER_PLACES = ['beforeIrqsOff', 'walkStart', 'lookupEnd', 'walkEnd', 'afterIrqsOn'] as const;
 
-/** The PMD changes the answer serialises at all (its hook there may still decide to send nothing). */
+/** The PMD changes the answer serialises at all (its hook there may still decide to send nothing); a table freed without a batch page, where it waits otherwise than its kernel. */
 export function serializingOps(strategy: PgtblSyncStrategy): (keyof SerializeSide)[] {
-  return SERIALIZE_PLACES.filter((place) => strategy.serialize[place] !== SENDS_NOTHING);
+  return SERIALIZE_PLACES.filter((place) => strategy.serialize[place] !== (place === 'tableFree' ? tlb_remove_table_one_wait : SENDS_NOTHING));
 }
-const SERIALIZE_PLACES = ['pmdClear', 'pmdInvalidate', 'collapseFlush', 'tableSync'] as const;
+const SERIALIZE_PLACES = ['pmdClear', 'pmdInvalidate', 'collapseFlush', 'tableSync', 'tableFree'] as const;
 
 /** Safe: it claims to prevent every outcome, so any of them is a failure. */
 export const isSafe = (strategy: PgtblSyncStrategy): boolean => OUTCOMES.every((outcome) => strategy.outcomes[outcome].expect === Expect.FORBIDDEN);

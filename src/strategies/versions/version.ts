@@ -7,6 +7,7 @@ import type { Arch } from '../../kernel/archs.ts';
 import type { MmCpumask, RcuTableFree, TableRemoveOne, WalkerStyle } from '../../kernel/kernel-config.ts';
 import { serialize_against_pte_lookup, tlb_remove_table_sync_one } from '../../kernel/serialize.ts';
 import type { SerializeHook, SerializeSide } from '../../kernel/pgtbl-sync.ts';
+import type { KernelChoices } from '../../spec/run-spec.ts';
 import { SAFE, SENDS_NOTHING, defineStrategy, type Outcomes, type PgtblSyncStrategy } from '../strategy.ts';
 
 /**
@@ -18,6 +19,9 @@ import { SAFE, SENDS_NOTHING, defineStrategy, type Outcomes, type PgtblSyncStrat
  */
 export type Serialization = 'none' | 'mm-ipi' | 'online-ipi' | 'answer';
 
+/** The places a version row serialises by name. */
+type VersionSerializePlace = Exclude<keyof SerializeSide, 'tableFree'>;
+
 export interface VersionRow {
   /** As --kernel takes it: 5.4, 6.1, x86-6.15. */
   readonly version: string;
@@ -28,7 +32,8 @@ export interface VersionRow {
   readonly sources: readonly string[];
   /** A patch series this row runs on the version's base, by answer name: its walker side and words. Absent: the version's own, nothing beyond IRQs off and its guards. */
   readonly answer?: PgtblSyncStrategy;
-  readonly serialize: { readonly [op in keyof SerializeSide]: Serialization };
+  /** Per PMD change; a page table freed without a batch page waits as `tableRemoveOne` says. */
+  readonly serialize: { readonly [op in VersionSerializePlace]: Serialization };
   /** pointer: the caller dereferences (pte_t *)pmdp after the walk (before 5.8); value: each entry read once (5.8+). */
   readonly walkerStyle: WalkerStyle;
   /** Each walker kind guards what it uses as its callers did after 5.8's rework (a page reference, kvm->mmu_lock). */
@@ -71,7 +76,7 @@ export const SAFE_VERSION: Outcomes = SAFE;
 
 /** The runnable answer a version row stands for, named `linux-VERSION`. */
 export function versionStrategy(row: VersionRow): PgtblSyncStrategy {
-  const hook = (op: keyof SerializeSide): SerializeHook => {
+  const hook = (op: VersionSerializePlace): SerializeHook => {
     const how = row.serialize[op];
     if (how === 'answer') {
       if (!row.answer) throw new Error(`linux-${row.version}: ${op} is the answer's, but the row names no answer`);
@@ -82,19 +87,25 @@ export function versionStrategy(row: VersionRow): PgtblSyncStrategy {
   return defineStrategy({
     name: `linux-${row.version}`,
     models: `Linux ${row.version}: ${row.models}`,
+    sources: row.sources,
     outcomes: row.outcomes,
     ...(row.answer ? { words: row.answer.words, walker: row.answer.walker, lifecycle: row.answer.lifecycle } : {}),
     serialize: { pmdClear: hook('pmdClear'), pmdInvalidate: hook('pmdInvalidate'), collapseFlush: hook('collapseFlush'), tableSync: hook('tableSync') },
-    kernel: {
-      walkerStyle: row.walkerStyle,
-      walkerGuards: row.walkerGuards,
-      tlbFlushEachPmd: row.tlbFlushEachPmd,
-      gupRechecksPmd: row.gupRechecksPmd,
-      mmCpumask: row.mmCpumask,
-      rcuTableFree: row.rcuTableFree,
-      tableRemoveOne: row.tableRemoveOne,
-      flushRangeFreedTables: row.flushRangeFreedTables,
-    },
+    kernel: kernelOfRow(row),
     arches: row.arches,
   });
+}
+
+/** The kernel below a version row: what an answer posted on that version runs on. */
+export function kernelOfRow(row: VersionRow): Partial<KernelChoices> {
+  return {
+    walkerStyle: row.walkerStyle,
+    walkerGuards: row.walkerGuards,
+    tlbFlushEachPmd: row.tlbFlushEachPmd,
+    gupRechecksPmd: row.gupRechecksPmd,
+    mmCpumask: row.mmCpumask,
+    rcuTableFree: row.rcuTableFree,
+    tableRemoveOne: row.tableRemoveOne,
+    flushRangeFreedTables: row.flushRangeFreedTables,
+  };
 }
