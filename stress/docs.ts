@@ -46,6 +46,7 @@ const PLACE_WORDS: { readonly [place: string]: string } = {
   pmdClear: 'clear',
   pmdInvalidate: 'invalidate',
   collapseFlush: 'collapse flush',
+  tableFree: 'table free',
   tableSync: 'table sync',
 };
 
@@ -80,12 +81,19 @@ const answerRow = (s: PgtblSyncStrategy) => [
 
 const SERIALIZATION_WORDS: { readonly [how in Serialization]: string } = { none: '-', 'mm-ipi': 'IPI to `mm_cpumask`', 'online-ipi': 'IPI to every online CPU', answer: "the series'" };
 
+const ARCH_COUNT = ARCHS.length;
+
 /** The generated blocks, by name. */
 export const BLOCKS: { readonly [name: string]: () => string } = {
   answers: () =>
     markdownTable(
       ['answer', 'models', 'safe', 'keeps', 'walker side at', 'serialises at', 'frees', 'outcomes it allows or exists to show'],
       STRATEGIES.map(answerRow),
+    ),
+  'answer-sources': () =>
+    markdownTable(
+      ['answer', 'runs on', 'posted, merged or said, by name'],
+      STRATEGIES.map((s) => [code(s.name), s.arches.length === ARCH_COUNT ? 'any' : s.arches.join(', '), s.sources.length > 0 ? s.sources.join('; ') : 'no posting: the floor, or a teaching variant']),
     ),
   versions: () =>
     markdownTable(

@@ -32,7 +32,7 @@ export const OPTIONS = {
   strategy: option({
     value: 'LIST',
     default: DEFAULT_STRATEGIES.join(','),
-    help: `comma-separated strategies, or all: ${STRATEGY_NAMES.join(', ')}`,
+    help: `comma-separated strategies, or all (those of the run's --arch): ${STRATEGY_NAMES.join(', ')}`,
     parse: renamedFirst(nameList(STRATEGY_NAMES, 'strategy'), (name) => name),
   }),
   kernel: option({
@@ -119,9 +119,11 @@ export function munmapCommandFrom(given: { readonly [name: string]: string | und
     }
   }
   const kernels = versions.map((version) => version.name);
+  // `all` is every answer that runs on the run's architecture (an x86 posting's answers on x86 only).
+  const named = given.strategy?.trim() === 'all' ? STRATEGIES.filter((s) => s.arches.includes(arch)).map((s) => s.name) : values.strategy;
   const strategies = demonstrating
     ? [demonstrating.strategy, demonstrating.demonstration.fixedBy]
-    : [...(values.strategy ?? (kernels.length > 0 ? [] : preset ? PRESETS[preset].strategies : DEFAULT_STRATEGIES)), ...kernels];
+    : [...(named ?? (kernels.length > 0 ? [] : preset ? PRESETS[preset].strategies : DEFAULT_STRATEGIES)), ...kernels];
   const given_ = fromOptionValues(values);
   const under = demonstrating?.demonstration.spec ?? {};
   const base: RunSpecOverrides = {

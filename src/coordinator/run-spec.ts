@@ -14,7 +14,7 @@ export function runSpec(overrides: RunSpecOverrides = {}): RunSpec {
   }
   const { arches } = strategyByName(spec.strategy);
   if (!arches.includes(spec.machine.arch)) {
-    throw new SpecError([field('strategy', spec.strategy), ` is a kernel of ${arches.join(', ')}, not of `, field('machine.arch', spec.machine.arch)]);
+    throw new SpecError([field('strategy', spec.strategy), ` runs on ${arches.join(', ')} only, not on `, field('machine.arch', spec.machine.arch)]);
   }
   if (kernelOf(spec).walkerGuards && spec.workload.mix.some(({ kind }) => kind === UNGUARDED_AFTER_58)) {
     throw new SpecError([

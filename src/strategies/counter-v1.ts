@@ -14,6 +14,7 @@ import { Expect, defineStrategy } from './strategy.ts';
 export const counterV1 = defineStrategy({
   name: 'counter-v1',
   models: 'Bras series v1: the count covers the lookup, not the use of the pte',
+  sources: ['Leonardo Bras, "[PATCH 1/1] powerpc: mm: Check if serialize_against_pte_lookup() really needs to run" (16 Sep 2019, 20190916205527.1859-1-leonardo@linux.ibm.com)'],
   outcomes: {
     useAfterFree: {
       expect: Expect.ACCEPTABLE_INTERESTING,

@@ -12,6 +12,7 @@ import { Expect, defineStrategy } from './strategy.ts';
 export const counterV3 = defineStrategy({
   name: 'counter-v3',
   models: 'Bras series v2-v3: count spans the walk; atomic_inc() unordered, unmapper fenced',
+  sources: ['Leonardo Bras, "[PATCH v2 00/11] Introduces new count-based method for monitoring lockless pagetable wakls" (20 Sep 2019, 20190920195047.7703-1-leonardo@linux.ibm.com) and v3 (24 Sep 2019, 20190924212427.7734-1-leonardo@linux.ibm.com)', 'John Hubbard on v3: "some memory barriers are missing" (24 Sep 2019)'],
   outcomes: {
     useAfterFree: {
       expect: Expect.ACCEPTABLE_INTERESTING,

@@ -1,4 +1,4 @@
-// counter: the seed's series as v5 posted it (Leonardo Bras, Feb 2020), the reviewers' barriers
+// counter: the seed's series as v5 posted it (Leonardo Bras, 2 Oct 2019), the reviewers' barriers
 // in place. begin_lockless_pgtbl_walk() does atomic_inc(), local_irq_save(), smp_mb();
 // end_lockless_pgtbl_walk() does smp_mb(), local_irq_restore(), atomic_dec(): the count spans
 // more than the IRQ-off window. The unmapper skips the IPI when the count is zero.
@@ -10,6 +10,7 @@ import { SAFE, defineStrategy } from './strategy.ts';
 export const counter = defineStrategy({
   name: 'counter',
   models: 'Bras series v5: mm counter + smp_mb(), IPI only if a walk is in flight',
+  sources: ['Leonardo Bras, "[PATCH v5 00/11] Introduces new count-based method for tracking lockless pagetable walks" (2 Oct 2019, 20191003013325.2614-1-leonardo@linux.ibm.com)', 'Christoph Lameter: "You are creating contention on a single exclusive cacheline"; Peter Zijlstra, 20191003072952.GN4536@hirez.programming.kicks-ass.net (3 Oct 2019)'],
   outcomes: SAFE,
   words: MM_COUNT_WORDS,
   walker: {

@@ -12,8 +12,12 @@ import { percpu } from './percpu.ts';
 import { percpuMm } from './percpu-mm.ts';
 import { rcuFrames } from './rcu-frames.ts';
 import { skipOnUnmap } from './skip-on-unmap.ts';
+import { skipRedundantSync } from './skip-redundant-sync.ts';
+import { skipRedundantSyncV4 } from './skip-redundant-sync-v4.ts';
 import { staleTolerant } from './stale-tolerant.ts';
 import { syncOne } from './sync-one.ts';
+import { targetedSync } from './targeted-sync.ts';
+import { targetedSyncV4 } from './targeted-sync-v4.ts';
 import type { PgtblSyncStrategy } from './strategy.ts';
 import { VERSION_ROWS } from './versions/index.ts';
 import { versionStrategy } from './versions/version.ts';
@@ -21,7 +25,25 @@ import { versionStrategy } from './versions/version.ts';
 export { Expect, OUTCOMES, interestingOutcomes, isSafe, type Outcome, type Outcomes, type PgtblSyncStrategy } from './strategy.ts';
 
 /** In the order a table reads best: the floor, the historical answers, the bugs. */
-export const STRATEGIES: readonly PgtblSyncStrategy[] = [none, ipiBroadcast, syncOne, counterV1, counterV3, counter, percpu, skipOnUnmap, percpuMm, staleTolerant, rcuFrames, counterNoBarriers, counterNonatomic];
+export const STRATEGIES: readonly PgtblSyncStrategy[] = [
+  none,
+  ipiBroadcast,
+  syncOne,
+  counterV1,
+  counterV3,
+  counter,
+  percpu,
+  skipOnUnmap,
+  targetedSyncV4,
+  targetedSync,
+  skipRedundantSyncV4,
+  skipRedundantSync,
+  percpuMm,
+  staleTolerant,
+  rcuFrames,
+  counterNoBarriers,
+  counterNonatomic,
+];
 
 /** Every Linux version, as the answer it runs (`linux-5.8`). */
 export const KERNELS: readonly PgtblSyncStrategy[] = VERSION_ROWS.map(versionStrategy);

@@ -9,6 +9,7 @@ import { SAFE, defineStrategy } from './strategy.ts';
 export const ipiBroadcast = defineStrategy({
   name: 'ipi-broadcast',
   models: 'Linux < 5.8: IPI to mm_cpumask on every PMD clear',
+  sources: ['arch/powerpc/mm/book3s64/pgtable.c (serialize_against_pte_lookup(), to 5.7)'],
   outcomes: SAFE,
   serialize: { pmdClear: serialize_against_pte_lookup },
 });

@@ -1,8 +1,9 @@
-// percpu-mm: each CPU keeps a pointer to the mm it is walking, so the unmapper interrupts only
-// the CPUs walking this mm, not those walking another process's tables (which the series' v6
-// per-CPU count, counting any mm's walks, interrupts too): the per-CPU active-walk pointer of
-// Lance Yang's 2026 targeted sync, here on the PMD changes of the seed's problem.
-// Models the per-CPU active-walk pointer of that series (mm/mmu_gather.c, mm/gup.c).
+// percpu-mm: not a posting. The per-CPU tracker of Lance Yang's v4 targeted sync (2 Feb 2026;
+// targeted-sync and targeted-sync-v4 run it as posted, on x86's table syncs), with the full
+// barrier Peter Zijlstra asked for, transplanted to the PMD changes of the seed's problem: each
+// CPU keeps a pointer to the mm it walks, so the unmapper interrupts only the CPUs walking this
+// mm, not those walking another process's tables (which the Bras series' v6 per-CPU count,
+// counting any mm's walks, interrupts too).
 
 import type { EmulatedCpu } from '../kernel/cpu.ts';
 import { Mm } from '../shared-memory/cpu-block.ts';
@@ -18,7 +19,8 @@ const walking_this_mm = (cpu: EmulatedCpu, other: number) => Atomics.load(cpu.an
 
 export const percpuMm = defineStrategy({
   name: 'percpu-mm',
-  models: "the 2026 targeted sync's per-CPU mm pointer, on PMD changes: IPI only CPUs walking this mm",
+  models: "not a posting: v4's 2026 per-CPU walk mm (full barrier) on 5.4's PMD changes: IPI only CPUs walking this mm",
+  sources: ['not a posting: the tracker of Lance Yang\'s v4 (20260202074557.16544-1-lance.yang@linux.dev), with a full barrier, on the PMD changes of 5.4'],
   outcomes: SAFE,
   words: WORDS,
   walker: {

@@ -17,6 +17,7 @@ const walks_counted = (cpu: EmulatedCpu, other: number) => Atomics.load(cpu.answ
 export const percpu = defineStrategy({
   name: 'percpu',
   models: 'Bras series v6: per-CPU count, IPI only the CPUs walking',
+  sources: ['Leonardo Bras, "[PATCH v6 00/11] Introduces new functions for tracking lockless pagetable walks" (6 Feb 2020, 20200206030900.147032-1-leonardo@linux.ibm.com)'],
   outcomes: SAFE,
   words: WORDS,
   walker: {

@@ -12,6 +12,7 @@ import { SAFE, defineStrategy } from './strategy.ts';
 export const rcuFrames = defineStrategy({
   name: 'rcu-frames',
   models: 'hypothetical: no IPI; frames freed after an RCU grace period',
+  sources: ['hypothetical, after Peter Zijlstra on the series\' v5: "the THP PMD should be RCU-like freed just like any other PMD" (4 Oct 2019, 20191004114236.GD19463@hirez.programming.kicks-ass.net)'],
   outcomes: SAFE,
   // IRQs off is the whole read-side critical section; the walk needs nothing more. Every CPU
   // reports its quiescent states at the scheduler's ticks.

@@ -19,6 +19,7 @@ import { Expect, defineStrategy } from './strategy.ts';
 export const skipOnUnmap = defineStrategy({
   name: 'skip-on-unmap',
   models: 'Bras RFC, Jan 2020: no IPI on the munmap path, split and collapse keep it',
+  sources: ['Leonardo Bras, "[RFC PATCH 1/1] powerpc/pgtable: Skip serialize_against_pte_lookup() when unmapping" (13 Jan 2020, 20200113211126.39270-1-leonardo@linux.ibm.com); no reply in the archives'],
   outcomes: {
     useAfterFree: {
       expect: Expect.ACCEPTABLE_INTERESTING,

@@ -13,6 +13,7 @@ import { SAFE, defineStrategy } from './strategy.ts';
 export const staleTolerant = defineStrategy({
   name: 'stale-tolerant',
   models: 'Linux 5.8+: no IPI on clear; walkers read once and guard what they use; TLB flush per PMD',
+  sources: ['[PATCH v3 20/22] powerpc/mm/book3s64: Avoid sending IPI on clearing PMD (Aneesh Kumar K.V., 2020), merged for 5.8'],
   outcomes: SAFE,
   // No IPI on a PMD clear or invalidation; collapse keeps it.
   serialize: { collapseFlush: serialize_against_pte_lookup },

@@ -8,6 +8,7 @@ import { SAFE, defineStrategy } from './strategy.ts';
 export const syncOne = defineStrategy({
   name: 'sync-one',
   models: 'generic tlb_remove_table_sync_one(): IPI to every online CPU',
+  sources: ['mm/mmu_gather.c (tlb_remove_table_sync_one())'],
   outcomes: SAFE,
   serialize: { pmdClear: tlb_remove_table_sync_one },
 });

@@ -170,6 +170,6 @@ describe('--demonstrate', () => {
     expect(cannot.stderr).toMatch(/^munmap: --demonstrate: counter-v3's useAfterFree is not shown on this host: too rare/);
     const safe = await munmap('--demonstrate', 'counter');
     expect(safe.code).toBe(2);
-    expect(safe.stderr).toMatch(/^munmap: --demonstrate: unknown answer with a demonstration 'counter' \(known: counter-v1, counter-v3, skip-on-unmap, counter-no-barriers, counter-nonatomic, linux-6.0\)/);
+    expect(safe.stderr).toMatch(/^munmap: --demonstrate: unknown answer with a demonstration 'counter' \(known: counter-v1, counter-v3, skip-on-unmap, targeted-sync-v4, skip-redundant-sync-v4, counter-no-barriers, counter-nonatomic, linux-6.0\)/);
   });
 });

@@ -4,7 +4,7 @@ import { parseMunmapArgs, type MunmapCommand } from '../../src/cli/munmap-args.t
 import { UsageError } from '../../src/base/usage-error.ts';
 import { WORKLOAD_PROFILES } from '../../src/kernel/walker-kinds.ts';
 import { MAX_HUGE_PAGES } from '../../src/spec/run-spec.ts';
-import { STRATEGY_NAMES } from '../../src/strategies/index.ts';
+import { STRATEGY_NAMES, strategyByName } from '../../src/strategies/index.ts';
 
 const command = (args: string[]): MunmapCommand => parseMunmapArgs(args);
 const firstRun = (args: string[]) => command(args).runs[0];
@@ -73,7 +73,7 @@ describe('option parsing', () => {
     expect(firstRun(['--op', 'collapse']).op).toBe('collapse');
     expect(firstRun(['--op', 'collapse-munmap']).op).toBe('collapse-munmap');
     expect(firstRun([]).op).toBe('munmap');
-    rejects(['--op', 'merge'], /--op: unknown operation 'merge' \(known: munmap, split, collapse, collapse-munmap\)/);
+    rejects(['--op', 'merge'], /--op: unknown operation 'merge' \(known: munmap, split, collapse, collapse-munmap, retract-unflushed\)/);
     rejects(['--op', 'all'], /--op: unknown operation 'all'/);
     // 4K pages: a PTE page of 512 ptes each, 1 GiB of them at most.
     rejects(['--op', 'split', '--base-page', '4K', '--memory', '2T'], /^--memory 2T is 1048576 huge pages; the limit is 524288 \(1T of 2M pages, with a PTE page of --base-page 4K pages for each\)$/);
@@ -111,7 +111,9 @@ describe('option parsing', () => {
     expect(run.machine.thpBytes).toBe(2 ** 21);
     expect(strategies(['--memory', '496G'])).toEqual(['ipi-broadcast', 'counter']);
     expect(run.workload).toEqual({ mix: WORKLOAD_PROFILES['qemu-guest'], holdUs: undefined, walkRate: 20_000, busy: 0.5, dutyMs: 1, raceWindow: 0, otherMm: 0 });
-    expect(strategies(['--strategy', 'all'])).toEqual(STRATEGY_NAMES);
+    expect(strategies(['--strategy', 'all'])).toEqual(STRATEGY_NAMES.filter((name) => strategyByName(name).arches.includes('ppc64le-radix')));
+    expect(strategies(['--arch', 'x86', '--strategy', 'all'])).toContain('skip-redundant-sync');
+    expect(strategies(['--strategy', 'all'])).not.toContain('skip-redundant-sync');
     expect(firstRun(['--arch', 'ppc64-hash', '--memory', '1G']).machine).toMatchObject({ thpBytes: 2 ** 24, hugePages: 64 });
   });
 
