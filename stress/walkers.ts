@@ -5,7 +5,8 @@
 import { nameList, option } from '../src/base/option-table.ts';
 import { decimal, integer, oneOf, quote } from '../src/base/value-types.ts';
 import { UsageError } from '../src/base/usage-error.ts';
-import { WALKER_KIND_NAMES } from '../src/kernel/walker-kinds.ts';
+import { ARCHS, archSpec } from '../src/kernel/archs.ts';
+import { WALKER_KIND_NAMES, walkerKind } from '../src/kernel/walker-kinds.ts';
 import { walkersAloneSpec } from '../src/spec/run-spec.ts';
 import { WALKER_INTERVALS } from '../src/coordinator/runs.ts';
 import { compareWalkersAlone, type WalkersAloneResult } from '../src/coordinator/walkers-alone.ts';
@@ -13,7 +14,7 @@ import { Session } from '../src/coordinator/session.ts';
 import { defineCommand, isMain, runCommand } from '../src/cli/command.ts';
 import { checkCpusFitMemory } from '../src/coordinator/cpu-memory.ts';
 import { MAX_CPUS } from '../src/shared-memory/mm.ts';
-import { STRATEGY_NAMES } from '../src/strategies/index.ts';
+import { STRATEGY_NAMES, strategyByName } from '../src/strategies/index.ts';
 import type { MedianRange } from '../src/base/statistics.ts';
 import { textTable } from '../src/base/text-table.ts';
 
@@ -28,7 +29,8 @@ const cpuList = (text: string, flag: string) => {
 const OPTIONS = {
   cpus: option({ value: 'LIST', default: '1,2,4,8', help: 'CPU counts to measure, all of them walking', parse: cpuList }),
   strategy: option({ value: 'LIST', default: 'none,counter,percpu,stale-tolerant', help: `strategies, or all: ${STRATEGY_NAMES.join(', ')}`, parse: nameList(STRATEGY_NAMES, 'strategy') }),
-  kind: option({ value: 'KIND', default: 'find-pte', help: `walker kind: ${WALKER_KIND_NAMES.join(', ')}`, parse: oneOf(WALKER_KIND_NAMES, 'walker kind') }),
+  arch: option({ value: 'ARCH', default: 'ppc64le-radix', help: `the kernel's architecture: ${ARCHS.join(', ')}`, parse: oneOf(ARCHS, 'architecture') }),
+  kind: option({ value: 'KIND', default: undefined, defaultNote: "find-pte; gup-fast on x86", help: `walker kind: ${WALKER_KIND_NAMES.join(', ')}`, parse: oneOf(WALKER_KIND_NAMES, 'walker kind') }),
   'hold-us': option({ value: 'US', default: '0', help: 'microseconds each walk holds its page (short walks show counter costs)', parse: decimal(0, 1e6) }),
   'duration-ms': option({ value: 'MS', default: '600', help: 'how long each cell runs; its first half warms up, its second is measured', parse: decimal(20, 600_000) }),
   rounds: option({ value: 'N', default: '5', help: 'rounds of cells, each taking every CPU count and strategy in turn (in another order each round)', parse: integer(1, 100) }),
@@ -44,24 +46,28 @@ export const walkers = defineCommand({
   async run(o) {
     // Every CPU count's threads live at once (the others asleep while one walks), so that the
     // rounds can take the CPU counts in turn.
+    const kind = o.kind ?? (archSpec(o.arch).walkers === 'powerpc' ? 'find-pte' : 'gup-fast');
+    if (archSpec(o.arch).walkers !== 'powerpc' && walkerKind(kind).arch !== 'any') throw new UsageError(`--kind ${kind} is a powerpc walker, not of --arch ${o.arch}`);
+    const elsewhere = o.strategy.find((name) => !strategyByName(name).arches.includes(o.arch));
+    if (elsewhere) throw new UsageError(`--strategy ${elsewhere} runs on ${strategyByName(elsewhere).arches.join(', ')} only, not on --arch ${o.arch}`);
     checkCpusFitMemory(o.cpus.reduce((sum, cpus) => sum + cpus, 0));
     const session = new Session('walkers', { json: o.json });
     session.say(session.hostLine);
     session.say(
-      `walkers: ${o.kind}, ${o['hold-us']} us hold, busy 100%; ${o.rounds} round(s) of a ${o['duration-ms']} ms cell for each CPU count and strategy, all of them in turn. ` +
+      `walkers: ${kind} on ${o.arch}, ${o['hold-us']} us hold, busy 100%; ${o.rounds} round(s) of a ${o['duration-ms']} ms cell for each CPU count and strategy, all of them in turn. ` +
         `walks/s: the median of the ${o.rounds * WALKER_INTERVALS} intervals of the cells' second halves, ± half their range; (x): the median of the rounds' ratios, ± half their range\n`,
     );
 
     const results: WalkersAloneResult[] = [];
     const strategies = o.strategy;
-    const specs = o.cpus.map((cpus) => walkersAloneSpec(cpus, o.kind, o['hold-us']));
+    const specs = o.cpus.map((cpus) => walkersAloneSpec(cpus, kind, o['hold-us'], undefined, o.arch));
     await session.withCpusEach(specs, { strategies, operation: false }, async (pools) => {
       const machines = pools.map((pool, m) => ({ pool, specs: strategies.map((strategy) => ({ ...specs[m], strategy })) }));
       results.push(...(await compareWalkersAlone(machines, o['duration-ms'], o.rounds, () => session.interrupted)));
     });
 
     session.say(formatScaling(results, o.cpus, o.strategy, session.host.cores));
-    session.writeJson({ host: session.host, config: { kind: o.kind, holdUs: o['hold-us'], durationMs: o['duration-ms'], rounds: o.rounds }, startUps: session.startUps, results });
+    session.writeJson({ host: session.host, config: { arch: o.arch, kind, holdUs: o['hold-us'], durationMs: o['duration-ms'], rounds: o.rounds }, startUps: session.startUps, results });
     return session.finish({ broken: false });
   },
 });

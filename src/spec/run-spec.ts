@@ -199,8 +199,8 @@ export function buildRunSpec(overrides: RunSpecOverrides = {}): RunSpec {
 }
 
 /** The configuration walker throughput alone is measured in: one kind, back to back, every CPU busy. */
-export function walkersAloneSpec(cpus: number, kind = 'find-pte', holdUs = 0, memoryBytes = 2 ** 30): RunSpec {
-  return buildRunSpec({ machine: { cpus, memoryBytes }, workload: { mix: [{ kind, weight: 1 }], holdUs, walkRate: 0, busy: 1 } });
+export function walkersAloneSpec(cpus: number, kind = 'find-pte', holdUs = 0, memoryBytes = 2 ** 30, arch: Arch = DEFAULT_RUN.machine.arch): RunSpec {
+  return buildRunSpec({ machine: { cpus, memoryBytes, arch }, workload: { mix: [{ kind, weight: 1 }], holdUs, walkRate: 0, busy: 1 } });
 }
 
 /**
