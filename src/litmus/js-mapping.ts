@@ -5,8 +5,9 @@
 // thread's own word: a locked instruction) but for smp_rmb(), smp_wmb() and barrier() on an
 // x86-64 host, which are compiler barriers as the kernel's x86 code has them (an `Atomics.load`
 // of the thread's own word: a plain mov that V8 moves no access across; x86-TSO keeps loads in
-// order with loads and stores with stores, so nothing LKMM asks of them is lost), acquire,
-// release and value-returning atomics go through `Atomics` (sequentially consistent), and a void
+// order with loads and stores with stores, so nothing LKMM asks of them is lost), a release
+// store on such a host is that barrier and a plain store (x86's own), acquire, release elsewhere
+// and value-returning atomics go through `Atomics` (sequentially consistent), and a void
 // atomic_inc() stays unfenced where it can do so without losing an update.
 //
 // The same vocabulary describes the kernel's own x86-64 instructions for each primitive, so
@@ -52,36 +53,51 @@ export type JsOp =
   | { readonly op: 'if'; readonly cond: Expr; readonly then: readonly JsOp[]; readonly else: readonly JsOp[] };
 
 /** The mapping as a table, the one docs/memory-ordering.md shows (`stress/litmus.ts --mapping` prints it). */
-export const MAPPING_TABLE: readonly { readonly primitives: readonly string[]; readonly js: string; readonly why: string }[] = [
-  { primitives: ['READ_ONCE()', 'atomic_read()'], js: 'plain load `m[x]`', why: 'LKMM orders a once access with nothing, and neither does JavaScript (a mov on x86-64)' },
-  { primitives: ['WRITE_ONCE()', 'atomic_set()'], js: 'plain store `m[x] = v`', why: 'as above' },
-  { primitives: ['smp_load_acquire()', 'atomic_read_acquire()'], js: '`Atomics.load`', why: 'sequentially consistent: stronger than acquire (still a mov on x86-64)' },
-  { primitives: ['smp_store_release()', 'atomic_set_release()'], js: '`Atomics.store`', why: 'sequentially consistent (an xchg on x86-64): stronger than release' },
-  { primitives: ['smp_store_mb()'], js: 'plain store, then the full barrier below', why: 'as linux-kernel.def defines it' },
+export const MAPPING_TABLE: readonly {
+  readonly primitives: readonly string[];
+  readonly js: string;
+  readonly why: string;
+  /** On an x86-64 host, against the kernel's own x86-64 code: the same strength, stronger, or weaker (as weak as LKMM allows). */
+  readonly vsKernelX86: string;
+}[] = [
+  { primitives: ['READ_ONCE()', 'atomic_read()'], js: 'plain load `m[x]`', why: 'LKMM orders a once access with nothing, and neither does JavaScript (a mov on x86-64)', vsKernelX86: 'the same (a mov)' },
+  { primitives: ['WRITE_ONCE()', 'atomic_set()'], js: 'plain store `m[x] = v`', why: 'as above', vsKernelX86: 'the same (a mov)' },
+  { primitives: ['smp_load_acquire()', 'atomic_read_acquire()'], js: '`Atomics.load`', why: 'sequentially consistent: stronger than acquire (still a mov on x86-64)', vsKernelX86: 'the same (a mov)' },
+  {
+    primitives: ['smp_store_release()', 'atomic_set_release()'],
+    js: 'on an x86-64 host the compiler barrier below, then a plain store; elsewhere `Atomics.store`',
+    why: "x86's own smp_store_release(): barrier() and a mov, x86-TSO ordering every earlier access before the store (exactly release); elsewhere sequentially consistent, stronger",
+    vsKernelX86: 'the same (a mov)',
+  },
+  { primitives: ['smp_store_mb()'], js: 'plain store, then the full barrier below', why: 'as linux-kernel.def defines it', vsKernelX86: 'the same (a full barrier after the store)' },
   {
     primitives: ['smp_mb()', 'smp_mb__before_atomic()', 'smp_mb__after_atomic()', 'smp_mb__after_spinlock()', 'smp_mb__after_unlock_lock()'],
     js: "`Atomics.add(f, 0, 0)` on the thread's own word",
     why: "a locked read-modify-write, a full barrier; the lighter ones are full too (stronger than LKMM), since a void atomic may run as a plain add here, which the kernel's locked x86 atomics are not",
+    vsKernelX86: 'smp_mb() the same; the others stronger (barrier() or nothing on x86)',
   },
   {
     primitives: ['smp_rmb()', 'smp_wmb()', 'barrier()'],
     js: "on an x86-64 host `Atomics.load(f, 0)` of the thread's own word; elsewhere the full barrier above",
     why: 'a compiler barrier, as the kernel\'s x86 code has them: a plain mov V8 moves no access across, and x86-TSO keeps loads in order with loads and stores with stores (exactly as strong as LKMM asks); on a weaker host a full barrier (stronger)',
+    vsKernelX86: 'the same (a compiler barrier)',
   },
   {
     primitives: ['atomic_inc()', 'atomic_dec()', 'atomic_add()', 'atomic_sub()'],
     js: "plain load, add, store where the thread is the location's only writer; `Atomics.add` otherwise",
     why: "LKMM orders nothing around them; a sole writer loses no update (each CPU's own word in `counter-no-barriers`'s split count), a second writer would",
+    vsKernelX86: 'weaker where plain (the kernel\'s is lock incl): why SB+pgtbl-v2v3 shows here',
   },
   {
     primitives: ['atomic_*_return()', 'atomic_fetch_*()', 'atomic_*_and_test()', 'atomic_add_negative()'],
     js: '`Atomics.add` (plus the operand for the _return forms)',
     why: 'a locked RMW: fully ordered, as LKMM orders the plain forms; stronger than the _relaxed, _acquire and _release ones need',
+    vsKernelX86: 'the same (locked)',
   },
-  { primitives: ['xchg()', 'atomic_xchg()'], js: '`Atomics.exchange`', why: 'a locked RMW: fully ordered, whatever the suffix' },
-  { primitives: ['cmpxchg()', 'atomic_cmpxchg()'], js: '`Atomics.compareExchange`', why: 'a locked RMW, fully ordered even when it fails (LKMM orders a failed one with nothing)' },
-  { primitives: ['spin_lock()', 'spin_unlock()'], js: '`Atomics.compareExchange` loop; `Atomics.store` of 0', why: 'sequentially consistent: stronger than acquire and release' },
-  { primitives: ['if (r) on registers'], js: 'a JavaScript `if`', why: 'a store under it waits for the branch: neither V8 nor the CPU makes a store visible speculatively' },
+  { primitives: ['xchg()', 'atomic_xchg()'], js: '`Atomics.exchange`', why: 'a locked RMW: fully ordered, whatever the suffix', vsKernelX86: 'the same (locked)' },
+  { primitives: ['cmpxchg()', 'atomic_cmpxchg()'], js: '`Atomics.compareExchange`', why: 'a locked RMW, fully ordered even when it fails (LKMM orders a failed one with nothing)', vsKernelX86: 'the same (locked)' },
+  { primitives: ['spin_lock()', 'spin_unlock()'], js: '`Atomics.compareExchange` loop; `Atomics.store` of 0', why: 'sequentially consistent: stronger than acquire and release', vsKernelX86: 'spin_lock() the same; spin_unlock() stronger (the kernel\'s is a mov)' },
+  { primitives: ['if (r) on registers'], js: 'a JavaScript `if`', why: 'a store under it waits for the branch: neither V8 nor the CPU makes a store visible speculatively', vsKernelX86: 'the same' },
 ];
 
 /** The fences that are compiler barriers only on x86-64, in the kernel's code and (on such a host) here. */
@@ -142,7 +158,7 @@ export function strongerThanKernelX86(test: LitmusTest, hostArch: string = proce
       if (instr.kind === 'if') {
         visit(instr.then);
         visit(instr.else);
-      } else if (instr.kind === 'store' && instr.order === 'release') stronger.add(`${instr.primitive}() is an Atomics.store (an xchg)`);
+      } else if (instr.kind === 'store' && instr.order === 'release' && hostArch !== 'x64') stronger.add(`${instr.primitive}() is an Atomics.store (an xchg)`);
       else if (instr.kind === 'fence' && instr.fence !== 'mb' && !compilerOnly(instr.fence, hostArch)) stronger.add(`${instr.primitive}() is a full barrier`);
       else if (instr.kind === 'unlock') stronger.add(`${instr.primitive}() is an Atomics.store (an xchg)`);
     }
@@ -181,6 +197,8 @@ function lowerAsWritten(instr: Leaf, soleWriter: boolean, hostArch: string): JsO
     case 'load':
       return [{ op: 'load', loc: instr.loc, into: instr.into, atomic: instr.order === 'acquire' }];
     case 'store':
+      // x86-64's smp_store_release(): barrier(), then a plain mov.
+      if (instr.order === 'release' && hostArch === 'x64') return [{ op: 'compiler-barrier' }, { op: 'store', loc: instr.loc, value: instr.value, atomic: false }];
       return [{ op: 'store', loc: instr.loc, value: instr.value, atomic: instr.order === 'release' }];
     case 'fence':
       return [compilerOnly(instr.fence, hostArch) ? { op: 'compiler-barrier' } : { op: 'fence' }];
@@ -220,7 +238,7 @@ function withFences(ops: readonly JsOp[], top: boolean): JsOp[] {
   ops.forEach((op, k) => {
     if (op.op === 'if') out.push({ ...op, then: withFences(op.then, false), else: withFences(op.else, false) });
     else out.push(op);
-    const access = op.op !== 'assign' && op.op !== 'fence' && op.op !== 'if';
+    const access = op.op !== 'assign' && op.op !== 'fence' && op.op !== 'compiler-barrier' && op.op !== 'if';
     if (access && ops[k + 1]?.op !== 'fence') out.push({ op: 'fence' });
   });
   if (top) {

@@ -104,7 +104,10 @@ export function formatTable(report: LitmusReport): string {
 
 /** How each kernel primitive runs in JavaScript, as a Markdown table. */
 export function formatMappingTable(): string {
-  return markdownTable(['LKMM', 'JavaScript', 'why it is sound'], MAPPING_TABLE.map((row) => [row.primitives.map((p) => `\`${p}\``).join(', '), row.js, row.why]));
+  return markdownTable(
+    ['LKMM', 'JavaScript', 'why it is sound', "on x86-64, against the kernel's x86 code"],
+    MAPPING_TABLE.map((row) => [row.primitives.map((p) => `\`${p}\``).join(', '), row.js, row.why, row.vsKernelX86]),
+  );
 }
 
 export function percent(count: number, total: number): string {
