@@ -13,7 +13,7 @@ import { flag, type OptionTable } from '../src/base/option-table.ts';
 import { markdownTable } from '../src/base/text-table.ts';
 import { defineCommand, helpText, isMain, runCommand, type Command } from '../src/cli/command.ts';
 import { Expect, KERNELS, OUTCOMES, STRATEGIES, interestingOutcomes, isSafe, type PgtblSyncStrategy } from '../src/strategies/index.ts';
-import { serializingOps, walkerPlaces } from '../src/strategies/strategy.ts';
+import { serializingOps, walkerPlaces, type Demonstration } from '../src/strategies/strategy.ts';
 import { ARCHS, ARCH_SPECS } from '../src/kernel/archs.ts';
 import { WALKER_KINDS } from '../src/kernel/walker-kinds.ts';
 import { formatSize } from '../src/base/sizes.ts';
@@ -83,12 +83,42 @@ const SERIALIZATION_WORDS: { readonly [how in Serialization]: string } = { none:
 
 const ARCH_COUNT = ARCHS.length;
 
+/** A demonstration's run, in the options that give it. */
+function demonstrationRun(spec: Demonstration['spec']): string {
+  const m = spec.machine ?? {};
+  const w = spec.workload ?? {};
+  const parts = [
+    `--op ${spec.op ?? 'munmap'}`,
+    m.arch ? `--arch ${m.arch}` : '',
+    m.cpus ? `--cpus ${m.cpus}` : '',
+    m.memoryBytes ? `--memory ${formatSize(m.memoryBytes)}` : '',
+    m.vcpuPreempt ? `--vcpu-preempt ${m.vcpuPreempt}` : '',
+    spec.kernel?.paravirt && spec.kernel.paravirt !== 'none' ? `--pv ${spec.kernel.paravirt}` : '',
+    w.raceWindow ? `--race-window ${w.raceWindow}` : '',
+    w.busy !== undefined ? `--busy ${w.busy}` : '',
+    w.walkRate !== undefined ? `--walk-rate ${w.walkRate}` : '',
+    w.mix ? `--workload ${w.mix.map(({ kind }) => kind).join(',')}` : '',
+  ];
+  return code(parts.filter(Boolean).join(' '));
+}
+
 /** The generated blocks, by name. */
 export const BLOCKS: { readonly [name: string]: () => string } = {
   answers: () =>
     markdownTable(
       ['answer', 'models', 'safe', 'keeps', 'walker side at', 'serialises at', 'frees', 'outcomes it allows or exists to show'],
       STRATEGIES.map(answerRow),
+    ),
+  demonstrations: () =>
+    markdownTable(
+      ['`--demonstrate`', 'shows', 'its run', 'attempts', 'beside its fix'],
+      [...STRATEGIES, ...KERNELS].flatMap((s) =>
+        interestingOutcomes(s).map(({ outcome, declared }) =>
+          'demonstrate' in declared
+            ? [code(s.name), outcome, demonstrationRun(declared.demonstrate.spec), String(declared.demonstrate.attempts), code(declared.demonstrate.fixedBy)]
+            : [code(s.name), outcome, `not on this host: ${declared.hostCannotShow}`, '-', '-'],
+        ),
+      ),
     ),
   'answer-sources': () =>
     markdownTable(

@@ -212,7 +212,10 @@ export function describeIpis(run: StrategyRun): string | undefined {
   if (preemptions > 0) parts.push(`vCPUs preempted ${preemptions} times (${fixed(preemptedMs)} ms), ${deferredFlushes} flushes done for them as they ran again`);
   if (lazyFlushes > 0) parts.push(`${lazyFlushes} flushes done by CPUs leaving lazy-TLB mode`);
   const { removed, batchFails, gracePeriodsWaited } = run.tables;
-  if (batchFails > 0) parts.push(`${batchFails} of ${removed} page tables found no batch page: ${gracePeriodsWaited > 0 ? `${gracePeriodsWaited} grace periods waited` : 'each an IPI to every CPU'}`);
+  if (batchFails > 0) {
+    const waited = gracePeriodsWaited > 0 ? `${gracePeriodsWaited} grace periods waited` : byReason.tableSync > 0 ? 'each waited for table-sync IPIs' : 'none waited (the answer skipped the wait)';
+    parts.push(`${batchFails} of ${removed} page tables found no batch page: ${waited}`);
+  }
   return parts.length > 0 ? parts.join('; ') : undefined;
 }
 

@@ -58,14 +58,16 @@ describe('the litmus harness on worker threads', () => {
   });
 
   // The checks above are real only if the harness sees a relaxed outcome when the barrier is
-  // gone: SB and SB+pgtbl as written are the same threads without it, and SB+pgtbl-v2v3 keeps
-  // the walker's atomic_inc() as weak as LKMM allows (a plain add by the count's only writer).
+  // gone: SB and SB+pgtbl as written are the same threads without it, SB+pgtbl-v2v3 keeps
+  // the walker's atomic_inc() as weak as LKMM allows (a plain add by the count's only writer),
+  // and SB+mb+rmb has x86's smp_rmb(), a compiler barrier (Lance Yang's v4, 2026).
   // Seeing it takes two threads on two cores at once; batches of 50 line them up often (the
   // unmapper's barrier soon puts it behind the walker). When other work holds a core, each
   // batch runs one thread after the other (every count a whole number of batches), and then
   // there is nothing to observe: the test says so and skips.
-  it.skipIf(cores < 2 || !onX86)('shows the store-buffering outcome of SB, SB+pgtbl and SB+pgtbl-v2v3 as written, within 10 attempts', async (ctx) => {
-    for (const test of [builtinTest('SB'), builtinTest('SB+pgtbl'), supported.find((t) => t.name === 'SB+pgtbl-v2v3')!]) {
+  it.skipIf(cores < 2 || !onX86)('shows the store-buffering outcome of SB, SB+pgtbl, SB+pgtbl-v2v3 and SB+mb+rmb as written, within 10 attempts', async (ctx) => {
+    const own = (name: string) => supported.find((t) => t.name === name)!;
+    for (const test of [builtinTest('SB'), builtinTest('SB+pgtbl'), own('SB+pgtbl-v2v3'), own('SB+mb+rmb')]) {
       let shown = 0;
       let attempts = 0;
       let overlapped = false;
