@@ -16,6 +16,7 @@ import { defineCommand, isMain, runCommand } from '../src/cli/command.ts';
 import { VARIANTS, type Variant } from '../src/litmus/js-mapping.ts';
 import { BUILTIN_NAMES, builtinTest, litmusFilesIn, readLitmusFile } from '../src/litmus/litmus-files.ts';
 import type { LitmusTest } from '../src/litmus/litmus-test.ts';
+import { formatJUnit } from '../src/litmus/junit.ts';
 import { formatLitmus7Log } from '../src/litmus/litmus7-log.ts';
 import { failedResults, formatMappingTable, formatRefused, formatResult, formatSummary, formatTable, type LitmusReport, type RefusedTest } from '../src/litmus/report.ts';
 import { LitmusPool, type LitmusResult } from '../src/litmus/run-litmus.ts';
@@ -37,6 +38,7 @@ const OPTIONS = {
   stride: option({ value: 'N', default: '1000', help: 'iterations between two synchronisations of the threads', parse: integer(1, 1e6) }),
   log: option({ value: 'FILE', default: undefined, help: 'also write a litmus7-format log (for mcompare7) to FILE', parse: path }),
   json: option({ value: 'FILE', default: undefined, help: "also write the results as JSON to FILE ('-' for stdout)", parse: path }),
+  junit: option({ value: 'FILE', default: undefined, help: 'also write JUnit XML to FILE: a testcase per test and variant, a failure for each FAILED, skipped for each refused', parse: path }),
   quiet: flag('no progress bar for --dir (it shows only on a terminal, and has no colour)'),
   mapping: flag('print how each kernel primitive runs in JavaScript, and exit'),
 };
@@ -72,7 +74,7 @@ export const litmus = defineCommand({
   invocation: 'npx tsx stress/litmus.ts',
   about: "Runs litmus tests on worker threads and prints what this host did, judged against herd7's verdict in each test's header.",
   options: OPTIONS,
-  outputs: { log: 'file', json: 'file' },
+  outputs: { log: 'file', json: 'file', junit: 'file' },
   exitStatus:
     'Exit status: 0 done, 1 a thread failed, 2 bad usage, 3 a condition herd7 says Never was observed (or an Always one failed), or an atomics or fenced variant showed a non-SC outcome.',
   async run(o, given, argv) {
@@ -120,6 +122,7 @@ export const litmus = defineCommand({
     if (o.dir !== undefined || results.length + refused.length > 1) session.say(formatTable(report) + '\n');
     session.say(formatSummary(report));
     if (o.log !== undefined) writeFileAtomic(o.log, formatLitmus7Log(`${litmus.invocation} ${argv.join(' ')}`, results));
+    if (o.junit !== undefined) writeFileAtomic(o.junit, formatJUnit(report));
     session.writeJson(report);
     return session.finish({ broken: failedResults(report).length > 0 });
   },

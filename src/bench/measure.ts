@@ -12,13 +12,16 @@ const WARMUPS = 3;
 export interface Figure extends MedianRange {
   readonly name: string;
   readonly unit: 'us' | 'ns';
+  /** Each repeat's time per operation, in `unit`, in the order measured. */
+  readonly times: readonly number[];
 }
 
 
 /** Run `once` (which returns a time per operation) REPEATS times, after WARMUPS unmeasured ones. */
 export function measure(name: string, unit: Figure['unit'], once: () => number): Figure {
   for (let i = 0; i < WARMUPS; i++) once();
-  return { name, unit, ...medianRange(Array.from({ length: REPEATS }, once)) };
+  const times = Array.from({ length: REPEATS }, once);
+  return { name, unit, times, ...medianRange(times) };
 }
 
 /** A figure and its floor, measured turn about, and the median of their pairs' ratios. */
@@ -43,7 +46,10 @@ export function measureTurnAbout(unit: Figure['unit'], loops: readonly Loop[]): 
   for (let i = 0; i < WARMUPS; i++) for (const { once } of loops) once();
   const turns = Array.from({ length: REPEATS }, () => loops.map(({ once }) => once()));
   return {
-    figures: loops.map(({ name }, i) => ({ name, unit, ...medianRange(turns.map((turn) => turn[i])) })),
+    figures: loops.map(({ name }, i) => {
+      const times = turns.map((turn) => turn[i]);
+      return { name, unit, times, ...medianRange(times) };
+    }),
     ratio: (a, b) => medianRange(turns.map((turn) => turn[a] / turn[b])),
   };
 }

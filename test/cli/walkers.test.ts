@@ -23,6 +23,9 @@ describe('stress/walkers.ts', () => {
     [['--cpus', '2,2'], "--cpus names 2 twice, in '2,2'"],
     [['--cpus', '0'], "--cpus must be an integer from 1 to 1024, got '0'"],
     [['--rounds', '0'], "--rounds must be an integer from 1 to 100, got '0'"],
+    [['--arch', 'arm64'], "--arch: unknown architecture 'arm64' (known: ppc64le-radix, ppc64-radix, ppc64-hash, x86)"],
+    [['--arch', 'x86', '--kind', 'kvm-fault'], '--kind kvm-fault is a powerpc walker, not of --arch x86'],
+    [['--strategy', 'targeted-sync'], '--strategy targeted-sync runs on x86 only, not on --arch ppc64le-radix'],
   ])('exits 2 on %j with one line naming it, a pointer to --help, and no stack trace', async (args, message) => {
     const { code, stdout, stderr } = await walkers(...args);
     expect(code).toBe(2);
