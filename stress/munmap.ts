@@ -13,6 +13,7 @@ import { Session } from '../src/coordinator/session.ts';
 import { TraceRecorder } from '../src/coordinator/trace-recorder.ts';
 import { terminalLine } from '../src/base/terminal-line.ts';
 import { describeTrace, writeChromeTrace } from '../src/report/chrome-trace.ts';
+import { writeFtraceText } from '../src/report/ftrace-text.ts';
 import { buildReport, formatFindings, formatHeader, formatTable } from '../src/report/run-report.ts';
 import { cpuStat } from '../src/shared-memory/cpu-block.ts';
 import type { SharedMachine } from '../src/shared-memory/shared-machine.ts';
@@ -51,8 +52,13 @@ export const munmap = defineCommand({
     if (demonstrated) session.say(`\ndemonstration: ${demonstrated}`);
     if (command.trace && recorder && recorder.runs.length > 0) {
       const report = buildReport(first, runs, session.host);
-      const summary = writeChromeTrace(command.trace.file, recorder.runs, { command: [munmap.invocation, ...argv].join(' '), host: report.host, config: report.config });
-      session.say(`\n${describeTrace(command.trace.file, summary)}`);
+      if (command.trace.format === 'ftrace') {
+        const { lines, bytes } = writeFtraceText(command.trace.file, recorder.runs);
+        session.say(`\ntrace: wrote ${command.trace.file}, ${lines.toLocaleString('en-US')} lines, ${(bytes / 2 ** 20).toFixed(1)} MiB, as the kernel's trace file (ftrace text)`);
+      } else {
+        const summary = writeChromeTrace(command.trace.file, recorder.runs, { command: [munmap.invocation, ...argv].join(' '), host: report.host, config: report.config });
+        session.say(`\n${describeTrace(command.trace.file, summary)}`);
+      }
     }
     const { failure, interrupted } = session;
     session.writeJson({ ...buildReport(first, runs, session.host), startUp: session.startUps[0], ...(failure ? { failure } : {}), ...(interrupted ? { interrupted: true } : {}) });

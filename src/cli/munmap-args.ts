@@ -7,6 +7,10 @@ import { integer, oneOf, quote } from '../base/value-types.ts';
 import { UsageError } from '../base/usage-error.ts';
 import { RING_MODES } from '../shared-memory/trace-ring.ts';
 import type { TraceOptions } from '../coordinator/trace-recorder.ts';
+
+/** What --trace writes: Chrome's trace event JSON, or the kernel's ftrace text. */
+export const TRACE_FORMATS = ['chrome', 'ftrace'] as const;
+export type TraceFormat = (typeof TRACE_FORMATS)[number];
 import { RUN_OPTIONS, fromOptionValues, onCommandLine } from './run-options.ts';
 import { runSpec } from '../coordinator/run-spec.ts';
 import { DEFAULT_RUN, PRESETS, PRESET_NAMES, type RunSpec, type RunSpecOverrides } from '../spec/run-spec.ts';
@@ -52,6 +56,7 @@ export const OPTIONS = {
   trace: option({ value: 'FILE', default: undefined, help: 'also write a timeline of every CPU to FILE, as a Chrome trace (open it in ui.perfetto.dev)', parse: (text: string): string | undefined => text }),
   'trace-pmds': option({ value: 'A..B', default: undefined, defaultNote: 'all', help: 'trace only while CPU 0 is on PMDs A to B of the range (0 is its first)', parse: pmdWindow }),
   'trace-records': option({ value: 'N', default: undefined, defaultNote: 'up to 65536, 64 MiB for all CPUs', help: "records each CPU's trace ring holds", parse: integer(1, 1 << 24) }),
+  'trace-format': option({ value: 'FORMAT', default: 'chrome', help: "the trace's format: chrome (JSON, for ui.perfetto.dev) or ftrace (the kernel's trace file, as trace-cmd report prints it)", parse: oneOf(TRACE_FORMATS, 'trace format') }),
   'trace-mode': option({ value: 'MODE', default: 'stop', help: "when a CPU's trace ring is full: stop (keep the oldest records) or overwrite (keep the newest)", parse: oneOf(RING_MODES, 'trace mode') }),
 };
 
@@ -83,7 +88,7 @@ export interface MunmapCommand {
   /** Where the JSON report goes: a file, '-' for stdout, or nowhere. */
   readonly json: string | undefined;
   /** The trace's file and how it is recorded, when asked for. */
-  readonly trace: { readonly file: string; readonly options: TraceOptions } | undefined;
+  readonly trace: { readonly file: string; readonly format: TraceFormat; readonly options: TraceOptions } | undefined;
   /** With --demonstrate: what the runs demonstrate (the first runs until it shows, the second is its fix). */
   readonly demonstrating?: DemonstrationRequest;
 }
@@ -136,13 +141,14 @@ export function munmapCommandFrom(given: { readonly [name: string]: string | und
     ...(preset ? { preset } : {}),
   };
   const runs = strategies.map((strategy) => onCommandLine(() => runSpec({ ...base, strategy })));
-  for (const flag of ['trace-pmds', 'trace-records'] as const) {
+  for (const flag of ['trace-pmds', 'trace-records', 'trace-format'] as const) {
     if (values[flag] !== undefined && values.trace === undefined) throw new UsageError(`--${flag} needs --trace FILE`);
   }
   const window = values['trace-pmds'];
   const pmds = runs[0].machine.hugePages;
   if (window && window.last >= pmds) throw new UsageError(`--trace-pmds ${window.first}..${window.last} is past the range's last PMD (${pmds - 1})`);
-  const trace = values.trace === undefined ? undefined : { file: values.trace, options: { pmds: window, recordsPerCpu: values['trace-records'], mode: values['trace-mode'] ?? 'stop' } };
+  const trace =
+    values.trace === undefined ? undefined : { file: values.trace, format: values['trace-format'] ?? 'chrome', options: { pmds: window, recordsPerCpu: values['trace-records'], mode: values['trace-mode'] ?? 'stop' } };
   return { runs, json: values.json, trace, ...(demonstrating ? { demonstrating } : {}) };
 }
 

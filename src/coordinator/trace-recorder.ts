@@ -17,6 +17,8 @@ export interface TraceOptions {
 export interface TracedRun {
   readonly strategy: string;
   readonly op: string;
+  /** The range's first huge page: where collapse-munmap's pairs start. */
+  readonly firstHpn: number;
   /** Each CPU's role in the run, by CPU number. */
   readonly roles: readonly CpuRunPlan['role'][];
   /** Each CPU's records, oldest first, and how many it dropped or overwrote. */
@@ -45,7 +47,7 @@ export class TraceRecorder {
   /** Read what a finished run's CPUs wrote. */
   collect(buffers: TraceBuffers, strategy: string, op: string, plans: readonly CpuRunPlan[]): void {
     const rings = plans.map((_, cpu) => readTraceRing(buffers, cpu));
-    this.runs.push({ strategy, op, roles: plans.map((p) => p.role), rings, recordsPerCpu: buffers.capacity });
+    this.runs.push({ strategy, op, firstHpn: plans[0]?.firstHpn ?? 0, roles: plans.map((p) => p.role), rings, recordsPerCpu: buffers.capacity });
   }
 }
 

@@ -144,6 +144,8 @@ describe('stress/munmap.ts --trace', () => {
     [['--trace-pmds', '0..32', '--trace', 'x.json'], "--trace-pmds 0..32 is past the range's last PMD (31)"],
     [['--trace-records', '100'], '--trace-records needs --trace FILE'],
     [['--trace-mode', 'wrap', '--trace', 'x.json'], "--trace-mode: unknown trace mode 'wrap' (known: overwrite, stop)"],
+    [['--trace-format', 'perfetto', '--trace', 'x.json'], "--trace-format: unknown trace format 'perfetto' (known: chrome, ftrace)"],
+    [['--trace-format', 'ftrace'], '--trace-format needs --trace FILE'],
   ])('refuses %j with one line', async (args, message) => {
     const { code, stderr } = await runScript('stress/munmap.ts', '--cpus', '2', '--memory', '64M', ...args);
     expect(code).toBe(2);
