@@ -23,6 +23,7 @@ import { bench } from './bench.ts';
 import { drawTrace } from './draw-trace.ts';
 import { estimateCoverage } from './estimate-coverage.ts';
 import { litmus } from './litmus.ts';
+import { merge } from './merge.ts';
 import { munmap } from './munmap.ts';
 import { soak } from './soak.ts';
 import { startUp } from './start-up.ts';
@@ -32,7 +33,7 @@ import { walkers } from './walkers.ts';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** Every command, by the name its docs page has. */
-const COMMANDS: readonly Command<OptionTable>[] = [munmap, walkers, sweep, soak, litmus, bench, estimateCoverage, startUp, drawTrace];
+const COMMANDS: readonly Command<OptionTable>[] = [munmap, walkers, sweep, soak, litmus, merge, bench, estimateCoverage, startUp, drawTrace];
 
 const code = (text: string) => `\`${text}\``;
 const list = (items: readonly string[]) => (items.length === 0 ? '-' : items.join(', '));

@@ -9,6 +9,7 @@ import { writeFileAtomic } from '../src/base/atomic-write.ts';
 import { resolve } from 'node:path';
 import { MultiBar } from 'cli-progress';
 import { flag, nameList, option, type OptionValues } from '../src/base/option-table.ts';
+import { inShard, parseShard, shardStamp, type ShardStamp } from '../src/base/shard.ts';
 import { integer, quote } from '../src/base/value-types.ts';
 import { UsageError } from '../src/base/usage-error.ts';
 import { Session } from '../src/coordinator/session.ts';
@@ -38,6 +39,7 @@ const OPTIONS = {
   stride: option({ value: 'N', default: '1000', help: 'iterations between two synchronisations of the threads', parse: integer(1, 1e6) }),
   log: option({ value: 'FILE', default: undefined, help: 'also write a litmus7-format log (for mcompare7) to FILE', parse: path }),
   json: option({ value: 'FILE', default: undefined, help: "also write the results as JSON to FILE ('-' for stdout)", parse: path }),
+  shard: option({ value: 'I/N', default: undefined, help: "with --dir: run only shard I of N of its files (dealt in turn, in name order); stress/merge.ts joins the shards' --json outputs", parse: parseShard }),
   junit: option({ value: 'FILE', default: undefined, help: 'also write JUnit XML to FILE: a testcase per test and variant, a failure for each FAILED, skipped for each refused', parse: path }),
   quiet: flag('no progress bar for --dir (it shows only on a terminal, and has no colour)'),
   mapping: flag('print how each kernel primitive runs in JavaScript, and exit'),
@@ -47,9 +49,12 @@ interface Plan {
   readonly tests: LitmusTest[];
   readonly refused: RefusedTest[];
   readonly variants: readonly Variant[];
+  /** With --shard: which shard of which run this is. */
+  readonly stamp?: ShardStamp;
 }
 
 function plan(o: OptionValues<typeof OPTIONS>, testGiven: boolean): Plan {
+  if (o.shard !== undefined && o.dir === undefined) throw new UsageError('--shard deals out the files of --dir; give --dir DIR');
   if (o.file === undefined && o.dir === undefined) {
     return { tests: o.test.map(builtinTest), refused: [], variants: (o.variant ?? VARIANTS) as Variant[] };
   }
@@ -59,14 +64,16 @@ function plan(o: OptionValues<typeof OPTIONS>, testGiven: boolean): Plan {
   // A file named twice, or also under --dir, runs once.
   const files = [...new Map([...(o.file ?? []), ...(o.dir === undefined ? [] : litmusFilesIn(o.dir))].map((f) => [resolve(f), f])).values()];
   if (files.length === 0) throw new UsageError(`--dir: no .litmus file under ${quote(o.dir ?? '')}`);
+  const variants = (o.variant ?? ['as-written']) as Variant[];
+  const stamp = shardStamp(o.shard, { files, variants, iterations: o.iterations, stride: o.stride }, files.length);
   const tests: LitmusTest[] = [];
   const refused: RefusedTest[] = [];
-  for (const file of files) {
+  for (const file of files.filter((_, k) => inShard(o.shard, k))) {
     const read = readLitmusFile(file);
     if (read.ok) tests.push(read.test);
     else refused.push({ name: read.name, file, ...(read.expected === undefined ? {} : { expected: read.expected }), problem: read.problem, message: read.message });
   }
-  return { tests, refused, variants: (o.variant ?? ['as-written']) as Variant[] };
+  return { tests, refused, variants, ...(stamp ? { stamp } : {}) };
 }
 
 export const litmus = defineCommand({
@@ -82,7 +89,7 @@ export const litmus = defineCommand({
       process.stdout.write(formatMappingTable() + '\n');
       return 0;
     }
-    const { tests, refused, variants } = plan(o, given.test !== undefined);
+    const { tests, refused, variants, stamp } = plan(o, given.test !== undefined);
     const session = new Session('litmus', { json: o.json });
     const { host } = session;
     const runs = tests.length * variants.length;
@@ -96,6 +103,7 @@ export const litmus = defineCommand({
       } else session.say(text);
     };
     say(session.hostLine + '\n');
+    if (stamp) say(`shard ${stamp.index}/${stamp.count}: ${stamp.units} of the ${stamp.of} files (run ${stamp.key})\n`);
     for (const r of refused) say(formatRefused(r));
     if (refused.length > 0) say('');
 
@@ -118,7 +126,7 @@ export const litmus = defineCommand({
       bar?.stop();
       await pool?.close();
     }
-    const report: LitmusReport = { host, tests: results, refused };
+    const report: LitmusReport = { host, ...(stamp ? { shard: stamp } : {}), tests: results, refused };
     if (o.dir !== undefined || results.length + refused.length > 1) session.say(formatTable(report) + '\n');
     session.say(formatSummary(report));
     if (o.log !== undefined) writeFileAtomic(o.log, formatLitmus7Log(`${litmus.invocation} ${argv.join(' ')}`, results));

@@ -5,11 +5,13 @@
 
 import { integer, quote, size } from '../src/base/value-types.ts';
 import { option } from '../src/base/option-table.ts';
+import { inShard, parseShard, shardStamp } from '../src/base/shard.ts';
+import type { SoakTotals as Totals } from '../src/report/soak-totals.ts';
 import { UsageError } from '../src/base/usage-error.ts';
 import { formatSize } from '../src/base/sizes.ts';
-import { PMD_OPS, type PmdOp } from '../src/kernel/pmd-ops.ts';
+import type { PmdOp } from '../src/kernel/pmd-ops.ts';
 import { runSpec } from '../src/coordinator/run-spec.ts';
-import { type RunSpecOverrides } from '../src/spec/run-spec.ts';
+import { DEFAULT_RUN, type RunSpecOverrides } from '../src/spec/run-spec.ts';
 import { runStrategy, type StrategyRun } from '../src/coordinator/runs.ts';
 import { Session } from '../src/coordinator/session.ts';
 import { defineCommand, isMain, runCommand } from '../src/cli/command.ts';
@@ -17,7 +19,8 @@ import { TraceRecorder } from '../src/coordinator/trace-recorder.ts';
 import { describeTrace, writeChromeTrace } from '../src/report/chrome-trace.ts';
 import { STRATEGIES, isSafe } from '../src/strategies/index.ts';
 
-const SAFE = STRATEGIES.filter(isSafe).map((s) => s.name);
+/** The safe answers that run on the soak's machine (powerpc radix): x86's run on x86 only. */
+const SAFE = STRATEGIES.filter((s) => isSafe(s) && s.arches.includes(DEFAULT_RUN.machine.arch)).map((s) => s.name);
 /** The strategy whose store-buffering bug shows the detector still catches what it should. */
 const RACY = 'counter-no-barriers';
 /** The operations in turn, munmap twice as often: it is the one the seed is about. */
@@ -37,6 +40,7 @@ const OPTIONS = {
   memory: option({ value: 'SIZE', default: '8G', help: 'THP memory mapped and changed in each cycle', parse: size }),
   'include-racy': option({ value: 'N', default: '0', help: 'every N cycles, also run counter-no-barriers with race amplification (0: never)', parse: integer(0, 1_000_000) }),
   json: option({ value: 'FILE', default: undefined, help: "also write the totals as JSON to FILE ('-' for stdout)", parse: (text: string): string | undefined => text }),
+  shard: option({ value: 'I/N', default: undefined, help: 'run only the cycles of shard I of N (cycle k when k mod N = I - 1: its strategy, operation and seed as in a whole soak); stress/merge.ts adds the shards up', parse: parseShard }),
   trace: option({
     value: 'FILE',
     default: undefined,
@@ -45,18 +49,6 @@ const OPTIONS = {
   }),
 };
 
-interface Totals {
-  cycles: number;
-  pmds: { [op: string]: number };
-  walks: number;
-  ipisSent: number;
-  ipisAcked: number;
-  /** Use-after-frees under safe strategies: must stay 0. */
-  violations: number;
-  brokenInvariants: string[];
-  racyRuns: number;
-  racyUseAfterFree: number;
-}
 
 export const soak = defineCommand({
   name: 'soak',
@@ -73,7 +65,8 @@ export const soak = defineCommand({
     const specFor = (op: PmdOp, extra: RunSpecOverrides = {}) =>
       runSpec({ ...extra, op, machine: { cpus: o.cpus, memoryBytes: o.memory }, workload: { busy: 1, walkRate: 0, ...extra.workload }, warmupMs: 10 });
     const totals: Totals = { cycles: 0, pmds: {}, walks: 0, ipisSent: 0, ipisAcked: 0, violations: 0, brokenInvariants: [], racyRuns: 0, racyUseAfterFree: 0 };
-    say(`${session.hostLine}; soaking ${o.duration} s with ${o.cpus} CPUs, ${formatSize(o.memory)} a cycle, strategies ${SAFE.join(', ')}, operations ${PMD_OPS.join(', ')}`);
+    say(`${session.hostLine}; soaking ${o.duration} s with ${o.cpus} CPUs, ${formatSize(o.memory)} a cycle, strategies ${SAFE.join(', ')}, operations ${[...new Set(OP_SCHEDULE)].join(', ')}`);
+    if (o.shard) say(`shard ${o.shard.index}/${o.shard.count}: the cycles k with k mod ${o.shard.count} = ${o.shard.index - 1}`);
 
     const started = performance.now();
     const deadline = started + o.duration * 1000;
@@ -81,6 +74,7 @@ export const soak = defineCommand({
     // Sized for the widest operation, collapse: every cycle reuses the same frames and pages.
     await session.withCpus(specFor('collapse'), undefined, async (pool) => {
       for (let cycle = 0; performance.now() < deadline && totals.brokenInvariants.length === 0 && !session.interrupted; cycle++) {
+        if (!inShard(o.shard, cycle)) continue;
         const strategy = SAFE[cycle % SAFE.length];
         const op = OP_SCHEDULE[Math.floor(cycle / SAFE.length) % OP_SCHEDULE.length];
         // A flight recorder: what led up to a failure is what the rings keep.
@@ -118,7 +112,9 @@ export const soak = defineCommand({
         `${totals.brokenInvariants.length} broken invariant(s)` +
         (totals.racyRuns > 0 ? `; ${RACY} found ${totals.racyUseAfterFree} use-after-free in ${totals.racyRuns} run(s)` : ''),
     );
-    session.writeJson({ host: session.host, config: { durationS: o.duration, cpus: o.cpus, memory: formatSize(o.memory) }, elapsedS, success, totals });
+    const config = { durationS: o.duration, cpus: o.cpus, memory: formatSize(o.memory), includeRacy: o['include-racy'] };
+    const stamp = shardStamp(o.shard, config);
+    session.writeJson({ host: session.host, config, ...(stamp ? { shard: stamp } : {}), elapsedS, success, totals });
     return session.finish({ broken: !success });
   },
 });

@@ -14,7 +14,8 @@ import { Session } from '../src/coordinator/session.ts';
 import { defineCommand, isMain, runCommand } from '../src/cli/command.ts';
 import { checkCpusFitMemory } from '../src/coordinator/cpu-memory.ts';
 import { MAX_CPUS } from '../src/shared-memory/mm.ts';
-import { STRATEGY_NAMES, strategyByName } from '../src/strategies/index.ts';
+import { STRATEGY_NAMES } from '../src/strategies/index.ts';
+import { onArch } from '../src/cli/answers-on-arch.ts';
 import type { MedianRange } from '../src/base/statistics.ts';
 import { textTable } from '../src/base/text-table.ts';
 
@@ -43,13 +44,12 @@ export const walkers = defineCommand({
   about: 'Measures lockless-walk throughput with every CPU walking and nothing unmapped.',
   options: OPTIONS,
   outputs: { json: 'file' },
-  async run(o) {
+  async run(o, given) {
     // Every CPU count's threads live at once (the others asleep while one walks), so that the
     // rounds can take the CPU counts in turn.
     const kind = o.kind ?? (archSpec(o.arch).walkers === 'powerpc' ? 'find-pte' : 'gup-fast');
     if (archSpec(o.arch).walkers !== 'powerpc' && walkerKind(kind).arch !== 'any') throw new UsageError(`--kind ${kind} is a powerpc walker, not of --arch ${o.arch}`);
-    const elsewhere = o.strategy.find((name) => !strategyByName(name).arches.includes(o.arch));
-    if (elsewhere) throw new UsageError(`--strategy ${elsewhere} runs on ${strategyByName(elsewhere).arches.join(', ')} only, not on --arch ${o.arch}`);
+    const strategies = onArch(o.strategy, given.strategy, o.arch);
     checkCpusFitMemory(o.cpus.reduce((sum, cpus) => sum + cpus, 0));
     const session = new Session('walkers', { json: o.json });
     session.say(session.hostLine);
@@ -59,14 +59,13 @@ export const walkers = defineCommand({
     );
 
     const results: WalkersAloneResult[] = [];
-    const strategies = o.strategy;
     const specs = o.cpus.map((cpus) => walkersAloneSpec(cpus, kind, o['hold-us'], undefined, o.arch));
     await session.withCpusEach(specs, { strategies, operation: false }, async (pools) => {
       const machines = pools.map((pool, m) => ({ pool, specs: strategies.map((strategy) => ({ ...specs[m], strategy })) }));
       results.push(...(await compareWalkersAlone(machines, o['duration-ms'], o.rounds, () => session.interrupted)));
     });
 
-    session.say(formatScaling(results, o.cpus, o.strategy, session.host.cores));
+    session.say(formatScaling(results, o.cpus, strategies, session.host.cores));
     session.writeJson({ host: session.host, config: { arch: o.arch, kind, holdUs: o['hold-us'], durationMs: o['duration-ms'], rounds: o.rounds }, startUps: session.startUps, results });
     return session.finish({ broken: false });
   },

@@ -41,14 +41,18 @@ export const nameList = (known: readonly string[], what: string) => (text: strin
  * The raw text of every option given, and whether --help was. Throws UsageError for an unknown
  * option, a missing value or a stray argument.
  */
-export function readOptions(argv: readonly string[], table: OptionTable): { given: { [name: string]: string | undefined }; help: boolean } {
+export function readOptions(
+  argv: readonly string[],
+  table: OptionTable,
+  allowPositionals = false,
+): { given: { [name: string]: string | undefined }; help: boolean; positionals: string[] } {
   const options = Object.fromEntries(Object.entries(table).map(([name, spec]) => [name, { type: spec.value === '' ? ('boolean' as const) : ('string' as const) }]));
   try {
-    const { values } = parseArgs({ args: [...argv], options: { ...options, help: { type: 'boolean' } }, strict: true, allowPositionals: false });
+    const { values, positionals } = parseArgs({ args: [...argv], options: { ...options, help: { type: 'boolean' } }, strict: true, allowPositionals });
     const { help, ...given } = values as { help?: boolean; [name: string]: string | boolean | undefined };
     // Flags come back as booleans; keep every value a string for the parsers.
     const texts = Object.fromEntries(Object.entries(given).map(([name, value]) => [name, value === undefined ? undefined : String(value)]));
-    return { given: texts, help: help === true };
+    return { given: texts, help: help === true, positionals };
   } catch (error) {
     // A value that starts with '-' reads as an option: say which value, and how to pass it.
     const ambiguous = error instanceof Error && /^Option '(--[^']+)' argument is ambiguous/.exec(error.message);

@@ -23,10 +23,12 @@ export interface Command<Options extends OptionTable> {
   readonly options: Options;
   /** The options that name a file (or a directory) it writes: each is checked before anything runs. */
   readonly outputs?: { readonly [K in keyof Options]?: OutputKind };
+  /** What it takes besides its options (`DIR|FILE...`), when it takes anything; without it, an argument that is not an option is refused. */
+  readonly positionals?: string;
   /** What its exit statuses mean, for --help. */
   readonly exitStatus?: string;
   /** Runs it, the options parsed with their defaults; `given` holds the words given, for a command that layers its own defaults. Returns the exit status. */
-  run(options: OptionValues<Options>, given: { readonly [name: string]: string | undefined }, argv: readonly string[]): Promise<number>;
+  run(options: OptionValues<Options>, given: { readonly [name: string]: string | undefined }, argv: readonly string[], positionals: readonly string[]): Promise<number>;
 }
 
 export const defineCommand = <Options extends OptionTable>(command: Command<Options>): Command<Options> => command;
@@ -42,7 +44,7 @@ export function helpText(command: Command<OptionTable>): string {
  */
 export async function runCommand<Options extends OptionTable>(command: Command<Options>, argv: readonly string[] = process.argv.slice(2)): Promise<void> {
   try {
-    const { given, help } = readOptions(argv, command.options);
+    const { given, help, positionals } = readOptions(argv, command.options, command.positionals !== undefined);
     if (help) {
       process.stdout.write(helpText(command) + '\n');
       process.exitCode = ExitStatus.OK;
@@ -53,7 +55,7 @@ export async function runCommand<Options extends OptionTable>(command: Command<O
       const path = options[name];
       if (typeof path === 'string' && kind !== undefined) checkOutput(`--${name}`, path, kind);
     }
-    process.exitCode = await command.run(options, given, argv);
+    process.exitCode = await command.run(options, given, argv, positionals);
   } catch (error) {
     if (!(error instanceof UsageError || error instanceof SpecError)) throw error;
     const message = error instanceof SpecError ? error.worded(flagOf) : error.message;

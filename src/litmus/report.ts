@@ -4,6 +4,7 @@
 
 import type { HostInfo } from '../base/host.ts';
 import { markdownTable, textTable } from '../base/text-table.ts';
+import type { ShardStamp } from '../base/shard.ts';
 import { MAPPING_TABLE } from './js-mapping.ts';
 import type { Expectation } from './litmus-test.ts';
 import type { LitmusResult } from './run-litmus.ts';
@@ -19,6 +20,8 @@ export interface RefusedTest {
 
 export interface LitmusReport {
   readonly host: HostInfo;
+  /** Present when this is one shard of a --dir run. */
+  readonly shard?: ShardStamp;
   readonly tests: readonly LitmusResult[];
   readonly refused: readonly RefusedTest[];
 }
