@@ -4,9 +4,10 @@
 //   npx tsx stress/litmus.ts --file litmus/SB+pgtbl-v5.litmus
 //   npx tsx stress/litmus.ts --dir litmus/ --log litmus.log
 
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { writeFileAtomic } from '../src/base/atomic-write.ts';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { MultiBar } from 'cli-progress';
 import { flag, nameList, option, type OptionValues } from '../src/base/option-table.ts';
 import { inShard, parseShard, shardStamp, type ShardStamp } from '../src/base/shard.ts';
@@ -21,6 +22,7 @@ import { formatJUnit } from '../src/litmus/junit.ts';
 import { formatLitmus7Log } from '../src/litmus/litmus7-log.ts';
 import { failedResults, formatMappingTable, formatRefused, formatResult, formatSummary, formatTable, type LitmusReport, type RefusedTest } from '../src/litmus/report.ts';
 import { LitmusPool, type LitmusResult } from '../src/litmus/run-litmus.ts';
+import { findHerd7, runHerd7, type Herd7, type Herd7Run } from '../src/litmus/run-herd7.ts';
 
 const path = (text: string): string => text;
 
@@ -40,6 +42,9 @@ const OPTIONS = {
   log: option({ value: 'FILE', default: undefined, help: 'also write a litmus7-format log (for mcompare7) to FILE', parse: path }),
   json: option({ value: 'FILE', default: undefined, help: "also write the results as JSON to FILE ('-' for stdout)", parse: path }),
   shard: option({ value: 'I/N', default: undefined, help: "with --dir: run only shard I of N of its files (dealt in turn, in name order); stress/merge.ts joins the shards' --json outputs", parse: parseShard }),
+  herd7: option({ value: 'PATH', default: undefined, help: "run herd7 (a path, or a name on $PATH) on each test first, and judge the run against herd7's own verdict, reporting any disagreement with the test's Result: header", parse: path }),
+  lkmm: option({ value: 'DIR', default: undefined, defaultNote: "lkmm/ beside herd7's bin/, or $HERD7_LKMM", help: "with --herd7: the kernel's memory model (the directory holding linux-kernel.cfg)", parse: path }),
+  'herd7-out': option({ value: 'DIR', default: undefined, help: "with --herd7: also write herd7's output on each test to DIR/NAME.out", parse: path }),
   junit: option({ value: 'FILE', default: undefined, help: 'also write JUnit XML to FILE: a testcase per test and variant, a failure for each FAILED, skipped for each refused', parse: path }),
   quiet: flag('no progress bar for --dir (it shows only on a terminal, and has no colour)'),
   mapping: flag('print how each kernel primitive runs in JavaScript, and exit'),
@@ -81,7 +86,7 @@ export const litmus = defineCommand({
   invocation: 'npx tsx stress/litmus.ts',
   about: "Runs litmus tests on worker threads and prints what this host did, judged against herd7's verdict in each test's header.",
   options: OPTIONS,
-  outputs: { log: 'file', json: 'file', junit: 'file' },
+  outputs: { log: 'file', json: 'file', junit: 'file', 'herd7-out': 'dir' },
   exitStatus:
     'Exit status: 0 done, 1 a thread failed, 2 bad usage, 3 a condition herd7 says Never was observed (or an Always one failed), or an atomics or fenced variant showed a non-SC outcome.',
   async run(o, given, argv) {
@@ -89,7 +94,21 @@ export const litmus = defineCommand({
       process.stdout.write(formatMappingTable() + '\n');
       return 0;
     }
-    const { tests, refused, variants, stamp } = plan(o, given.test !== undefined);
+    const { tests: read, refused, variants, stamp } = plan(o, given.test !== undefined);
+    for (const flag of ['lkmm', 'herd7-out'] as const) if (o[flag] !== undefined && o.herd7 === undefined) throw new UsageError(`--${flag} needs --herd7 PATH`);
+    // herd7 first, on every test: a verdict it cannot give stops the command before anything runs.
+    const herd = o.herd7 === undefined ? undefined : findHerd7(o.herd7, o.lkmm);
+    const herdRuns = herd ? read.map((test) => herd7On(herd, test)) : [];
+    if (o['herd7-out'] !== undefined) {
+      mkdirSync(o['herd7-out'], { recursive: true });
+      herdRuns.forEach((run, i) => writeFileAtomic(join(o['herd7-out']!, `${read[i].name}.out`), run.output));
+    }
+    // Judged against herd7's verdict where it ran; the header's is kept beside it.
+    const tests = read.map((test, i) => (herd ? { ...test, expected: herdRuns[i].verdict.observation } : test));
+    const herd7Of = (test: LitmusTest) => {
+      const i = tests.indexOf(test);
+      return herd && i >= 0 ? { version: herd.version, observation: herdRuns[i].verdict.observation, ...(read[i].expected ? { header: read[i].expected } : {}) } : undefined;
+    };
     const session = new Session('litmus', { json: o.json });
     const { host } = session;
     const runs = tests.length * variants.length;
@@ -103,6 +122,7 @@ export const litmus = defineCommand({
       } else session.say(text);
     };
     say(session.hostLine + '\n');
+    if (herd) say(`herd7: ${herd.bin} (${herd.version}), the kernel's model in ${herd.lkmm}\n`);
     if (stamp) say(`shard ${stamp.index}/${stamp.count}: ${stamp.units} of the ${stamp.of} files (run ${stamp.key})\n`);
     for (const r of refused) say(formatRefused(r));
     if (refused.length > 0) say('');
@@ -113,7 +133,9 @@ export const litmus = defineCommand({
       for (const test of tests) {
         for (const variant of variants) {
           progress?.update({ test: variant === 'as-written' ? test.name : `${test.name}/${variant}` });
-          const result = await pool!.run(test, variant, o.iterations, Math.min(o.stride, o.iterations), host.arch);
+          const ran = await pool!.run(test, variant, o.iterations, Math.min(o.stride, o.iterations), host.arch);
+          const herd7 = herd7Of(test);
+          const result = herd7 ? { ...ran, herd7 } : ran;
           results.push(result);
           say(formatResult(result) + '\n');
           progress?.increment();
@@ -135,5 +157,19 @@ export const litmus = defineCommand({
     return session.finish({ broken: failedResults(report).length > 0 });
   },
 });
+
+/** herd7 on a test's file (a built-in shape's text written out first); a UsageError naming the test when herd7 gives no verdict. */
+function herd7On(herd: Herd7, test: LitmusTest): Herd7Run {
+  let file = test.file;
+  if (file === undefined) {
+    file = join(tmpdir(), `pgtbl-herd7-${process.pid}-${test.name}.litmus`);
+    writeFileSync(file, test.source);
+  }
+  try {
+    return runHerd7(herd, file);
+  } catch (error) {
+    throw new UsageError(`--herd7: ${test.file ?? test.name}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
 
 if (isMain(import.meta.url)) await runCommand(litmus);

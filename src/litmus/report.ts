@@ -28,8 +28,11 @@ export interface LitmusReport {
 
 /** Results that set exit status 3: a Never condition observed, or a barrier that did not hold. */
 export function failedResults(report: LitmusReport): LitmusResult[] {
-  return report.tests.filter((t) => t.verdict.failed);
+  return report.tests.filter((t) => t.verdict.failed || headerDisagrees(t));
 }
+
+/** herd7 ran, and its verdict is not the test's Result: header (judgelitmus.sh's "!!! Expected"). */
+export const headerDisagrees = (t: LitmusResult): boolean => t.herd7 !== undefined && t.herd7.header !== undefined && t.herd7.header !== t.herd7.observation;
 
 export function formatResult(result: LitmusResult): string {
   const from = result.file === undefined ? '' : ` (${result.file})`;
@@ -39,7 +42,8 @@ export function formatResult(result: LitmusResult): string {
     const tso = o.tso ? 'allowed' : 'FORBIDDEN';
     return `  ${o.count.toLocaleString('en-US').padStart(12)}  ${percent(o.count, result.iterations).padStart(8)}  ${o.outcome.padEnd(outcomeWidth)}${sc.padEnd(11)}${tso}${o.satisfies ? '  <- condition' : ''}`;
   });
-  const expected = result.variant === 'as-written' ? `herd7: ${result.expected ?? 'no Result line'}; ` : '';
+  const expected = result.variant === 'as-written' ? `herd7${result.herd7 ? ` (run: ${result.herd7.version})` : ''}: ${result.expected ?? 'no Result line'}; ` : '';
+  const header = result.herd7 === undefined || result.variant !== 'as-written' ? [] : [headerDisagrees(result) ? `  FAILED: the header says Result: ${result.herd7.header}, herd7 says ${result.herd7.observation}` : `  header: ${result.herd7.header ? `Result: ${result.herd7.header}, as herd7 says` : 'no Result line'}`];
   return [
     `${result.id}${from}: ${result.iterations.toLocaleString('en-US')} iterations, stride ${result.stride}, ${result.seconds.toFixed(1)} s`,
     `  condition: ${result.condition}`,
@@ -47,6 +51,7 @@ export function formatResult(result: LitmusResult): string {
     ...rows,
     `Observation ${result.id} ${result.observation} ${result.positive} ${result.iterations - result.positive}`,
     `  ${expected}${result.verdict.kind}: ${result.verdict.text}`,
+    ...header,
     ...result.verdict.warnings.map((w) => `  WARNING: ${w}`),
   ].join('\n');
 }

@@ -47,6 +47,8 @@ export interface LitmusResult {
   /** litmus7's word for `positive`: Never, Sometimes or Always. */
   readonly observation: 'Never' | 'Sometimes' | 'Always';
   readonly verdict: Verdict;
+  /** With --herd7: what herd7 said, by which it was judged, and the header's Result beside it. */
+  readonly herd7?: { readonly version: string; readonly observation: Expectation; readonly header?: Expectation };
 }
 
 const LITMUS_ENTRY = new URL('./litmus-worker.ts', import.meta.url);
