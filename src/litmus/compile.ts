@@ -54,6 +54,9 @@ export function threadSource(test: LitmusTest, t: number, ops: readonly JsOp[]):
           return [`${indent}while (Atomics.compareExchange(m, ${at(op.loc)}, 0, 1) !== 0);`];
         case 'unlock':
           return [`${indent}Atomics.store(m, ${at(op.loc)}, 0);`];
+        case 'await-zero':
+          // A grace period's wait for one reader's section to end.
+          return [`${indent}while (Atomics.load(m, ${at(op.loc)}) !== 0);`];
         case 'assign':
           return [`${indent}${jsRegister(op.into)} = ${expr(op.value)};`];
         case 'if': {

@@ -13,7 +13,7 @@
 // The same vocabulary describes the kernel's own x86-64 instructions for each primitive, so
 // that the x86-TSO model can say whether the host or the mapping kept an outcome away.
 
-import { locations, type Expr, type FenceKind, type Instr, type LitmusTest } from './litmus-test.ts';
+import { locations, rcuFlag, type Expr, type FenceKind, type Instr, type LitmusTest } from './litmus-test.ts';
 
 /**
  * `as-written`: each primitive as the table below says. `atomics`: every access through
@@ -49,6 +49,8 @@ export type JsOp =
   | { readonly op: 'compiler-barrier' }
   /** spin_lock(): an `Atomics.compareExchange` loop. spin_unlock(): `Atomics.store` of 0. */
   | { readonly op: 'lock' | 'unlock'; readonly loc: string }
+  /** A grace period's wait for one reader: spin until `Atomics.load` of its flag reads 0. */
+  | { readonly op: 'await-zero'; readonly loc: string }
   | { readonly op: 'assign'; readonly into: string; readonly value: Expr }
   | { readonly op: 'if'; readonly cond: Expr; readonly then: readonly JsOp[]; readonly else: readonly JsOp[] };
 
@@ -97,6 +99,13 @@ export const MAPPING_TABLE: readonly {
   { primitives: ['xchg()', 'atomic_xchg()'], js: '`Atomics.exchange`', why: 'a locked RMW: fully ordered, whatever the suffix', vsKernelX86: 'the same (locked)' },
   { primitives: ['cmpxchg()', 'atomic_cmpxchg()'], js: '`Atomics.compareExchange`', why: 'a locked RMW, fully ordered even when it fails (LKMM orders a failed one with nothing)', vsKernelX86: 'the same (locked)' },
   { primitives: ['spin_lock()', 'spin_unlock()'], js: '`Atomics.compareExchange` loop; `Atomics.store` of 0', why: 'sequentially consistent: stronger than acquire and release', vsKernelX86: 'spin_lock() the same; spin_unlock() stronger (the kernel\'s is a mov)' },
+  {
+    primitives: ['rcu_read_lock()', 'rcu_read_unlock()', 'synchronize_rcu()', 'synchronize_rcu_expedited()'],
+    js: "`Atomics.store` of 1, then of 0, to the reader thread's own flag; a grace period is the full barrier, a spin until every other thread's flag reads 0, and the full barrier again",
+    why: "a grace period then outlasts every read-side section in progress as it starts (toy RCU with sequentially consistent flags): RCU's guarantee, and stronger (it also waits for a section that began after it)",
+    vsKernelX86: "stronger: a non-preemptible x86 kernel's rcu_read_lock() is barrier(), and its grace periods wait for context switches, not flags",
+  },
+  { primitives: ['spin_is_locked()'], js: 'plain load `m[l]` of the lock word', why: "LKMM's __islocked orders nothing: a once load of the lock's state", vsKernelX86: 'the same (a mov)' },
   { primitives: ['if (r) on registers'], js: 'a JavaScript `if`', why: 'a store under it waits for the branch: neither V8 nor the CPU makes a store visible speculatively', vsKernelX86: 'the same' },
 ];
 
@@ -109,8 +118,12 @@ export const compilerOnly = (fence: FenceKind, hostArch: string): boolean => hos
 /** The threads as JavaScript runs them under `variant`, on a host of `hostArch` (process.arch). */
 export function lowerTest(test: LitmusTest, variant: Variant, hostArch: string = process.arch): JsOp[][] {
   const soleWriters = soleWriterOf(test);
+  const readers = locations(test).filter((loc) => test.threads.some((_, t) => loc === rcuFlag(t)));
   return test.threads.map((instrs, t) => {
-    const ops = lowerInstrs(instrs, (instr) => lowerAsWritten(instr, 'loc' in instr && soleWriters.get(instr.loc) === t, hostArch));
+    const others = readers.filter((flag) => flag !== rcuFlag(t));
+    const ops = lowerInstrs(instrs, (instr) =>
+      instr.kind === 'rcu-sync' ? [{ op: 'fence' }, ...others.map((loc): JsOp => ({ op: 'await-zero', loc })), { op: 'fence' }] : lowerAsWritten(instr, 'loc' in instr && soleWriters.get(instr.loc) === t, hostArch),
+    );
     if (variant === 'atomics') return ops.map(allAtomic);
     if (variant === 'fenced') return withFences(ops, true);
     return ops;
@@ -142,6 +155,13 @@ export function lowerForKernelX86(test: LitmusTest): JsOp[][] {
           return [{ op: 'lock', loc: instr.loc }];
         case 'unlock':
           return [{ op: 'store', loc: instr.loc, value: { kind: 'const', value: 0 }, atomic: false }];
+        case 'rcu-lock':
+        case 'rcu-unlock':
+          // preempt_disable()/enable() in a non-preemptible kernel: barrier() only.
+          return [];
+        case 'rcu-sync':
+          // Its smp_mb()s; its wait for every CPU's context switch has no instruction here.
+          return [{ op: 'fence' }];
       }
     }),
   );
@@ -161,6 +181,7 @@ export function strongerThanKernelX86(test: LitmusTest, hostArch: string = proce
       } else if (instr.kind === 'store' && instr.order === 'release' && hostArch !== 'x64') stronger.add(`${instr.primitive}() is an Atomics.store (an xchg)`);
       else if (instr.kind === 'fence' && instr.fence !== 'mb' && !compilerOnly(instr.fence, hostArch)) stronger.add(`${instr.primitive}() is a full barrier`);
       else if (instr.kind === 'unlock') stronger.add(`${instr.primitive}() is an Atomics.store (an xchg)`);
+      else if (instr.kind === 'rcu-lock' || instr.kind === 'rcu-unlock' || instr.kind === 'rcu-sync') stronger.add('RCU runs as per-thread flags a grace period waits for, fenced');
     }
   };
   test.threads.forEach(visit);
@@ -209,6 +230,12 @@ function lowerAsWritten(instr: Leaf, soleWriter: boolean, hostArch: string): JsO
     case 'lock':
     case 'unlock':
       return [{ op: instr.kind, loc: instr.loc }];
+    case 'rcu-lock':
+    case 'rcu-unlock':
+      // Sequentially consistent: the flag is seen before the section's accesses, and after them.
+      return [{ op: 'store', loc: instr.loc, value: { kind: 'const', value: instr.kind === 'rcu-lock' ? 1 : 0 }, atomic: true }];
+    case 'rcu-sync':
+      throw new Error('synchronize_rcu() is lowered with the test');
   }
 }
 

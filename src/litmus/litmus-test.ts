@@ -43,9 +43,16 @@ export type Instr =
       readonly primitive: string;
     }
   | { readonly kind: 'lock' | 'unlock'; readonly loc: string; readonly primitive: string }
+  /** rcu_read_lock(), rcu_read_unlock(): the thread's own read-side flag, `loc` (RCU_FLAG). */
+  | { readonly kind: 'rcu-lock' | 'rcu-unlock'; readonly loc: string; readonly primitive: string }
+  /** synchronize_rcu(): a grace period, which waits for every read-side critical section in progress. */
+  | { readonly kind: 'rcu-sync'; readonly primitive: string }
   /** A register assignment, e.g. what `r1 = atomic_dec_and_test(v)` tests after its RMW. */
   | { readonly kind: 'assign'; readonly into: string; readonly value: Expr }
   | { readonly kind: 'if'; readonly cond: Expr; readonly then: readonly Instr[]; readonly else: readonly Instr[] };
+
+/** Thread t's RCU read-side flag: a location of the runner's own, never a test's (names start with a letter). */
+export const rcuFlag = (thread: number): string => `$rcu${thread}`;
 
 /** A name in a condition or a `locations` clause: thread t's register, or a location's final value. */
 export type Observed = { readonly kind: 'reg'; readonly thread: number; readonly name: string } | { readonly kind: 'loc'; readonly name: string };

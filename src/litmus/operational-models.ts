@@ -87,6 +87,9 @@ export function allowedOutcomes(test: LitmusTest, threads: readonly (readonly Js
         next.memory[loc] = 1;
         return next;
       }
+      case 'await-zero':
+        // Enabled once the reader's flag reads 0 (from this thread's own view of memory).
+        return readLoc(s, t, locIndex.get(instr.loc)!) === 0 ? next : undefined;
       case 'unlock':
         if (buffered && !empty) return undefined;
         next.memory[locIndex.get(instr.loc)!] = 0;

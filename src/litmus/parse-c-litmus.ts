@@ -7,7 +7,7 @@
 
 import { LitmusSyntaxError, tokenize, type Comment, type Token } from './c-litmus-tokens.ts';
 import { PRIMITIVES, whyUnsupported, type CallContext } from './lkmm-primitives.ts';
-import type { BinaryOp, Condition, Expectation, Expr, Instr, LitmusTest, Observed, Prop } from './litmus-test.ts';
+import { rcuFlag, type BinaryOp, type Condition, type Expectation, type Expr, type Instr, type LitmusTest, type Observed, type Prop } from './litmus-test.ts';
 
 export type ReadLitmus =
   | { readonly ok: true; readonly test: LitmusTest }
@@ -380,6 +380,7 @@ class ThreadReader extends TokenCursor {
     const stillHeld = [...this.held];
     if (stillHeld.length > 0) {
       const last = this.peek().line;
+      if (stillHeld[0] === rcuFlag(this.index)) throw new Unsupported('rcu_read_lock()', last, `P${this.index} ends inside it`);
       throw new Unsupported(`spin_lock(${stillHeld[0]})`, last, `P${this.index} ends holding it, and the next iteration would wait for it forever`);
     }
     return body;
@@ -453,9 +454,9 @@ class ThreadReader extends TokenCursor {
     const before = [...this.held];
     const balanced = () => this.held.size === before.length && before.every((loc) => this.held.has(loc));
     const then = this.statement();
-    if (!balanced()) throw new Unsupported('spin_lock() under if', line, 'a lock not released in the branch that took it is not emulated');
+    if (!balanced()) throw new Unsupported('spin_lock() or rcu_read_lock() under if', line, 'a lock or read-side section not ended in the branch that began it is not emulated');
     const otherwise = this.peek().text === 'else' ? (this.pos++, this.statement()) : [];
-    if (!balanced()) throw new Unsupported('spin_lock() under else', line, 'a lock not released in the branch that took it is not emulated');
+    if (!balanced()) throw new Unsupported('spin_lock() or rcu_read_lock() under else', line, 'a lock or read-side section not ended in the branch that began it is not emulated');
     if (then.length === 0 && otherwise.length === 0) throw new LitmusSyntaxError(line, 'an if with nothing in it');
     out.push({ kind: 'if', cond, then, else: otherwise });
     return out;
@@ -470,15 +471,21 @@ class ThreadReader extends TokenCursor {
     if (wantValue && !primitive.returns) throw new LitmusSyntaxError(e.line, `${e.name}() has no value to assign`);
     const hoisted: Instr[] = [];
     const ctx: CallContext = {
+      thread: this.index,
       location: (i, form) => this.location(e, i, form),
       value: (i) => this.lower(e.args[i], hoisted),
     };
     const instrs = primitive.build(ctx, target, e.name);
     for (const instr of instrs) {
-      if (instr.kind !== 'lock' && instr.kind !== 'unlock') continue;
+      // An RCU read-side section is held as a lock is: balanced in every branch, never nested,
+      // and no grace period waited for inside it (it would wait for itself).
+      if (instr.kind === 'rcu-sync' && this.held.has(rcuFlag(this.index))) throw new Unsupported(`${e.name}()`, e.line, `P${this.index} is inside rcu_read_lock() and would wait for itself`);
+      if (instr.kind === 'rcu-lock' && this.held.has(instr.loc)) throw new Unsupported(`nested ${e.name}()`, e.line, 'nested RCU read-side critical sections are not emulated');
+      if (instr.kind === 'rcu-unlock' && !this.held.has(instr.loc)) throw new Unsupported(`${e.name}()`, e.line, `P${this.index} is not inside rcu_read_lock()`);
+      if (instr.kind !== 'lock' && instr.kind !== 'unlock' && instr.kind !== 'rcu-lock' && instr.kind !== 'rcu-unlock') continue;
       if (instr.kind === 'lock' && this.held.has(instr.loc)) throw new Unsupported(`${e.name}(${instr.loc})`, e.line, `P${this.index} already holds it and would wait for itself`);
       if (instr.kind === 'unlock' && !this.held.has(instr.loc)) throw new Unsupported(`${e.name}(${instr.loc})`, e.line, `P${this.index} does not hold it`);
-      if (instr.kind === 'lock') this.held.add(instr.loc);
+      if (instr.kind === 'lock' || instr.kind === 'rcu-lock') this.held.add(instr.loc);
       else this.held.delete(instr.loc);
     }
     return [...hoisted, ...instrs];
