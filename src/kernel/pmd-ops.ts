@@ -8,6 +8,7 @@
 import { Stat } from '../shared-memory/cpu-block.ts';
 import { mmWord } from '../shared-memory/mm.ts';
 import { PTRS_PER_TABLE, entry_pfn, pfn_pmd, pmd_is_leaf, pmd_mkinvalid, pte_frame, pte_present, table_entry } from '../shared-memory/pgtable-entry.ts';
+import type { SharedMachine } from '../shared-memory/shared-machine.ts';
 import { archSpec } from './archs.ts';
 import type { EmulatedCpu } from './cpu.ts';
 import { RunAborted } from './cpu.ts';
@@ -286,12 +287,10 @@ function split_huge_pmd(op: PmdOpContext, hpn: number): void {
  */
 function collapse_huge_page(op: PmdOpContext, hpn: number): void {
   const { arena, frames } = op.cpu.machine;
-  const slot = arena.pmdSlot(hpn);
+  const slot = ptePmdSlot(arena, hpn);
   if (slot < 0) return;
-  const pmd = arena.entries[slot];
-  if (!pte_present(pmd) || pmd_is_leaf(pmd)) return;
-  const pgtable = entry_pfn(pmd);
-  const oldFrame = pte_frame(arena.pte.entries[arena.pte.slot(pgtable, 0)]);
+  const pgtable = entry_pfn(arena.entries[slot]);
+  const oldFrame = mappedFrame(arena, pgtable);
   const start = op.log.start(op.traced !== undefined);
   // pmdp_collapse_flush(): no new walk can find the PTE page after this, nor any TLB entry.
   pmdp_huge_get_and_clear(op, slot);
@@ -307,6 +306,17 @@ function collapse_huge_page(op: PmdOpContext, hpn: number): void {
   // The small pages go straight back (free_page_and_swap_cache()), the flush above covering them.
   op.tlb.free_flushed(oldFrame, flushedAt);
 }
+
+/** The PMD slot of huge page `hpn` when it points at a PTE page (small pages), else -1: nothing to collapse or retract. */
+function ptePmdSlot(arena: SharedMachine['arena'], hpn: number): number {
+  const slot = arena.pmdSlot(hpn);
+  if (slot < 0) return -1;
+  const pmd = arena.entries[slot];
+  return pte_present(pmd) && !pmd_is_leaf(pmd) ? slot : -1;
+}
+
+/** The huge frame whose small pages PTE page `pgtable` maps, read from its first pte. */
+const mappedFrame = (arena: SharedMachine['arena'], pgtable: number): number => pte_frame(arena.pte.entries[arena.pte.slot(pgtable, 0)]);
 
 /**
  * pmdp_huge_get_and_clear(): on x86-64 native_pmdp_get_and_clear(), an xchg, which drains this
@@ -331,12 +341,10 @@ function pmdp_huge_get_and_clear(op: PmdOpContext, slot: number): void {
 function retract_unflushed(op: PmdOpContext, hpn: number): void {
   const { cpu } = op;
   const { arena } = cpu.machine;
-  const slot = arena.pmdSlot(hpn);
+  const slot = ptePmdSlot(arena, hpn);
   if (slot < 0) return;
-  const pmd = arena.entries[slot];
-  if (!pte_present(pmd) || pmd_is_leaf(pmd)) return;
-  const pgtable = entry_pfn(pmd);
-  const frame = pte_frame(arena.pte.entries[arena.pte.slot(pgtable, 0)]);
+  const pgtable = entry_pfn(arena.entries[slot]);
+  const frame = mappedFrame(arena, pgtable);
   const start = op.log.start(op.traced !== undefined);
   // Race amplification fills the store buffer first, so that the clear drains late.
   cpu.storeBuffer.beforeUnorderedStore();
