@@ -105,6 +105,12 @@ export const MAPPING_TABLE: readonly {
     why: "a grace period then outlasts every read-side section in progress as it starts (toy RCU with sequentially consistent flags): RCU's guarantee, and stronger (it also waits for a section that began after it)",
     vsKernelX86: "stronger: a non-preemptible x86 kernel's rcu_read_lock() is barrier(), and its grace periods wait for context switches, not flags",
   },
+  {
+    primitives: ['spin_trylock()'],
+    js: '`Atomics.compareExchange` of the lock word from 0 to 1, the result its old value == 0; the lock held only in the `if` on that result',
+    why: 'a locked RMW: fully ordered, stronger than the acquire LKMM gives a successful trylock',
+    vsKernelX86: 'the same (lock cmpxchg)',
+  },
   { primitives: ['spin_is_locked()'], js: 'plain load `m[l]` of the lock word', why: "LKMM's __islocked orders nothing: a once load of the lock's state", vsKernelX86: 'the same (a mov)' },
   { primitives: ['if (r) on registers'], js: 'a JavaScript `if`', why: 'a store under it waits for the branch: neither V8 nor the CPU makes a store visible speculatively', vsKernelX86: 'the same' },
 ];

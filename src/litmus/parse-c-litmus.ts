@@ -365,6 +365,8 @@ class ThreadReader extends TokenCursor {
   private temps = 0;
   /** Locks held at this point of the body, to refuse a test that would deadlock its own run. */
   private readonly held = new Set<string>();
+  /** Registers holding spin_trylock()'s result, and the lock each says was taken: held inside `if (r)`. */
+  private readonly tried = new Map<string, string>();
 
   constructor(
     tokens: readonly Token[],
@@ -453,7 +455,12 @@ class ThreadReader extends TokenCursor {
     // branch goes, the thread then ends holding nothing.
     const before = [...this.held];
     const balanced = () => this.held.size === before.length && before.every((loc) => this.held.has(loc));
+    // `if (r)` on spin_trylock()'s result: its branch holds the lock, and must release it.
+    const taken = cond.kind === 'reg' ? this.tried.get(cond.name) : undefined;
+    if (taken !== undefined && this.held.has(taken)) throw new Unsupported(`spin_trylock(${taken})`, line, `P${this.index} already holds it`);
+    if (taken !== undefined) this.held.add(taken);
     const then = this.statement();
+    if (taken !== undefined && this.held.has(taken)) throw new Unsupported(`spin_trylock(${taken})`, line, 'a lock taken by spin_trylock() and not released in its if branch is not emulated');
     if (!balanced()) throw new Unsupported('spin_lock() or rcu_read_lock() under if', line, 'a lock or read-side section not ended in the branch that began it is not emulated');
     const otherwise = this.peek().text === 'else' ? (this.pos++, this.statement()) : [];
     if (!balanced()) throw new Unsupported('spin_lock() or rcu_read_lock() under else', line, 'a lock or read-side section not ended in the branch that began it is not emulated');
@@ -476,6 +483,11 @@ class ThreadReader extends TokenCursor {
       value: (i) => this.lower(e.args[i], hoisted),
     };
     const instrs = primitive.build(ctx, target, e.name);
+    if (e.name === 'spin_trylock') {
+      const loc = this.location(e, 0, 'pointer');
+      if (this.held.has(loc)) throw new Unsupported(`${e.name}(${loc})`, e.line, `P${this.index} already holds it`);
+      this.tried.set(target, loc);
+    }
     for (const instr of instrs) {
       // An RCU read-side section is held as a lock is: balanced in every branch, never nested,
       // and no grace period waited for inside it (it would wait for itself).
