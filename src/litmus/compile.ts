@@ -7,7 +7,7 @@
 
 import { INT32_WORDS_PER_LINE } from '../shared-memory/layout.ts';
 import type { JsOp } from './js-mapping.ts';
-import { locations, threadRegisters, type Expr, type LitmusTest } from './litmus-test.ts';
+import { ADDRESS_BASE, locations, threadRegisters, throughRegister, type Expr, type LitmusTest } from './litmus-test.ts';
 
 /** Runs a thread on instances [0, n): shared memory, this thread's registers, its fence word. */
 export type ThreadBody = (memory: Int32Array, registers: Int32Array, fence: Int32Array, n: number) => void;
@@ -32,7 +32,12 @@ const jsRegister = (name: string) => `$${name}`;
 export function threadSource(test: LitmusTest, t: number, ops: readonly JsOp[]): string {
   const layout = instanceLayout(test);
   const registers = threadRegisters(test, t);
-  const at = (loc: string) => `b + ${layout.offset.get(loc)}`;
+  // Through a register (`*r0`): the offset of the location whose address it holds, from table A.
+  const at = (loc: string) => {
+    const via = throughRegister(loc);
+    return via === undefined ? `b + ${layout.offset.get(loc)}` : `b + A[${jsRegister(via)} - ${ADDRESS_BASE}]`;
+  };
+  const addressTable = test.addresses.length === 0 ? [] : [`const A = [${test.addresses.map((a) => layout.offset.get(a)).join(', ')}];`];
   const init = test.initRegisters[t] ?? {};
 
   const statements = (list: readonly JsOp[], indent: string): string[] =>
@@ -69,7 +74,7 @@ export function threadSource(test: LitmusTest, t: number, ops: readonly JsOp[]):
 
   const declare = registers.length === 0 ? [] : [`    let ${registers.map((r) => `${jsRegister(r)} = ${init[r] ?? 0}`).join(', ')};`];
   const save = registers.map((r, k) => `    r[i * ${registers.length} + ${k}] = ${jsRegister(r)};`);
-  return [`for (let i = 0; i < n; i++) {`, `    const b = i * ${layout.instanceWords};`, ...declare, ...statements(ops, '    '), ...save, `  }`].join('\n');
+  return [...addressTable, `for (let i = 0; i < n; i++) {`, `    const b = i * ${layout.instanceWords};`, ...declare, ...statements(ops, '    '), ...save, `  }`].join('\n');
 }
 
 export function compileThread(source: string): ThreadBody {

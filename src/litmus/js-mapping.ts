@@ -13,7 +13,7 @@
 // The same vocabulary describes the kernel's own x86-64 instructions for each primitive, so
 // that the x86-TSO model can say whether the host or the mapping kept an outcome away.
 
-import { locations, rcuFlag, type Expr, type FenceKind, type Instr, type LitmusTest } from './litmus-test.ts';
+import { locations, rcuFlag, throughRegister, type Expr, type FenceKind, type Instr, type LitmusTest } from './litmus-test.ts';
 
 /**
  * `as-written`: each primitive as the table below says. `atomics`: every access through
@@ -111,6 +111,12 @@ export const MAPPING_TABLE: readonly {
     why: 'a locked RMW: fully ordered, stronger than the acquire LKMM gives a successful trylock',
     vsKernelX86: 'the same (lock cmpxchg)',
   },
+  {
+    primitives: ['rcu_dereference()', 'rcu_assign_pointer()'],
+    js: 'plain load; on an x86-64 host the compiler barrier and a plain store, elsewhere `Atomics.store` (as a once load and a release store); a pointer is a location\'s address, a number, and `*r0` the location whose address register r0 holds',
+    why: "linux-kernel.def's __load{once} and __store{release}; the dereference's address dependency orders what it reads, as V8 cannot load through a pointer it has not loaded",
+    vsKernelX86: 'the same (a mov each)',
+  },
   { primitives: ['spin_is_locked()'], js: 'plain load `m[l]` of the lock word', why: "LKMM's __islocked orders nothing: a once load of the lock's state", vsKernelX86: 'the same (a mov)' },
   { primitives: ['if (r) on registers'], js: 'a JavaScript `if`', why: 'a store under it waits for the branch: neither V8 nor the CPU makes a store visible speculatively', vsKernelX86: 'the same' },
 ];
@@ -202,6 +208,9 @@ function soleWriterOf(test: LitmusTest): Map<string, number> {
       if (instr.kind === 'if') {
         visit(instr.then, t);
         visit(instr.else, t);
+      } else if (instr.kind === 'store' && throughRegister(instr.loc) !== undefined) {
+        // A store through a pointer may write any location whose address the test takes.
+        for (const a of test.addresses) writers.get(a)?.add(t);
       } else if (instr.kind === 'store' || instr.kind === 'rmw' || instr.kind === 'lock' || instr.kind === 'unlock') writers.get(instr.loc)?.add(t);
     }
   };

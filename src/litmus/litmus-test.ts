@@ -88,6 +88,23 @@ export interface LitmusTest {
   readonly extraObserved: readonly Observed[];
   /** The exact text the test was read from, for its litmus7 log hash. */
   readonly source: string;
+  /**
+   * The locations whose address the test takes (`int *y = &x`, `rcu_assign_pointer(*y, z)`,
+   * `0:r0=x`): location `addresses[i]`'s address is the value ADDRESS_BASE + i.
+   */
+  readonly addresses: readonly string[];
+}
+
+/** The first address value: far from any integer a litmus test stores, so that the two never meet. */
+export const ADDRESS_BASE = 1 << 24;
+
+/** The location a load or store through a register reaches: `*r0` names register r0's target. */
+export const throughRegister = (loc: string): string | undefined => (loc.startsWith('*') ? loc.slice(1) : undefined);
+
+/** A value as litmus7 prints it: a location's name for its address, the number otherwise. */
+export function formatValue(value: number, addresses: readonly string[]): string {
+  const name = value >= ADDRESS_BASE ? addresses[value - ADDRESS_BASE] : undefined;
+  return name ?? String(value);
 }
 
 export function observedName(o: Observed): string {
@@ -116,39 +133,41 @@ export function locations(test: LitmusTest): string[] {
       if (instr.kind === 'if') {
         visit(instr.then);
         visit(instr.else);
-      } else if ('loc' in instr) locs.add(instr.loc);
+      } else if ('loc' in instr && throughRegister(instr.loc) === undefined) locs.add(instr.loc);
     }
   };
   test.threads.forEach(visit);
   for (const o of observedNames(test)) if (o.kind === 'loc') locs.add(o.name);
+  // A location reached only through a pointer is a location all the same.
+  for (const a of test.addresses) locs.add(a);
   return [...locs];
 }
 
 /** An outcome as litmus7 prints it: `0:r0=0; 1:r0=1; [x]=2;`. */
-export function formatOutcome(names: readonly Observed[], values: readonly number[]): string {
-  return names.map((o, i) => `${o.kind === 'reg' ? observedName(o) : `[${o.name}]`}=${values[i]};`).join(' ');
+export function formatOutcome(names: readonly Observed[], values: readonly number[], addresses: readonly string[] = []): string {
+  return names.map((o, i) => `${o.kind === 'reg' ? observedName(o) : `[${o.name}]`}=${formatValue(values[i], addresses)};`).join(' ');
 }
 
-function formatProp(p: Prop, top = true): string {
+function formatProp(p: Prop, addresses: readonly string[], top = true): string {
   switch (p.kind) {
     case 'true':
     case 'false':
       return p.kind;
     case 'eq':
-      return `${observedName(p.what)}${p.negated ? '!=' : '='}${p.value}`;
+      return `${observedName(p.what)}${p.negated ? '!=' : '='}${formatValue(p.value, addresses)}`;
     case 'not':
-      return `~${formatProp(p.arg, false)}`;
+      return `~${formatProp(p.arg, addresses, false)}`;
     case 'and':
     case 'or': {
-      const text = p.args.map((a) => formatProp(a, false)).join(p.kind === 'and' ? ' /\\ ' : ' \\/ ');
+      const text = p.args.map((a) => formatProp(a, addresses, false)).join(p.kind === 'and' ? ' /\\ ' : ' \\/ ');
       return top ? text : `(${text})`;
     }
   }
 }
 
 /** The condition as litmus7 prints it: `exists (0:r0=0 /\ 1:r0=0)`. */
-export function formatCondition(c: Condition): string {
-  return `${c.quantifier} (${formatProp(c.prop)})`;
+export function formatCondition(c: Condition, addresses: readonly string[] = []): string {
+  return `${c.quantifier} (${formatProp(c.prop, addresses)})`;
 }
 
 /** Whether the condition's proposition holds for these values of `observedNames(test)`. */

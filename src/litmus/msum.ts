@@ -5,7 +5,7 @@
 
 import { builtinTest, readLitmusFile } from './litmus-files.ts';
 import type { LitmusTest } from './litmus-test.ts';
-import { observedName, observedNames } from './litmus-test.ts';
+import { ADDRESS_BASE, observedName, observedNames } from './litmus-test.ts';
 import { summarise, type LitmusResult } from './run-litmus.ts';
 
 /** The test a result came from: its file read again, or the built-in shape of that name. */
@@ -24,8 +24,10 @@ function valuesOf(test: LitmusTest, outcome: string): number[] {
       .map((part) => part.trim())
       .filter(Boolean)
       .map((part) => {
-        const [name, value] = part.split('=');
-        return [name.trim(), Number(value)] as const;
+        const [name, value] = part.split('=').map((x) => x.trim());
+        // A location's name is its address (formatValue()).
+        const address = test.addresses.indexOf(value);
+        return [name, address >= 0 ? ADDRESS_BASE + address : Number(value)] as const;
       }),
   );
   return observedNames(test).map((o) => {

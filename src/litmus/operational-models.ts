@@ -8,7 +8,7 @@
 // instruction do on an x86-64 host.
 
 import type { JsOp } from './js-mapping.ts';
-import { evaluate, formatOutcome, locations, observedNames, threadRegisters, type Expr, type LitmusTest } from './litmus-test.ts';
+import { ADDRESS_BASE, evaluate, formatOutcome, locations, observedNames, threadRegisters, throughRegister, type Expr, type LitmusTest } from './litmus-test.ts';
 
 export type MemoryModel = 'sc' | 'x86-tso';
 
@@ -53,12 +53,17 @@ export function allowedOutcomes(test: LitmusTest, threads: readonly (readonly Js
     const next = clone(s);
     const set = (name: string, value: number) => (next.registers[t][registerIndex[t].get(name)!] = value | 0);
     next.pcs[t]++;
+    // A location named, or the one a register holds the address of (`*r0`).
+    const where = (loc: string): number => {
+      const via = throughRegister(loc);
+      return via === undefined ? locIndex.get(loc)! : locIndex.get(test.addresses[reg(via) - ADDRESS_BASE])!;
+    };
     switch (instr.op) {
       case 'load':
-        set(instr.into, readLoc(s, t, locIndex.get(instr.loc)!));
+        set(instr.into, readLoc(s, t, where(instr.loc)));
         return next;
       case 'store': {
-        const loc = locIndex.get(instr.loc)!;
+        const loc = where(instr.loc);
         const value = evaluate(instr.value, reg);
         if (!buffered) next.memory[loc] = value;
         else if (!instr.atomic) next.buffers[t].push([loc, value]);
@@ -127,7 +132,7 @@ export function allowedOutcomes(test: LitmusTest, threads: readonly (readonly Js
     }
     if (!finished) return;
     const values = names.map((o) => (o.kind === 'loc' ? s.memory[locIndex.get(o.name)!] : (s.registers[o.thread]?.[registerIndex[o.thread].get(o.name) ?? -1] ?? test.initRegisters[o.thread]?.[o.name] ?? 0)));
-    outcomes.set(formatOutcome(names, values), values);
+    outcomes.set(formatOutcome(names, values, test.addresses), values);
   };
 
   explore({

@@ -7,7 +7,7 @@
 
 import { LitmusSyntaxError, tokenize, type Comment, type Token } from './c-litmus-tokens.ts';
 import { PRIMITIVES, whyUnsupported, type CallContext } from './lkmm-primitives.ts';
-import { rcuFlag, type BinaryOp, type Condition, type Expectation, type Expr, type Instr, type LitmusTest, type Observed, type Prop } from './litmus-test.ts';
+import { ADDRESS_BASE, rcuFlag, throughRegister, type BinaryOp, type Condition, type Expectation, type Expr, type Instr, type LitmusTest, type Observed, type Prop } from './litmus-test.ts';
 
 export type ReadLitmus =
   | { readonly ok: true; readonly test: LitmusTest }
@@ -123,6 +123,15 @@ class TokenCursor {
 
 class Reader extends TokenCursor {
   private readonly locations = new Set<string>();
+  /** The locations whose address the test takes, in the order first taken (LitmusTest.addresses). */
+  private readonly addresses: string[] = [];
+  /** Location `name`'s address, as a value. */
+  private readonly addressOf = (name: string): number => {
+    let i = this.addresses.indexOf(name);
+    if (i < 0) i = this.addresses.push(name) - 1;
+    this.locations.add(name);
+    return ADDRESS_BASE + i;
+  };
 
   constructor(
     tokens: readonly Token[],
@@ -148,7 +157,7 @@ class Reader extends TokenCursor {
     bodies.forEach((b, i) => {
       if (b.index !== i) throw new LitmusSyntaxError(b.params[0]?.line ?? 0, `threads must be P0, P1, ... in order; P${i} is missing`);
     });
-    const threads = bodies.map((b) => new ThreadReader(b.body, this.locations, b.index).read());
+    const threads = bodies.map((b) => new ThreadReader(b.body, this.locations, b.index, this.addressOf).read());
 
     const extraObserved: Observed[] = [];
     if (this.peek().text === 'locations') extraObserved.push(...this.readLocationsClause());
@@ -168,6 +177,7 @@ class Reader extends TokenCursor {
       condition,
       extraObserved,
       source: this.source,
+      addresses: this.addresses,
     };
   }
 
@@ -192,7 +202,8 @@ class Reader extends TokenCursor {
         this.pos++;
         typed = true;
       }
-      if (this.peek().text === '*') throw new Unsupported('a pointer in the initial state', this.peek().line, 'pointer values are not emulated');
+      // `int *y = &x;`: y holds a pointer.
+      while (typed && this.accept('*'));
       let target: { thread: number; reg: string } | string;
       if (this.peek().kind === 'number' && this.peekAt(1).text === ':') {
         const thread = Number(this.next().text);
@@ -228,7 +239,8 @@ class Reader extends TokenCursor {
       this.expect(')');
       return value;
     }
-    if (token.kind === 'ident' || token.text === '&') throw new Unsupported(`initial value '${token.text}'`, token.line, 'pointer values are not emulated');
+    // A pointer: `&x`, or herd's `y=x;`.
+    if (this.accept('&') || token.kind === 'ident') return this.addressOf(this.ident());
     return this.signedNumber();
   }
 
@@ -248,8 +260,8 @@ class Reader extends TokenCursor {
         else last = t;
       }
       if (!last || last.kind !== 'ident') throw new LitmusSyntaxError(head.line, `bad parameter in ${head.text}`);
-      if (stars > 1) throw new Unsupported(`pointer-to-pointer parameter '${last.text}'`, last.line, 'pointer values are not emulated');
-      if (stars === 1) this.locations.add(last.text);
+      // `int *x` is a location; `int **y` a location holding a pointer.
+      if (stars >= 1) this.locations.add(last.text);
       params.push(last);
       this.accept(',');
     }
@@ -311,8 +323,9 @@ class Reader extends TokenCursor {
     const what = this.observed();
     const op = this.next();
     if (op.text !== '=' && op.text !== '==' && op.text !== '!=') throw new LitmusSyntaxError(op.line, `expected '=' in the condition, got '${op.text}'`);
-    if (this.peek().kind === 'ident') throw new Unsupported(`condition value '${this.peek().text}'`, this.peek().line, 'pointer values are not emulated');
-    return { kind: 'eq', what, value: this.signedNumber(), negated: op.text === '!=' };
+    // `0:r0=x`: the register holds x's address.
+    const value = this.peek().kind === 'ident' ? this.addressOf(this.ident()) : this.signedNumber();
+    return { kind: 'eq', what, value, negated: op.text === '!=' };
   }
 
   /** `0:r0`, `x` or `[x]`. */
@@ -372,6 +385,7 @@ class ThreadReader extends TokenCursor {
     tokens: readonly Token[],
     private readonly locations: ReadonlySet<string>,
     private readonly index: number,
+    private readonly addressOf: (name: string) => number,
   ) {
     super(tokens);
   }
@@ -427,7 +441,8 @@ class ThreadReader extends TokenCursor {
     const out: Instr[] = [];
     for (;;) {
       const t = this.peek();
-      if (t.text === '*') throw new Unsupported(`pointer register '${this.peekAt(1).text}'`, t.line, 'pointer values are not emulated');
+      // `int *r0;`: a register that holds a pointer.
+      while (this.accept('*'));
       const name = this.ident();
       if (this.locations.has(name)) throw new LitmusSyntaxError(t.line, `'${name}' is a location of P${this.index}; it cannot be a register too`);
       if (this.accept('=')) out.push(...this.assignment(name));
@@ -483,6 +498,11 @@ class ThreadReader extends TokenCursor {
       value: (i) => this.lower(e.args[i], hoisted),
     };
     const instrs = primitive.build(ctx, target, e.name);
+    for (const instr of instrs) {
+      if ('loc' in instr && throughRegister(instr.loc) !== undefined && instr.kind !== 'load' && instr.kind !== 'store') {
+        throw new Unsupported(`${e.name}(${instr.loc})`, e.line, 'only loads and stores go through a pointer register here');
+      }
+    }
     if (e.name === 'spin_trylock') {
       const loc = this.location(e, 0, 'pointer');
       if (this.held.has(loc)) throw new Unsupported(`${e.name}(${loc})`, e.line, `P${this.index} already holds it`);
@@ -507,6 +527,8 @@ class ThreadReader extends TokenCursor {
     const arg = e.args[i];
     const named = form === 'lvalue' ? (arg.kind === 'deref' ? arg.arg : undefined) : arg;
     if (named?.kind === 'name' && this.locations.has(named.name)) return named.name;
+    // `*r0`: the location register r0 holds the address of.
+    if (form === 'lvalue' && named?.kind === 'name') return `*${named.name}`;
     if (named?.kind === 'name' || (form === 'lvalue' && arg.kind === 'name')) {
       throw new Unsupported(`${e.name}(${describe(arg)})`, e.line, form === 'lvalue' ? `it wants *x for a location x; pointer values are not emulated` : `'${describe(arg)}' is not a location of this test`);
     }
@@ -519,12 +541,14 @@ class ThreadReader extends TokenCursor {
       case 'num':
         return { kind: 'const', value: e.value };
       case 'name':
-        if (this.locations.has(e.name)) throw new Unsupported(`the address of '${e.name}' as a value`, e.line, 'pointer values are not emulated');
+        // A location's name as a value is its address (`rcu_assign_pointer(*y, z)`).
+        if (this.locations.has(e.name)) return { kind: 'const', value: this.addressOf(e.name) };
         return { kind: 'reg', name: e.name };
       case 'deref':
         throw new Unsupported(`plain C access '${describe(e)}'`, e.line, "LKMM's plain accesses (data-race semantics) are not emulated; use READ_ONCE()");
       case 'addr':
-        throw new Unsupported(`'${describe(e)}'`, e.line, 'pointer values are not emulated');
+        if (e.arg.kind === 'name' && this.locations.has(e.arg.name)) return { kind: 'const', value: this.addressOf(e.arg.name) };
+        throw new Unsupported(`'${describe(e)}'`, e.line, 'pointer values are only the addresses of locations here');
       case 'call': {
         const into = `$${this.temps++}`;
         hoisted.push(...this.call(e, into, true));

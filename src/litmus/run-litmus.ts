@@ -142,7 +142,7 @@ export function summarise(
   const keys = names.map(observedName);
   const outcomes = counted
     .map(({ values, count }): LitmusOutcome => {
-      const outcome = formatOutcome(names, values);
+      const outcome = formatOutcome(names, values, test.addresses);
       return { outcome, count, sc: models.sc.has(outcome), tso: models.tso.has(outcome), satisfies: propHolds(test.condition.prop, (o) => values[keys.indexOf(observedName(o))]) };
     })
     .sort((a, b) => b.count - a.count);
@@ -154,7 +154,7 @@ export function summarise(
     ...(test.file === undefined ? {} : { file: test.file }),
     variant,
     id: resultId(test.name, variant),
-    condition: formatCondition(test.condition),
+    condition: formatCondition(test.condition, test.addresses),
     quantifier: test.condition.quantifier,
     ...(test.expected === undefined ? {} : { expected: test.expected }),
     threads: test.threads.length,
