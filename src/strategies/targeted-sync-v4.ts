@@ -28,7 +28,13 @@ export const targetedSyncV4 = defineStrategy({
     useAfterFree: {
       expect: Expect.ACCEPTABLE_INTERESTING,
       desc: "store buffering under smp_rmb(): the sync read a walker's pointer as NULL while its own PMD clear still sat in its store buffer, and the walker, pointer published, loaded the old PMD; the table was freed under it",
-      demonstrate: { spec: { op: 'retract-unflushed', machine: { arch: 'x86', cpus: 2, memoryBytes: 64 * 2 ** 30 }, workload: { raceWindow: 1 } }, attempts: 12, fixedBy: 'targeted-sync' },
+      // Walks paced, not back to back: a walker's NULL and its next walk's pointer otherwise drain
+      // from its store buffer together, at that walk's smp_mb(), and the scan never sees it idle.
+      demonstrate: {
+        spec: { op: 'retract-unflushed', machine: { arch: 'x86', cpus: 2, memoryBytes: 64 * 2 ** 30 }, workload: { raceWindow: 1, walkRate: 1_000_000, busy: 1 } },
+        attempts: 10,
+        fixedBy: 'targeted-sync',
+      },
     },
     misread: { expect: Expect.ACCEPTABLE, desc: 'a walker the sync missed may read a table in any state' },
     counterDrift: { expect: Expect.FORBIDDEN, desc: "each CPU's pointer is back at NULL once it stops walking" },
