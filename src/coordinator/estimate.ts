@@ -41,8 +41,10 @@ export function estimateWholeRange(measuredMs: number, pmdsDone: number, pmds: n
   const done = Math.max(1, pmdsDone);
   const remaining = pmds - pmdsDone;
   const n = serializeUs.length;
-  // The loop's cost besides serialising, per PMD, spread evenly over them.
-  const otherUs = (measuredMs * 1000) / done - (n > 0 ? mean(serializeUs) : 0);
+  // The loop's cost besides serialising, per PMD, spread evenly over them. Never below 0: the
+  // samples are every call while calls are slow but one in many once they are fast, so their
+  // mean can exceed the run's whole cost per PMD when a slow start was sampled densely.
+  const otherUs = Math.max(0, (measuredMs * 1000) / done - (n > 0 ? mean(serializeUs) : 0));
   const transient = mserTruncation(serializeUs);
   const steady = serializeUs.subarray(transient);
   const meanUs = (steady.length > 0 ? mean(steady) : 0) + otherUs;

@@ -43,6 +43,18 @@ describe('estimating a whole range from a measured prefix', () => {
     expect(mserTruncation(Float64Array.from({ length: 200 }, steady))).toBe(0);
   });
 
+  it('never estimates the rest below nothing, when a slow start was sampled more densely than the rest', () => {
+    // 60 PMDs in 30 ms, but the samples are a slow start's every call (5 ms each) and a few fast
+    // ones: their mean (about 2.5 ms) is past the run's 500 us a PMD. The rest costs at least the
+    // steady samples, never less than 0.
+    const samples = Float64Array.from({ length: 40 }, (_, i) => (i < 20 ? 5000 : 20));
+    const { ms, estimate } = estimateWholeRange(30, 60, 1000, samples);
+    expect(estimate.perPmdUs.mean).toBeGreaterThanOrEqual(0);
+    expect(ms).toBeGreaterThanOrEqual(30);
+    expect(estimate.lowMs).toBeLessThanOrEqual(ms);
+    expect(estimate.highMs).toBeGreaterThanOrEqual(ms);
+  });
+
   it('says nothing narrower than +-100% from too few PMDs', () => {
     const { estimate } = estimateWholeRange(1, 10, 1000, new Float64Array(10).fill(100));
     expect(estimate.batches).toBe(0);
