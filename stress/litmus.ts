@@ -4,7 +4,7 @@
 //   npx tsx stress/litmus.ts --file litmus/SB+pgtbl-v5.litmus
 //   npx tsx stress/litmus.ts --dir litmus/ --log litmus.log
 
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { writeFileAtomic } from '../src/base/atomic-write.ts';
 import { join, resolve } from 'node:path';
@@ -160,15 +160,14 @@ export const litmus = defineCommand({
 
 /** herd7 on a test's file (a built-in shape's text written out first); a UsageError naming the test when herd7 gives no verdict. */
 function herd7On(herd: Herd7, test: LitmusTest): Herd7Run {
-  let file = test.file;
-  if (file === undefined) {
-    file = join(tmpdir(), `pgtbl-herd7-${process.pid}-${test.name}.litmus`);
-    writeFileSync(file, test.source);
-  }
+  const written = test.file === undefined ? join(tmpdir(), `pgtbl-herd7-${process.pid}-${test.name}.litmus`) : undefined;
+  if (written) writeFileSync(written, test.source);
   try {
-    return runHerd7(herd, file);
+    return runHerd7(herd, test.file ?? written!);
   } catch (error) {
     throw new UsageError(`--herd7: ${test.file ?? test.name}: ${error instanceof Error ? error.message : String(error)}`);
+  } finally {
+    if (written) rmSync(written, { force: true });
   }
 }
 

@@ -7,16 +7,16 @@ import { integer, oneOf, quote } from '../base/value-types.ts';
 import { UsageError } from '../base/usage-error.ts';
 import { RING_MODES } from '../shared-memory/trace-ring.ts';
 import type { TraceOptions } from '../coordinator/trace-recorder.ts';
-
-/** What --trace writes: Chrome's trace event JSON, or the kernel's ftrace text. */
-export const TRACE_FORMATS = ['chrome', 'ftrace'] as const;
-export type TraceFormat = (typeof TRACE_FORMATS)[number];
+import { onArch } from './answers-on-arch.ts';
 import { RUN_OPTIONS, fromOptionValues, onCommandLine } from './run-options.ts';
 import { runSpec } from '../coordinator/run-spec.ts';
 import { DEFAULT_RUN, PRESETS, PRESET_NAMES, type RunSpec, type RunSpecOverrides } from '../spec/run-spec.ts';
 import { KERNELS, KERNEL_VERSIONS, RENAMED, STRATEGIES, STRATEGY_NAMES, interestingOutcomes, strategyByName, type Outcome } from '../strategies/index.ts';
 import type { Demonstration } from '../strategies/strategy.ts';
 
+/** What --trace writes: Chrome's trace event JSON, or the kernel's ftrace text. */
+export const TRACE_FORMATS = ['chrome', 'ftrace'] as const;
+export type TraceFormat = (typeof TRACE_FORMATS)[number];
 
 const DEFAULT_STRATEGIES = ['ipi-broadcast', 'counter'];
 
@@ -124,8 +124,7 @@ export function munmapCommandFrom(given: { readonly [name: string]: string | und
     }
   }
   const kernels = versions.map((version) => version.name);
-  // `all` is every answer that runs on the run's architecture (an x86 posting's answers on x86 only).
-  const named = given.strategy?.trim() === 'all' ? STRATEGIES.filter((s) => s.arches.includes(arch)).map((s) => s.name) : values.strategy;
+  const named = values.strategy && onArch(values.strategy, given.strategy, arch);
   const strategies = demonstrating
     ? [demonstrating.strategy, demonstrating.demonstration.fixedBy]
     : [...(named ?? (kernels.length > 0 ? [] : preset ? PRESETS[preset].strategies : DEFAULT_STRATEGIES)), ...kernels];

@@ -49,7 +49,7 @@ export class EmulatedCpu {
   readonly statBase: number;
   /** Scratch for smp_call_function_many(): the ticket each target must acknowledge. */
   readonly ipiTickets: Int32Array;
-  /** Scratch for a TLB flush: the CPUs of mm_cpumask it interrupts (tlb-flush.ts). */
+  /** Scratch for an IPI round's target list: a TLB flush's CPUs of mm_cpumask (tlb-flush.ts), a targeted table sync's walkers. */
   readonly flushMask: Int32Array;
   /** This run's kernel, as far as the CPU itself needs it: a halt enters lazy-TLB mode (x86). */
   lazyTlb = false;

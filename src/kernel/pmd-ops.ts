@@ -1,6 +1,6 @@
 // The unmapper CPU's work over a range of huge pages, PMD by PMD, each change serialised
 // against lockless walkers through the PgtblSync hooks, each free through the mmu_gather:
-//   munmap    zap_huge_pmd()        mm/huge_memory.c, via radix__pmdp_huge_get_and_clear()
+//   munmap    zap_huge_pmd()        mm/huge_memory.c, via pmdp_huge_get_and_clear()
 //   split     split_huge_pmd()      mm/huge_memory.c, via pmdp_invalidate() and pmd_populate()
 //   collapse  collapse_huge_page()  mm/khugepaged.c, via pmdp_collapse_flush()
 //   retract-unflushed  hypothetical: retract_page_tables() (mm/khugepaged.c, 6.1) without its flush
@@ -331,9 +331,9 @@ function pmdp_huge_get_and_clear(op: PmdOpContext, slot: number): void {
 }
 
 /**
- * Hypothetical, in no kernel: retract_page_tables() as 6.1 had it (2ba99c5e0881: clear the PMD,
- * tlb_remove_table_sync_one(), pte_free() at once), but with the PMD cleared by a plain
- * pmd_clear() and no TLB flush before the sync. It is the caller Peter Zijlstra warned of on
+ * Hypothetical, in no kernel: retract_page_tables() as 2ba99c5e0881 (6.1) left it, its sync IPI
+ * sent "before freeing/reusing page tables" and the table then freed at once, but with the PMD
+ * cleared by a plain pmd_clear() and no TLB flush before the sync. It is the caller Peter Zijlstra warned of on
  * Lance Yang's v10 ("there is nothing that guarantees there is [a preceding TLB flush]"), and
  * the only kind of caller where v4's smp_rmb() meets store buffering with no locked instruction
  * in between to hide it (docs/table-sync.md). The small pages go to the mmu_gather.

@@ -142,7 +142,9 @@ function runLines(run: TracedRun, index: number): Line[] {
   const lines: Line[] = [];
   const cpus = run.rings.length;
   // Rings hold slices as they ended: the run's first moment is the least start of any.
-  const startUs = Math.min(...run.rings.flatMap((ring) => ring.entries.map((e) => e.ts)));
+  // (A loop: a trace's millions of records would overflow Math.min()'s arguments.)
+  let startUs = Infinity;
+  for (const ring of run.rings) for (const e of ring.entries) startUs = Math.min(startUs, e.ts);
   if (Number.isFinite(startUs)) lines.push({ us: startUs, cpu: 0, task: taskOf(run, 0), irqsOff: false, hardirq: false, text: `tracing_mark_write: run ${index}: ${run.op} under ${run.strategy}`, seq: -1 });
   run.rings.forEach((ring, cpu) => {
     const task = taskOf(run, cpu);
