@@ -4,6 +4,7 @@
 // for a test the reader refused, with its reason. A verdict that is not a failure (agrees, not
 // observed and why) is the testcase's <system-out>.
 
+import { hostname } from 'node:os';
 import type { LitmusReport } from './report.ts';
 
 const XML_ESCAPES: { readonly [ch: string]: string } = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
@@ -31,7 +32,7 @@ export function formatJUnit(report: LitmusReport, suite = 'litmus'): string {
   const total = report.tests.length + report.refused.length;
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuite name="${xml(suite)}" tests="${total}" failures="${failures}" errors="0" skipped="${report.refused.length}" time="${seconds.toFixed(3)}" hostname="${xml(report.host.cpuModel)}">`,
+    `<testsuite name="${xml(suite)}" tests="${total}" failures="${failures}" errors="0" skipped="${report.refused.length}" time="${seconds.toFixed(3)}" hostname="${xml(hostname())}">`,
     ...cases,
     '</testsuite>',
     '',
